@@ -1,0 +1,133 @@
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * The one place that reads `process.env`. Everything is validated once; a bad value stops the
+ * server at start with a message naming the variable. Absent cloud settings select the embedded
+ * defaults (local agent service, local identity provider, PGlite, in-process state).
+ */
+const bool = z
+  .enum(["true", "false", "1", "0", ""])
+  .optional()
+  .transform((v) => v === "true" || v === "1");
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v && v.trim() !== "" ? v.trim() : undefined));
+const optionalUrl = optionalString.pipe(z.url().optional());
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  APP_URL: optionalUrl,
+  DATA_DIR: z.string().default(".data"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+
+  DATABASE_URL: optionalString,
+  REDIS_URL: optionalString,
+
+  // Identity: Entra when a tenant and API client id are configured, else the local IdP.
+  ENTRA_TENANT_ID: optionalString,
+  ENTRA_API_CLIENT_ID: optionalString,
+  ENTRA_API_APP_ID_URI: optionalString,
+  ENTRA_API_CLIENT_SECRET: optionalString,
+  ENTRA_SPA_CLIENT_ID: optionalString,
+  ENTRA_AUTHORITY_HOST: z.url().default("https://login.microsoftonline.com"),
+  ALLOW_LOCAL_IDENTITY_IN_PRODUCTION: bool,
+
+  // Agent service: Foundry when a project endpoint is configured, else the local agent service.
+  FOUNDRY_PROJECT_ENDPOINT: optionalUrl,
+  FOUNDRY_CREDENTIAL: z.enum(["obo", "default"]).default("obo"),
+  DEFAULT_AGENT_NAME: z.string().min(1).default("assistant"),
+
+  // Local agent service model.
+  LOCAL_MODEL_BASE_URL: optionalUrl,
+  LOCAL_MODEL_API_KEY: optionalString,
+  LOCAL_MODEL_NAME: z.string().default("scripted"),
+  LOCAL_MODEL_PACING_MS: z.coerce.number().int().min(0).max(5000).optional(),
+
+  // Request limits.
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
+  MAX_MESSAGE_CHARS: z.coerce.number().int().min(1).default(16_000),
+});
+
+export type RawEnv = z.infer<typeof envSchema>;
+
+/** Fixed identifiers of the embedded identity provider (shaped like Entra GUIDs). */
+export const LOCAL_TENANT_ID = "7f3c1a52-0d4e-4c1b-9a39-5b8e4c0f1d00";
+export const LOCAL_API_CLIENT_ID = "b2f1d7e4-3c5a-4e8b-9f21-6a0c9d4e1f00";
+export const LOCAL_SPA_CLIENT_ID = "c9e2a1b3-7d4f-4a6c-8b50-2e1f0a9d3c00";
+export const FOUNDRY_SCOPE = "https://ai.azure.com/.default";
+export const FOUNDRY_AUDIENCE = "https://ai.azure.com";
+
+export function buildConfig(env: Record<string, string | undefined>) {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const appUrl = (e.APP_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, "");
+  const entra = e.ENTRA_TENANT_ID && e.ENTRA_API_CLIENT_ID;
+  const identityMode = entra ? ("entra" as const) : ("local" as const);
+  if (identityMode === "local" && e.NODE_ENV === "production" && !e.ALLOW_LOCAL_IDENTITY_IN_PRODUCTION) {
+    throw new Error(
+      "Invalid configuration:\n  The local identity provider is refused when NODE_ENV=production. " +
+        "Configure ENTRA_TENANT_ID and ENTRA_API_CLIENT_ID, or set ALLOW_LOCAL_IDENTITY_IN_PRODUCTION=true.",
+    );
+  }
+  const apiClientId = e.ENTRA_API_CLIENT_ID ?? LOCAL_API_CLIENT_ID;
+  const dataDir = path.resolve(e.DATA_DIR);
+
+  return {
+    env: e.NODE_ENV,
+    isProduction: e.NODE_ENV === "production",
+    port: e.PORT,
+    appUrl,
+    dataDir,
+    logLevel: e.LOG_LEVEL,
+    database: e.DATABASE_URL
+      ? ({ kind: "postgres", url: e.DATABASE_URL } as const)
+      : ({ kind: "pglite", dir: path.join(dataDir, "pglite") } as const),
+    redisUrl: e.REDIS_URL,
+    identity: {
+      mode: identityMode,
+      tenantId: e.ENTRA_TENANT_ID ?? LOCAL_TENANT_ID,
+      apiClientId,
+      apiAppIdUri: e.ENTRA_API_APP_ID_URI ?? `api://${apiClientId}`,
+      apiClientSecret: e.ENTRA_API_CLIENT_SECRET,
+      spaClientId: e.ENTRA_SPA_CLIENT_ID ?? LOCAL_SPA_CLIENT_ID,
+      authorityHost: identityMode === "entra" ? e.ENTRA_AUTHORITY_HOST.replace(/\/$/, "") : `${appUrl}/local-idp`,
+      /** Delegated scope the SPA asks for; the API checks `scp` contains it. */
+      apiScopeName: "access_as_user",
+      localKeyPath: path.join(dataDir, "local-idp-key.json"),
+    },
+    agents: {
+      mode: e.FOUNDRY_PROJECT_ENDPOINT ? ("foundry" as const) : ("local" as const),
+      endpoint: (e.FOUNDRY_PROJECT_ENDPOINT ?? `${appUrl}/local-foundry`).replace(/\/$/, ""),
+      credential: e.FOUNDRY_CREDENTIAL,
+      defaultAgent: e.DEFAULT_AGENT_NAME,
+    },
+    localModel: {
+      baseUrl: e.LOCAL_MODEL_BASE_URL,
+      apiKey: e.LOCAL_MODEL_API_KEY,
+      name: e.LOCAL_MODEL_NAME,
+      pacingMs: e.LOCAL_MODEL_PACING_MS ?? (e.NODE_ENV === "test" ? 0 : 30),
+    },
+    limits: { maxBodyBytes: e.MAX_BODY_BYTES, maxMessageChars: e.MAX_MESSAGE_CHARS },
+  };
+}
+
+export type AppConfig = ReturnType<typeof buildConfig>;
+
+let cached: AppConfig | undefined;
+
+export function getConfig(): AppConfig {
+  cached ??= buildConfig(process.env);
+  return cached;
+}
+
+/** Tests change the environment between cases; production never calls this. */
+export function resetConfig(): void {
+  cached = undefined;
+}

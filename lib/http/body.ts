@@ -1,0 +1,56 @@
+import type { z } from "zod";
+import { AppError } from "@/lib/errors";
+import { getConfig } from "@/lib/config";
+
+/** Reads a JSON body with a byte cap, then validates it. Never throws anything but AppError. */
+export async function readJson<S extends z.ZodType>(req: Request, schema: S): Promise<z.infer<S>> {
+  const type = req.headers.get("content-type") ?? "";
+  if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+    throw new AppError("unsupported_media_type", "Send the request body as application/json.");
+  }
+  const limit = getConfig().limits.maxBodyBytes;
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > limit) throw tooLarge(limit);
+  const text = await readCapped(req, limit);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new AppError("invalid_json", "The request body is not valid JSON.");
+  }
+  return parseWith(schema, value);
+}
+
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new AppError("invalid_request", "The request is not valid.", {
+      extensions: {
+        errors: result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+      },
+    });
+  }
+  return result.data;
+}
+
+function tooLarge(limit: number) {
+  return new AppError("payload_too_large", `The request body is larger than ${limit} bytes.`);
+}
+
+async function readCapped(req: Request, limit: number): Promise<string> {
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
+}
