@@ -46,6 +46,11 @@ const envSchema = z.object({
   LOCAL_MODEL_NAME: z.string().default("scripted"),
   LOCAL_MODEL_PACING_MS: z.coerce.number().int().min(0).max(5000).optional(),
 
+  // Tool-provider connections: HMAC key of the short-lived connect tokens in /connect/<provider> links.
+  // Unset: a random key is created once in DATA_DIR (fine for one replica; set it when scaling out).
+  CONNECT_TOKEN_SECRET: optionalString.pipe(z.string().min(32).optional()),
+  CONNECT_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(600),
+
   // Request limits.
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
   MAX_MESSAGE_CHARS: z.coerce.number().int().min(1).default(16_000),
@@ -113,6 +118,11 @@ export function buildConfig(env: Record<string, string | undefined>) {
       apiKey: e.LOCAL_MODEL_API_KEY,
       name: e.LOCAL_MODEL_NAME,
       pacingMs: e.LOCAL_MODEL_PACING_MS ?? (e.NODE_ENV === "test" ? 0 : 30),
+    },
+    connections: {
+      tokenSecret: e.CONNECT_TOKEN_SECRET,
+      tokenSecretPath: path.join(dataDir, "connect-token-key"),
+      tokenTtlSeconds: e.CONNECT_TOKEN_TTL_SECONDS,
     },
     limits: { maxBodyBytes: e.MAX_BODY_BYTES, maxMessageChars: e.MAX_MESSAGE_CHARS },
   };
