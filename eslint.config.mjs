@@ -8,7 +8,7 @@ const config = [
   {
     // Only the config module may read the environment.
     files: ["**/*.ts", "**/*.tsx"],
-    ignores: ["lib/config.ts", "playwright.config.ts", "vitest.config.ts", "drizzle.config.ts", "tests/**", "scripts/**"],
+    ignores: ["lib/config.ts", "playwright.config.ts", "vitest.config.mts", "drizzle.config.ts", "tests/**", "scripts/**"],
     rules: {
       "no-restricted-properties": ["error", { object: "process", property: "env", message: "Read configuration through lib/config.ts." }],
     },

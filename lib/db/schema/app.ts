@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 /** People who have signed in at least once; `id` is the token's `oid` (stable per tenant). */
 export const users = pgTable("users", {
@@ -57,7 +57,13 @@ export const runs = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     endedAt: timestamp("ended_at", { withTimezone: true }),
   },
-  (t) => [index("runs_conversation_idx").on(t.conversationId, t.createdAt)],
+  (t) => [
+    index("runs_conversation_idx").on(t.conversationId, t.createdAt),
+    // At most one unfinished run per conversation, enforced by the database (races included).
+    uniqueIndex("runs_one_active_per_conversation")
+      .on(t.conversationId)
+      .where(sql`status in ('running', 'awaiting_approval', 'awaiting_consent')`),
+  ],
 );
 
 /** The durable, append-only event log of each conversation (DESIGN §3). */
@@ -72,7 +78,7 @@ export const conversationEvents = pgTable(
     type: text("type").notNull(),
     data: jsonb("data").notNull(),
     correlationId: text("correlation_id").notNull(),
-    at: timestamp("at", { withTimezone: true, mode: "string" }).notNull(),
+    at: timestamp("at", { withTimezone: true }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.conversationId, t.seq] })],
 );

@@ -1,2 +1,3 @@
 export * from "./app";
 export * from "./local-foundry";
+export * from "./sandbox";

@@ -1,4 +1,5 @@
-import { index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 /**
  * State of the embedded local agent service (`/local-foundry`). Kept in the same database so
@@ -37,14 +38,23 @@ export const lfItems = pgTable(
     item: jsonb("item").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("lf_items_conversation_idx").on(t.conversationId, t.position)],
+  // Unique so that two appends racing past the conversation lock could never interleave silently.
+  (t) => [uniqueIndex("lf_items_conversation_position_uq").on(t.conversationId, t.position)],
 );
 
-export const lfResponses = pgTable("lf_responses", {
-  id: text("id").primaryKey(),
-  ownerId: text("owner_id").notNull(),
-  conversationId: text("conversation_id"),
-  status: text("status").notNull(),
-  body: jsonb("body").notNull(),
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-});
+export const lfResponses = pgTable(
+  "lf_responses",
+  {
+    id: text("id").primaryKey(),
+    ownerId: text("owner_id").notNull(),
+    conversationId: text("conversation_id"),
+    status: text("status").notNull(),
+    /** The Response object exactly as clients receive it. */
+    body: jsonb("body").notNull(),
+    /** The normalized input items of this turn: `previous_response_id` chains rebuild history from them. */
+    inputItems: jsonb("input_items").$type<unknown[]>().notNull().default(sql`'[]'::jsonb`),
+    previousResponseId: text("previous_response_id"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("lf_responses_owner_idx").on(t.ownerId, t.createdAt)],
+);

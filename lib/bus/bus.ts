@@ -1,0 +1,13 @@
+/**
+ * Fan-out of live notifications between the code that produces conversation events and the SSE
+ * streams that tail them. The durable EventLog is the source of truth; the bus only says "there
+ * is something new", so a lost message costs latency, never data. In-process by default; a
+ * Redis implementation fills the same interface for scale-out.
+ */
+export type BusHandler = (message: unknown) => void;
+
+export interface Bus {
+  publish(channel: string, message: unknown): Promise<void>;
+  subscribe(channel: string, handler: BusHandler): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}

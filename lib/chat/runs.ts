@@ -1,0 +1,71 @@
+import { and, desc, eq, inArray } from "drizzle-orm";
+import { getDb } from "@/lib/db/client";
+import { runs, type RunStatus } from "@/lib/db/schema";
+import { AppError } from "@/lib/errors";
+import { prefixedId } from "@/lib/ids";
+
+export type RunRow = typeof runs.$inferSelect;
+export const activeStatuses: RunStatus[] = ["running", "awaiting_approval", "awaiting_consent"];
+
+/** Creates a running run; 409 when the conversation already has an unfinished one. */
+export async function createRun(input: {
+  conversationId: string;
+  requestedBy: string;
+  agentName: string;
+  correlationId: string;
+}): Promise<RunRow> {
+  const db = await getDb();
+  try {
+    const [row] = await db
+      .insert(runs)
+      .values({ id: prefixedId("run", 12), status: "running", ...input })
+      .returning();
+    return row!;
+  } catch (err) {
+    if (isUniqueViolation(err)) {
+      throw new AppError("conflict", "The agent is still answering. Wait for it to finish or stop it first.");
+    }
+    throw err;
+  }
+}
+
+export async function getActiveRun(conversationId: string): Promise<RunRow | undefined> {
+  const db = await getDb();
+  const [row] = await db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.conversationId, conversationId), inArray(runs.status, activeStatuses)))
+    .orderBy(desc(runs.createdAt))
+    .limit(1);
+  return row;
+}
+
+export async function setRunUpstreamResponse(runId: string, responseId: string): Promise<void> {
+  const db = await getDb();
+  await db.update(runs).set({ upstreamResponseId: responseId }).where(eq(runs.id, runId));
+}
+
+/** Moves a run to `status` only if it is still unfinished (a finished run never changes). */
+export async function finishRun(runId: string, status: RunStatus): Promise<boolean> {
+  const db = await getDb();
+  const ended = activeStatuses.includes(status) ? null : new Date();
+  const rows = await db
+    .update(runs)
+    .set({ status, endedAt: ended })
+    .where(and(eq(runs.id, runId), inArray(runs.status, activeStatuses)))
+    .returning({ id: runs.id });
+  return rows.length > 0;
+}
+
+/** Runs left unfinished by a process that stopped (embedded mode: there is only one process). */
+export async function listUnfinishedRuns(): Promise<RunRow[]> {
+  const db = await getDb();
+  return db.select().from(runs).where(eq(runs.status, "running"));
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: unknown }).code === "23505") return true;
+  }
+  return false;
+}

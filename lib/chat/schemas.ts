@@ -1,0 +1,29 @@
+import { z } from "zod";
+import { getConfig } from "@/lib/config";
+
+/** Request shapes of the chat HTTP API (DESIGN §9). */
+export const conversationIdSchema = z.object({ id: z.uuid({ message: "Not a conversation id." }) });
+
+export const createConversationSchema = z
+  .object({
+    agent: z.string().trim().min(1).max(128).optional(),
+    title: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+
+export const renameConversationSchema = z.object({ title: z.string().trim().min(1).max(200) }).strict();
+
+export function sendMessageSchema() {
+  return z
+    .object({ text: z.string().trim().min(1, "Type a message first.").max(getConfig().limits.maxMessageChars) })
+    .strict();
+}
+
+/** `Last-Event-ID` header wins over `?after=`; both are non-negative integers. */
+export const resumeSchema = z.object({
+  after: z
+    .string()
+    .regex(/^\d{1,15}$/, "Must be a non-negative integer.")
+    .transform(Number)
+    .optional(),
+});

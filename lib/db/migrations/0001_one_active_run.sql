@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "runs_one_active_per_conversation" ON "runs" USING btree ("conversation_id") WHERE status in ('running', 'awaiting_approval', 'awaiting_consent');
