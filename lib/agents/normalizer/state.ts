@@ -1,0 +1,94 @@
+import type { ChatEventData, ChatEventDraft } from "@/lib/chat/events";
+
+export type ToolKind = ChatEventData<"tool.call.started">["kind"];
+
+/** What we know about a tool call between `tool.call.started` and its outcome. */
+export interface ToolCallInfo {
+  callId: string;
+  kind: ToolKind;
+  name: string;
+  serverLabel?: string;
+  arguments?: string;
+}
+
+/** An error reported by the agent service, kept until the response's terminal event. */
+export interface UpstreamError {
+  code: string;
+  message: string;
+}
+
+/** Text of one message item: done parts by content index, and the last full text emitted. */
+export interface TextProgress {
+  parts: readonly string[];
+  emitted: string;
+}
+
+/**
+ * Everything the normalizer remembers about one upstream response. Immutable: every step returns
+ * a new state, so a RunDriver can keep, compare or discard states freely.
+ */
+export interface NormalizerState {
+  /** The upstream response followed; a new `response.created` after the end starts afresh. */
+  readonly responseId: string | null;
+  /** Highest `sequence_number` seen; replayed frames at or below it are dropped. */
+  readonly lastSequence: number;
+  /** The response is over for us: a terminal ChatEvent was produced or the run is paused. */
+  readonly ended: boolean;
+  /** Set when the response ended waiting for the user; the RunDriver marks the run accordingly. */
+  readonly awaiting: "approval" | "consent" | null;
+  readonly pendingApprovalIds: readonly string[];
+  readonly pendingConsentIds: readonly string[];
+  /** Tool calls started but not finished, by call id, in start order. */
+  readonly openToolCalls: Readonly<Record<string, ToolCallInfo>>;
+  /** Items whose outcome was already emitted, so a later copy (terminal output) adds nothing. */
+  readonly finishedItemIds: Readonly<Record<string, true>>;
+  readonly text: Readonly<Record<string, TextProgress>>;
+  /** An `event: error` frame: it precedes `response.failed`, which may lack its own error. */
+  readonly errorFrame: UpstreamError | null;
+}
+
+export interface Step {
+  state: NormalizerState;
+  events: ChatEventDraft[];
+}
+
+export function initialNormalizerState(): NormalizerState {
+  return {
+    responseId: null,
+    lastSequence: -1,
+    ended: false,
+    awaiting: null,
+    pendingApprovalIds: [],
+    pendingConsentIds: [],
+    openToolCalls: {},
+    finishedItemIds: {},
+    text: {},
+    errorFrame: null,
+  };
+}
+
+export function unchanged(state: NormalizerState): Step {
+  return { state, events: [] };
+}
+
+/** Runs steps in order, threading the state and concatenating their events. */
+export function chain(state: NormalizerState, steps: ReadonlyArray<(s: NormalizerState) => Step>): Step {
+  let current = state;
+  const events: ChatEventDraft[] = [];
+  for (const step of steps) {
+    const result = step(current);
+    current = result.state;
+    events.push(...result.events);
+  }
+  return { state: current, events };
+}
+
+export function markFinished(state: NormalizerState, itemId: string): NormalizerState {
+  return { ...state, finishedItemIds: { ...state.finishedItemIds, [itemId]: true } };
+}
+
+export function withoutOpenCall(state: NormalizerState, callId: string): NormalizerState {
+  const { [callId]: _closed, ...rest } = state.openToolCalls;
+  void _closed;
+  return { ...state, openToolCalls: rest };
+}
