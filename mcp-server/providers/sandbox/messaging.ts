@@ -1,0 +1,74 @@
+import { randomBytes } from "node:crypto";
+import { getDb } from "@/lib/db/client";
+import { sandboxOutbox } from "@/lib/db/schema";
+import { ToolError } from "@/mcp-server/catalog/types";
+import type { ProviderSession } from "../types";
+import { assertValid, checkE164, checkMaxLength, checkNotBlank, smsSegments } from "../validation";
+import { assertSandboxSession } from "./session-issuer";
+
+/** Twilio's documented limits: 1600 characters per message body (SMS and WhatsApp). */
+export const TWILIO_MAX_BODY = 1600;
+/** The sandbox's own numbers (valid, routable-looking; nothing is ever delivered). */
+export const SANDBOX_SMS_FROM = "+14155238886";
+export const SANDBOX_WHATSAPP_FROM = "+14155238886";
+
+export interface TwilioMessage {
+  sid: string;
+  status: "queued";
+  channel: "sms" | "whatsapp";
+  to: string;
+  from: string;
+  numSegments: number;
+  encoding: "GSM-7" | "UCS-2";
+  dateCreated: string;
+}
+
+/** Twilio message SIDs: "SM" + 32 hex characters. */
+function messageSid(): string {
+  return `SM${randomBytes(16).toString("hex")}`;
+}
+
+export async function sendTwilioMessage(
+  session: ProviderSession,
+  userId: string,
+  args: { channel: "sms" | "whatsapp"; to: string; body: string; from?: string },
+): Promise<TwilioMessage> {
+  await assertSandboxSession(session, userId, "twilio");
+  const from = args.from ?? (args.channel === "sms" ? SANDBOX_SMS_FROM : SANDBOX_WHATSAPP_FROM);
+  assertValid([
+    checkE164(args.to, "to"),
+    args.from !== undefined ? checkE164(args.from, "from") : undefined,
+    checkNotBlank(args.body, "body"),
+    checkMaxLength(args.body, TWILIO_MAX_BODY, "body"),
+  ]);
+  // Twilio error 21266: 'To' and 'From' number cannot be the same.
+  if (args.to === from) throw new ToolError("invalid_arguments", "to and from must be different numbers.");
+
+  const { encoding, segments } = smsSegments(args.body);
+  const sid = messageSid();
+  const prefix = args.channel === "whatsapp" ? "whatsapp:" : "";
+  const db = await getDb();
+  const [row] = await db
+    .insert(sandboxOutbox)
+    .values({
+      id: sid,
+      userId,
+      channel: args.channel,
+      from: `${prefix}${from}`,
+      to: [`${prefix}${args.to}`],
+      body: args.body,
+      status: "queued",
+      metadata: { numSegments: segments, encoding },
+    })
+    .returning();
+  return {
+    sid,
+    status: "queued",
+    channel: args.channel,
+    to: args.to,
+    from,
+    numSegments: segments,
+    encoding,
+    dateCreated: row!.createdAt.toISOString(),
+  };
+}
