@@ -1,0 +1,4 @@
+import { discoveryHandler } from "@/lib/identity/local-idp/http";
+
+export const dynamic = "force-dynamic";
+export const GET = discoveryHandler;

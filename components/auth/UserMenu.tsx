@@ -1,0 +1,95 @@
+"use client";
+
+import { useEffect, useId, useRef, useState } from "react";
+import { useAuth } from "./AuthProvider";
+
+function initials(name: string): string {
+  return name
+    .split(/\s+/)
+    .map((p) => p[0] ?? "")
+    .join("")
+    .slice(0, 2)
+    .toUpperCase();
+}
+
+/** The signed-in user's name and roles, with Sign out. A disclosure: Escape or a click outside closes it. */
+export function UserMenu() {
+  const { account, signOut } = useAuth();
+  const [open, setOpen] = useState(false);
+  const panelId = useId();
+  const rootRef = useRef<HTMLDivElement>(null);
+  const buttonRef = useRef<HTMLButtonElement>(null);
+
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape") return;
+      setOpen(false);
+      buttonRef.current?.focus();
+    };
+    const onPointer = (e: PointerEvent) => {
+      if (!rootRef.current?.contains(e.target as Node)) setOpen(false);
+    };
+    document.addEventListener("keydown", onKey);
+    document.addEventListener("pointerdown", onPointer);
+    return () => {
+      document.removeEventListener("keydown", onKey);
+      document.removeEventListener("pointerdown", onPointer);
+    };
+  }, [open]);
+
+  if (!account) return null;
+  const roles = account.roles.length > 0 ? account.roles : ["User"];
+
+  return (
+    <div ref={rootRef} className="relative">
+      <button
+        ref={buttonRef}
+        type="button"
+        aria-expanded={open}
+        aria-controls={panelId}
+        onClick={() => setOpen((v) => !v)}
+        className="flex items-center gap-2 rounded-full p-1 pr-3 text-sm hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 dark:hover:bg-slate-800 dark:focus-visible:outline-indigo-400"
+      >
+        <span
+          aria-hidden="true"
+          className="flex size-8 items-center justify-center rounded-full bg-indigo-100 text-xs font-semibold text-indigo-800 dark:bg-indigo-900/60 dark:text-indigo-200"
+        >
+          {initials(account.name)}
+        </span>
+        <span className="max-w-40 truncate font-medium">{account.name}</span>
+        <span className="sr-only">, account menu</span>
+      </button>
+      {open ? (
+        <div
+          id={panelId}
+          className="absolute right-0 z-50 mt-2 w-72 rounded-xl border border-slate-200 bg-white p-4 shadow-lg dark:border-slate-700 dark:bg-slate-900"
+        >
+          <p className="font-medium text-slate-900 dark:text-slate-50">{account.name}</p>
+          <p className="truncate text-sm text-slate-600 dark:text-slate-400">{account.username}</p>
+          <p className="mt-3 text-xs font-medium tracking-wide text-slate-500 uppercase dark:text-slate-400">Roles</p>
+          <ul className="mt-1 flex flex-wrap gap-1.5" aria-label="Roles">
+            {roles.map((r) => (
+              <li
+                key={r}
+                className="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700 dark:bg-slate-800 dark:text-slate-200"
+              >
+                {r}
+              </li>
+            ))}
+          </ul>
+          <button
+            type="button"
+            onClick={() => {
+              setOpen(false);
+              void signOut();
+            }}
+            className="mt-4 w-full rounded-lg border border-slate-300 px-3 py-2 text-sm font-medium hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 dark:border-slate-600 dark:hover:bg-slate-800 dark:focus-visible:outline-indigo-400"
+          >
+            Sign out
+          </button>
+        </div>
+      ) : null}
+    </div>
+  );
+}
