@@ -1,0 +1,108 @@
+import type { AIProjectClient } from "@azure/ai-projects";
+import type { RestError } from "@azure/core-rest-pipeline";
+import type OpenAI from "openai";
+import type { Response as OpenAIResponse, ResponseStreamEvent } from "openai/resources/responses/responses";
+import { getConfig } from "@/lib/config";
+import { traceparentFor } from "@/lib/http/correlation";
+import type { Principal } from "@/lib/identity/principal";
+import { credentialFor } from "./credentials";
+import { createProjectClient } from "./project-client";
+
+export interface AgentSummary {
+  name: string;
+  version: string;
+  description?: string;
+}
+
+export interface AgentRef {
+  name: string;
+  version?: string;
+}
+
+export interface ResponseArgs {
+  /** The agent service's conversation (`conv_…`); the input is appended to it. */
+  conversationId: string;
+  agent: AgentRef;
+  input: string;
+  signal?: AbortSignal;
+  /** W3C trace id; sent as `traceparent` so both sides log the same id. */
+  correlationId?: string;
+}
+
+/**
+ * The one client of the agent service, for Foundry and for the local service alike: the
+ * @azure/ai-projects client for agents, and its OpenAI client for conversations and responses.
+ * Only the endpoint, the credential and (locally) the pipeline differ — see createProjectClient.
+ * Build one per request with `forPrincipal`; it acts for that user.
+ */
+export class AgentService {
+  private readonly openai: OpenAI;
+
+  constructor(private readonly project: AIProjectClient) {
+    this.openai = project.getOpenAIClient();
+  }
+
+  async listAgents(): Promise<AgentSummary[]> {
+    const out: AgentSummary[] = [];
+    for await (const agent of this.project.agents.list()) {
+      const latest = agent.versions.latest;
+      out.push(summary(agent.name, latest.version, latest.description));
+    }
+    return out;
+  }
+
+  /** The agent's latest version, or undefined when there is no such agent. */
+  async getAgent(name: string): Promise<AgentSummary | undefined> {
+    try {
+      const agent = await this.project.agents.get(name);
+      return summary(agent.name, agent.versions.latest.version, agent.versions.latest.description);
+    } catch (err) {
+      if ((err as RestError).statusCode === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async createConversation(): Promise<string> {
+    const conversation = await this.openai.conversations.create({});
+    return conversation.id;
+  }
+
+  /** The raw upstream event stream (the RunDriver normalizes it). Throws on an `error` frame. */
+  async streamResponse(args: ResponseArgs): Promise<AsyncIterable<ResponseStreamEvent>> {
+    return this.openai.responses.create(
+      { conversation: args.conversationId, input: args.input, stream: true },
+      requestOptions(args),
+    );
+  }
+
+  async createResponse(args: ResponseArgs): Promise<OpenAIResponse> {
+    return this.openai.responses.create({ conversation: args.conversationId, input: args.input }, requestOptions(args));
+  }
+
+  /** Asks the service to stop a running response; returns its status afterwards. */
+  async cancelResponse(responseId: string): Promise<string> {
+    const response = await this.openai.responses.cancel(responseId);
+    return response.status ?? "cancelled";
+  }
+}
+
+/** `agent_reference` goes through the SDK's body override (see overwriteOpenAIClient). */
+function requestOptions(args: ResponseArgs) {
+  return {
+    body: { agent_reference: { type: "agent_reference", name: args.agent.name, ...(args.agent.version ? { version: args.agent.version } : {}) } },
+    signal: args.signal,
+    headers: args.correlationId ? { traceparent: traceparentFor(args.correlationId) } : undefined,
+  };
+}
+
+function summary(name: string, version: string, description: string | undefined): AgentSummary {
+  return { name, version, ...(description ? { description } : {}) };
+}
+
+export function forPrincipal(p: Principal): AgentService {
+  const agents = getConfig().agents;
+  return new AgentService(createProjectClient(agents, credentialFor(p)));
+}
+
+/** The factory the RunDriver loads (lib/chat/run-driver.ts). */
+export const agentRunnerFor = forPrincipal;
