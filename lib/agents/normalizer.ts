@@ -13,6 +13,8 @@ export { initialNormalizerState } from "./normalizer/state";
 export type { NormalizerState, ToolCallInfo, UpstreamError } from "./normalizer/state";
 export { normalizeStreamEvent } from "./normalizer/stream";
 export { normalizeResponseDetailed };
+/** Whether something the openai client threw is the agent service's verdict (it carries a code). */
+export { upstreamErrorOfThrown };
 
 /** A non-streaming Response object (its output items, status and error) → drafts. */
 export function normalizeResponse(response: unknown): ChatEventDraft[] {
