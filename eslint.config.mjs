@@ -4,7 +4,7 @@ import nextTs from "eslint-config-next/typescript";
 const config = [
   ...nextVitals,
   ...nextTs,
-  { ignores: [".next/**", ".data/**", "node_modules/**", "lib/db/migrations/**", "next-env.d.ts", "test-results/**", "playwright-report/**"] },
+  { ignores: [".next/**", ".next-e2e/**", ".data/**", "node_modules/**", "lib/db/migrations/**", "next-env.d.ts", "test-results/**", "playwright-report/**"] },
   {
     // Only the config module may read the environment.
     files: ["**/*.ts", "**/*.tsx"],

@@ -1,0 +1,76 @@
+/**
+ * Browser client of the chat HTTP API (DESIGN §9). Every call carries the bearer token; errors
+ * become ApiError with a sentence a user understands (the server's problem title when it has one).
+ */
+export interface AgentInfo {
+  name: string;
+  version: string;
+  description?: string;
+}
+
+export interface ConversationSummary {
+  id: string;
+  title: string;
+  agent: { name: string; version?: string };
+  createdAt: string;
+  updatedAt?: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+const fallbackMessages: Record<number, string> = {
+  401: "Your session has expired. Please sign in again.",
+  403: "You are not allowed to do that.",
+  404: "That conversation no longer exists.",
+  409: "The agent is still busy with the previous message.",
+  413: "That message is too long.",
+  429: "You are sending messages too quickly. Please wait a moment.",
+};
+
+export function createApiClient(getAccessToken: () => Promise<string>, fetchImpl: typeof fetch = fetch) {
+  async function call<T>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<T> {
+    const { json, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    headers.set("authorization", `Bearer ${await getAccessToken()}`);
+    if (json !== undefined) headers.set("content-type", "application/json");
+    let res: Response;
+    try {
+      res = await fetchImpl(path, { ...rest, headers, body: json !== undefined ? JSON.stringify(json) : rest.body });
+    } catch {
+      throw new ApiError("Cannot reach the server. Check your connection and try again.", 0);
+    }
+    if (!res.ok) {
+      const problem = (await res.json().catch(() => ({}))) as { title?: string; code?: string };
+      const message =
+        res.status >= 500
+          ? "Something went wrong on our side. Please try again."
+          : (problem.title ?? fallbackMessages[res.status] ?? "The request failed.");
+      throw new ApiError(message, res.status, problem.code);
+    }
+    return (res.status === 204 ? undefined : await res.json()) as T;
+  }
+
+  return {
+    listAgents: () => call<{ items: AgentInfo[] }>("/api/agents").then((r) => r.items),
+    listConversations: () => call<{ items: ConversationSummary[] }>("/api/conversations").then((r) => r.items),
+    createConversation: (body: { agent?: string; title?: string }) =>
+      call<ConversationSummary>("/api/conversations", { method: "POST", json: body }),
+    renameConversation: (id: string, title: string) =>
+      call<ConversationSummary>(`/api/conversations/${id}`, { method: "PATCH", json: { title } }),
+    deleteConversation: (id: string) => call<void>(`/api/conversations/${id}`, { method: "DELETE" }),
+    sendMessage: (id: string, text: string) =>
+      call<{ runId: string }>(`/api/conversations/${id}/messages`, { method: "POST", json: { text } }),
+    cancel: (id: string) => call<{ runId: string }>(`/api/conversations/${id}/cancel`, { method: "POST" }),
+  };
+}
+
+export type ApiClient = ReturnType<typeof createApiClient>;

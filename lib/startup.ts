@@ -1,0 +1,29 @@
+import { getConfig } from "@/lib/config";
+import { getDb } from "@/lib/db/client";
+import { recoverInterruptedRuns } from "@/lib/chat/run-driver";
+import { logger } from "@/lib/log";
+
+/** Start-up work shared by `next dev`, `next start` and tests that boot the app. */
+export async function startServer(): Promise<void> {
+  const config = getConfig();
+  const log = logger();
+  await getDb();
+  if (config.agents.mode === "local") {
+    const { seedLocalAgents } = await import("@/lib/local-foundry/seed");
+    await seedLocalAgents();
+  }
+  if (config.database.kind === "pglite") {
+    const recovered = await recoverInterruptedRuns();
+    if (recovered > 0) log.warn({ recovered }, "closed runs interrupted by the previous shutdown");
+  }
+  log.info(
+    {
+      identity: config.identity.mode,
+      agents: config.agents.mode,
+      database: config.database.kind,
+      bus: config.redisUrl ? "redis" : "memory",
+      appUrl: config.appUrl,
+    },
+    "Foundry Agent Chat ready",
+  );
+}

@@ -1,0 +1,91 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { resetConfig } from "@/lib/config";
+import { openDb, setDbHandle, type DbHandle } from "@/lib/db/client";
+import { drainRuns } from "@/lib/chat/run-driver";
+import { serve, type TestServer } from "./serve";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- route modules have differently typed params
+type Handler = (req: Request, ctx: { params: Promise<any> }) => Promise<Response>;
+type RouteModule = Partial<Record<"GET" | "POST" | "PATCH" | "DELETE", Handler>>;
+
+/** The app's route files, as Next would mount them (only those the HTTP tests need). */
+const table: [string, () => Promise<RouteModule>][] = [
+  ["/api/health", () => import("@/app/api/health/route")],
+  ["/api/ready", () => import("@/app/api/ready/route")],
+  ["/api/agents", () => import("@/app/api/agents/route")],
+  ["/api/conversations", () => import("@/app/api/conversations/route")],
+  ["/api/conversations/:id", () => import("@/app/api/conversations/[id]/route")],
+  ["/api/conversations/:id/messages", () => import("@/app/api/conversations/[id]/messages/route")],
+  ["/api/conversations/:id/events", () => import("@/app/api/conversations/[id]/events/route")],
+  ["/api/conversations/:id/cancel", () => import("@/app/api/conversations/[id]/cancel/route")],
+  ["/local-foundry/*path", () => import("@/app/local-foundry/[...path]/route")],
+];
+
+function match(pattern: string, pathname: string): Record<string, string | string[]> | undefined {
+  const p = pattern.split("/");
+  const s = pathname.split("/");
+  const params: Record<string, string | string[]> = {};
+  for (let i = 0; i < p.length; i++) {
+    const part = p[i]!;
+    if (part.startsWith("*")) {
+      params[part.slice(1)] = s.slice(i).map(decodeURIComponent);
+      return s.length > i ? params : undefined;
+    }
+    if (s[i] === undefined) return undefined;
+    if (part.startsWith(":")) params[part.slice(1)] = decodeURIComponent(s[i]!);
+    else if (part !== s[i]) return undefined;
+  }
+  return p.length === s.length ? params : undefined;
+}
+
+export interface TestApp {
+  url: string;
+  db: DbHandle;
+  close(): Promise<void>;
+}
+
+/**
+ * The real route handlers on a loopback port, with the embedded defaults (local IdP, local agent
+ * service over HTTP through @azure/ai-projects, in-memory PGlite) — Next's router aside.
+ */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "fac-test-"));
+  let server: TestServer | undefined;
+  server = await serve(async (req) => {
+    const { pathname } = new URL(req.url);
+    for (const [pattern, load] of table) {
+      const params = match(pattern, pathname);
+      if (!params) continue;
+      const mod = await load();
+      const fn = mod[req.method as keyof RouteModule];
+      if (!fn) return new Response(null, { status: 405 });
+      return fn(req, { params: Promise.resolve(params) });
+    }
+    return new Response("not found", { status: 404 });
+  });
+  Object.assign(process.env, {
+    APP_URL: server.url,
+    DATA_DIR: dataDir,
+    LOCAL_MODEL_PACING_MS: "0",
+    ...env,
+  });
+  resetConfig();
+  const db = await openDb({ kind: "pglite", dir: null });
+  setDbHandle(Promise.resolve(db));
+  const { startServer } = await import("@/lib/startup");
+  await startServer();
+  return {
+    url: server.url,
+    db,
+    close: async () => {
+      await drainRuns();
+      await server?.close();
+      server = undefined;
+      setDbHandle(undefined);
+      await db.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
