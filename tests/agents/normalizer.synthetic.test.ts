@@ -293,8 +293,13 @@ describe("robustness", () => {
         data: expect.objectContaining({ code: "stream_ended", retriable: true }),
       },
     ]);
-    expect(finishNormalizer(initialNormalizerState(), new TypeError("fetch failed"))[0]!.data).toMatchObject({
-      code: "stream_ended",
+    for (const networkError of [new TypeError("fetch failed"), Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })]) {
+      expect(finishNormalizer(initialNormalizerState(), networkError)[0]!.data).toMatchObject({ code: "stream_ended" });
+    }
+    const rateLimited = Object.assign(new Error("429 Too many requests"), { status: 429, code: "rate_limit_exceeded" });
+    expect(finishNormalizer(initialNormalizerState(), rateLimited)[0]!.data).toMatchObject({
+      code: "rate_limit_exceeded",
+      retriable: true,
     });
   });
 });

@@ -33,17 +33,17 @@ export function errorFrameOf(event: Obj): UpstreamError | null {
 }
 
 /**
- * What the openai client throws (APIError: `.error` holds the frame's payload, `.code` its code).
- * Only errors carrying a code are upstream verdicts; a bare network error is a dropped stream.
+ * What the openai client throws (APIError: `.error` holds the frame's payload, `.code` its code,
+ * `.status` the HTTP status when there was one). Only such errors carrying a code are upstream
+ * verdicts; a network error (even with a Node `code` such as ECONNRESET) is a dropped stream.
  */
 export function upstreamErrorOfThrown(cause: unknown): UpstreamError | null {
-  if (!isObj(cause) && !(cause instanceof Error)) return null;
-  const c = cause as Obj;
-  const inner = upstreamErrorOf(c.error);
+  if (!isObj(cause)) return null;
+  const inner = upstreamErrorOf(cause.error);
   if (inner && inner.code !== "upstream_error") return inner;
-  const code = nonEmpty(c.code);
-  if (!code) return null;
-  return { code, message: readableMessage(str(c.message) ?? code) };
+  const code = nonEmpty(cause.code);
+  if (!code || num(cause.status) === undefined) return null;
+  return { code, message: readableMessage(str(cause.message) ?? code) };
 }
 
 /**
