@@ -7,7 +7,8 @@ import type { ChatEvent, ChatEventData } from "./events";
 
 type ToolKind = ChatEventData<"tool.call.started">["kind"];
 
-export type TurnStatus = "running" | "awaiting_approval" | "awaiting_consent" | "completed" | "failed" | "cancelled";
+export type TurnStatus =
+  "running" | "awaiting_approval" | "awaiting_consent" | "completed" | "failed" | "cancelled";
 
 export interface TextBlock {
   type: "text";
@@ -118,7 +119,8 @@ function applyToTurn(turn: Turn, event: ChatEvent): Turn {
 
 function openStatus(blocks: Block[]): TurnStatus {
   if (blocks.some((b) => b.type === "consent" && b.status === "pending")) return "awaiting_consent";
-  if (blocks.some((b) => b.type === "approval" && b.status === "pending")) return "awaiting_approval";
+  if (blocks.some((b) => b.type === "approval" && b.status === "pending"))
+    return "awaiting_approval";
   return "running";
 }
 
@@ -127,17 +129,33 @@ function applyEvent(turn: Turn, event: ChatEvent): Turn {
     case "run.started":
       return { ...turn, agent: event.data.agent, userText: event.data.input, startedAt: event.at };
     case "text.delta":
-      return upsertText(turn, event.data.itemId, (b) => ({ ...b, text: b.text + event.data.delta, done: false }));
+      return upsertText(turn, event.data.itemId, (b) => ({
+        ...b,
+        text: b.text + event.data.delta,
+        done: false,
+      }));
     case "text.done":
-      return upsertText(turn, event.data.itemId, (b) => ({ ...b, text: event.data.text, done: true }));
+      return upsertText(turn, event.data.itemId, (b) => ({
+        ...b,
+        text: event.data.text,
+        done: true,
+      }));
     case "tools.listed":
       return toolsListed(turn, event.data);
     case "tool.call.started":
-      return upsertTool(turn, event.data.callId, (b) => ({ ...b, ...event.data, startedAt: b.startedAt ?? event.at }));
+      return upsertTool(turn, event.data.callId, (b) => ({
+        ...b,
+        ...event.data,
+        startedAt: b.startedAt ?? event.at,
+      }));
     case "tool.call.completed":
-      return upsertTool(turn, event.data.callId, (b) => ended({ ...b, ...event.data, status: "completed" }, event.at));
+      return upsertTool(turn, event.data.callId, (b) =>
+        ended({ ...b, ...event.data, status: "completed" }, event.at),
+      );
     case "tool.call.failed":
-      return upsertTool(turn, event.data.callId, (b) => ended({ ...b, ...event.data, status: "failed" }, event.at));
+      return upsertTool(turn, event.data.callId, (b) =>
+        ended({ ...b, ...event.data, status: "failed" }, event.at),
+      );
     case "approval.requested":
       return approvalRequested(turn, event.data, event.at);
     case "approval.decided":
@@ -145,13 +163,24 @@ function applyEvent(turn: Turn, event: ChatEvent): Turn {
     case "consent.requested":
       return consentRequested(turn, event.data, event.at);
     case "consent.completed":
-      return updateBlocks(turn, isConsent(event.data.consentId), (b) => ({ ...b, status: "completed", completedAt: event.at }));
+      return updateBlocks(turn, isConsent(event.data.consentId), (b) => ({
+        ...b,
+        status: "completed",
+        completedAt: event.at,
+      }));
     case "run.completed":
       return finish({ ...turn, status: "completed", ...compact(event.data) }, event.at);
     case "run.failed":
       return finish({ ...turn, status: "failed", error: event.data }, event.at);
     case "run.cancelled":
-      return finish({ ...turn, status: "cancelled", ...(event.data.reason ? { cancelReason: event.data.reason } : {}) }, event.at);
+      return finish(
+        {
+          ...turn,
+          status: "cancelled",
+          ...(event.data.reason ? { cancelReason: event.data.reason } : {}),
+        },
+        event.at,
+      );
     default:
       return turn;
   }
@@ -161,45 +190,89 @@ function compact<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function updateBlocks<B extends Block>(turn: Turn, match: (b: Block) => b is B, update: (b: B) => B): Turn {
+function updateBlocks<B extends Block>(
+  turn: Turn,
+  match: (b: Block) => b is B,
+  update: (b: B) => B,
+): Turn {
   return { ...turn, blocks: turn.blocks.map((b) => (match(b) ? update(b) : b)) };
 }
 
 /** Updates the block `match` finds, or appends `update(created)`. */
-function upsert<B extends Block>(turn: Turn, match: (b: Block) => b is B, created: B, update: (b: B) => B): Turn {
+function upsert<B extends Block>(
+  turn: Turn,
+  match: (b: Block) => b is B,
+  created: B,
+  update: (b: B) => B,
+): Turn {
   const index = turn.blocks.findIndex(match);
   if (index < 0) return { ...turn, blocks: [...turn.blocks, update(created)] };
   return { ...turn, blocks: turn.blocks.with(index, update(turn.blocks[index] as B)) };
 }
 
-const isText = (itemId: string) => (b: Block): b is TextBlock => b.type === "text" && b.itemId === itemId;
-const isTool = (callId: string) => (b: Block): b is ToolCallBlock => b.type === "tool_call" && b.callId === callId;
-const isApproval = (id: string) => (b: Block): b is ApprovalBlock => b.type === "approval" && b.approvalRequestId === id;
-const isConsent = (id: string) => (b: Block): b is ConsentBlock => b.type === "consent" && b.consentId === id;
+const isText =
+  (itemId: string) =>
+  (b: Block): b is TextBlock =>
+    b.type === "text" && b.itemId === itemId;
+const isTool =
+  (callId: string) =>
+  (b: Block): b is ToolCallBlock =>
+    b.type === "tool_call" && b.callId === callId;
+const isApproval =
+  (id: string) =>
+  (b: Block): b is ApprovalBlock =>
+    b.type === "approval" && b.approvalRequestId === id;
+const isConsent =
+  (id: string) =>
+  (b: Block): b is ConsentBlock =>
+    b.type === "consent" && b.consentId === id;
 
 function upsertText(turn: Turn, itemId: string, update: (b: TextBlock) => TextBlock): Turn {
   return upsert(turn, isText(itemId), { type: "text", itemId, text: "", done: false }, update);
 }
 
 function upsertTool(turn: Turn, callId: string, update: (b: ToolCallBlock) => ToolCallBlock): Turn {
-  const created: ToolCallBlock = { type: "tool_call", callId, kind: "other", name: "", status: "running" };
+  const created: ToolCallBlock = {
+    type: "tool_call",
+    callId,
+    kind: "other",
+    name: "",
+    status: "running",
+  };
   return upsert(turn, isTool(callId), created, update);
 }
 
 function ended(block: ToolCallBlock, at: string): ToolCallBlock {
-  const durationMs = block.startedAt ? Math.max(0, Date.parse(at) - Date.parse(block.startedAt)) : undefined;
-  return { ...block, endedAt: at, ...(durationMs !== undefined && !Number.isNaN(durationMs) ? { durationMs } : {}) };
+  const durationMs = block.startedAt
+    ? Math.max(0, Date.parse(at) - Date.parse(block.startedAt))
+    : undefined;
+  return {
+    ...block,
+    endedAt: at,
+    ...(durationMs !== undefined && !Number.isNaN(durationMs) ? { durationMs } : {}),
+  };
 }
 
 /** A response lists its server's tools again after each approval: keep the latest list. */
 function toolsListed(turn: Turn, data: ChatEventData<"tools.listed">): Turn {
-  const match = (b: Block): b is ToolsListedBlock => b.type === "tools_listed" && b.serverLabel === data.serverLabel;
-  return upsert(turn, match, { type: "tools_listed", ...data }, (b) => ({ ...b, tools: data.tools }));
+  const match = (b: Block): b is ToolsListedBlock =>
+    b.type === "tools_listed" && b.serverLabel === data.serverLabel;
+  return upsert(turn, match, { type: "tools_listed", ...data }, (b) => ({
+    ...b,
+    tools: data.tools,
+  }));
 }
 
-function approvalRequested(turn: Turn, data: ChatEventData<"approval.requested">, at: string): Turn {
+function approvalRequested(
+  turn: Turn,
+  data: ChatEventData<"approval.requested">,
+  at: string,
+): Turn {
   const created: ApprovalBlock = { type: "approval", ...data, status: "pending", requestedAt: at };
-  return upsert(turn, isApproval(data.approvalRequestId), created, (b) => ({ ...b, ...compact(data) }));
+  return upsert(turn, isApproval(data.approvalRequestId), created, (b) => ({
+    ...b,
+    ...compact(data),
+  }));
 }
 
 function approvalDecided(turn: Turn, data: ChatEventData<"approval.decided">, at: string): Turn {
@@ -219,8 +292,10 @@ function consentRequested(turn: Turn, data: ChatEventData<"consent.requested">, 
 /** No spinner or open question outlives its run. */
 function finish(turn: Turn, at: string): Turn {
   const blocks = turn.blocks.map((b): Block => {
-    if (b.type === "tool_call" && b.status === "running") return ended(interruptedTool(b, turn.status), at);
-    if ((b.type === "approval" || b.type === "consent") && b.status === "pending") return { ...b, status: "expired" };
+    if (b.type === "tool_call" && b.status === "running")
+      return ended(interruptedTool(b, turn.status), at);
+    if ((b.type === "approval" || b.type === "consent") && b.status === "pending")
+      return { ...b, status: "expired" };
     if (b.type === "text" && !b.done) return { ...b, done: true };
     return b;
   });
@@ -230,5 +305,9 @@ function finish(turn: Turn, at: string): Turn {
 function interruptedTool(block: ToolCallBlock, runStatus: TurnStatus): ToolCallBlock {
   if (runStatus === "cancelled") return { ...block, status: "cancelled" };
   if (runStatus === "completed") return { ...block, status: "completed" };
-  return { ...block, status: "failed", error: block.error ?? "The run ended before this tool call finished." };
+  return {
+    ...block,
+    status: "failed",
+    error: block.error ?? "The run ended before this tool call finished.",
+  };
 }

@@ -1,15 +1,36 @@
 import { describe, expect, it } from "vitest";
-import { finishNormalizer, normalizeResponse, normalizeResponseDetailed } from "@/lib/agents/normalizer";
-import { asStream, dataOf, expectValidDrafts, runStream, typesOf } from "../chat/helpers/normalizer";
-import { loadRecording, recordingNames, responsesOf, sseFramesOf, type RecordingEntry } from "../helpers/recordings";
+import {
+  finishNormalizer,
+  normalizeResponse,
+  normalizeResponseDetailed,
+} from "@/lib/agents/normalizer";
+import {
+  asStream,
+  dataOf,
+  expectValidDrafts,
+  runStream,
+  typesOf,
+} from "../chat/helpers/normalizer";
+import {
+  loadRecording,
+  recordingNames,
+  responsesOf,
+  sseFramesOf,
+  type RecordingEntry,
+} from "../helpers/recordings";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const FILE_SEARCH = "agents__file_search__execution_flow__recording_should_handle_file_search_query_with_streaming_response";
-const OPENAPI = "agents__openapi_tool_anonymous_auth__recording_should_create_agent_with_openapi_tool_and_stream_response";
-const MCP_APPROVAL = "agents__mcp_tool__recording_should_create_agent_with_mcp_tool_and_handle_approval_workflow";
-const MCP_CONNECTION = "agents__mcp_tool__recording_should_create_agent_with_mcp_tool_using_project_connection_authentication";
-const CONVERSATION = "agents__conversation_flow__recording_should_create_agent_generate_responses_in_conversation_and_clean_up";
+const FILE_SEARCH =
+  "agents__file_search__execution_flow__recording_should_handle_file_search_query_with_streaming_response";
+const OPENAPI =
+  "agents__openapi_tool_anonymous_auth__recording_should_create_agent_with_openapi_tool_and_stream_response";
+const MCP_APPROVAL =
+  "agents__mcp_tool__recording_should_create_agent_with_mcp_tool_and_handle_approval_workflow";
+const MCP_CONNECTION =
+  "agents__mcp_tool__recording_should_create_agent_with_mcp_tool_using_project_connection_authentication";
+const CONVERSATION =
+  "agents__conversation_flow__recording_should_create_agent_generate_responses_in_conversation_and_clean_up";
 
 const upstream = (entry: RecordingEntry) => sseFramesOf(entry).map((f) => f.data);
 const body = (entry: RecordingEntry) => entry.ResponseBody as Json;
@@ -17,7 +38,9 @@ const responses = (name: string) => responsesOf(loadRecording(name));
 
 describe("the recordings", () => {
   it("are all covered by this file", () => {
-    expect(recordingNames()).toEqual([CONVERSATION, FILE_SEARCH, MCP_APPROVAL, MCP_CONNECTION, OPENAPI].sort());
+    expect(recordingNames()).toEqual(
+      [CONVERSATION, FILE_SEARCH, MCP_APPROVAL, MCP_CONNECTION, OPENAPI].sort(),
+    );
   });
 
   it("stream with a sequence_number on every frame and no [DONE]", () => {
@@ -47,11 +70,17 @@ describe("file search (streaming)", () => {
   });
 
   it("reports the file search call with its queries", () => {
-    expect(dataOf(run.events, "tool.call.started")).toEqual([{ callId: fsId, kind: "file_search", name: "file_search" }]);
+    expect(dataOf(run.events, "tool.call.started")).toEqual([
+      { callId: fsId, kind: "file_search", name: "file_search" },
+    ]);
     const [completed] = dataOf(run.events, "tool.call.completed");
     expect(completed).toMatchObject({ callId: fsId, kind: "file_search", name: "file_search" });
     expect(JSON.parse(completed!.arguments!)).toEqual({
-      queries: ["What is the price of the Contoso Laptop Pro 15?", "Contoso Laptop Pro 15 price", "Contoso Laptop Pro 15 MSRP cost"],
+      queries: [
+        "What is the price of the Contoso Laptop Pro 15?",
+        "Contoso Laptop Pro 15 price",
+        "Contoso Laptop Pro 15 MSRP cost",
+      ],
     });
   });
 
@@ -81,8 +110,14 @@ describe("file search (streaming)", () => {
 
   it("maps the terminal response like the stream, without the deltas", () => {
     const final = (upstream(entry!).at(-1) as Json).response;
-    expect(typesOf(normalizeResponse(final))).toEqual(["tool.call.completed", "text.done", "run.completed"]);
-    expect(dataOf(normalizeResponse(final), "text.done")).toEqual([{ itemId: msgId, text: answer }]);
+    expect(typesOf(normalizeResponse(final))).toEqual([
+      "tool.call.completed",
+      "text.done",
+      "run.completed",
+    ]);
+    expect(dataOf(normalizeResponse(final), "text.done")).toEqual([
+      { itemId: msgId, text: answer },
+    ]);
   });
 
   it("fails a stream cut short with a retriable stream_ended", () => {
@@ -107,12 +142,18 @@ describe("openapi tool failing (streaming, error frame before response.failed)",
 
   it("starts the call, fails it, then fails the run once", () => {
     expect(typesOf(run.events)).toEqual(["tool.call.started", "tool.call.failed", "run.failed"]);
-    expect(dataOf(run.events, "tool.call.started")).toEqual([{ callId, kind: "openapi", name: "get_weather_GetCurrentWeather" }]);
+    expect(dataOf(run.events, "tool.call.started")).toEqual([
+      { callId, kind: "openapi", name: "get_weather_GetCurrentWeather" },
+    ]);
   });
 
   it("fails the call with the arguments the failed response carries and a readable error", () => {
     const [failed] = dataOf(run.events, "tool.call.failed");
-    expect(failed).toMatchObject({ callId, kind: "openapi", name: "get_weather_GetCurrentWeather" });
+    expect(failed).toMatchObject({
+      callId,
+      kind: "openapi",
+      name: "get_weather_GetCurrentWeather",
+    });
     expect(JSON.parse(failed!.arguments!)).toEqual({ location: "Seattle", format: "j1" });
     expect(failed!.error).toMatch(/^Validation Error: .*HTTP error 400: Bad Request/);
   });
@@ -127,25 +168,35 @@ describe("openapi tool failing (streaming, error frame before response.failed)",
     const frame = structuredClone(frames[3]) as Json;
     frame.error.code = "frame_code";
     const result = runStream([...frames.slice(0, 3), frame, frames[4]]);
-    expect(dataOf(result.events, "run.failed")).toEqual([expect.objectContaining({ code: "tool_user_error" })]);
+    expect(dataOf(result.events, "run.failed")).toEqual([
+      expect.objectContaining({ code: "tool_user_error" }),
+    ]);
   });
 
   it("falls back to the error frame when response.failed has no error", () => {
     const failed = structuredClone(frames[4]) as Json;
     failed.response.error = null;
     const result = runStream([...frames.slice(0, 4), failed]);
-    expect(dataOf(result.events, "run.failed")).toEqual([expect.objectContaining({ code: "tool_user_error" })]);
+    expect(dataOf(result.events, "run.failed")).toEqual([
+      expect.objectContaining({ code: "tool_user_error" }),
+    ]);
   });
 
   it("finishes the same way when the client throws at the error frame (stream ends there)", () => {
     const cut = runStream(frames.slice(0, 4), { finish: true });
     expect(typesOf(cut.events)).toEqual(["tool.call.started", "tool.call.failed", "run.failed"]);
-    expect(dataOf(cut.events, "run.failed")[0]).toMatchObject({ code: "tool_user_error", retriable: false });
+    expect(dataOf(cut.events, "run.failed")[0]).toMatchObject({
+      code: "tool_user_error",
+      retriable: false,
+    });
   });
 
   it("uses what the client threw when the error frame never reached the normalizer", () => {
     const before = runStream(frames.slice(0, 3));
-    const thrown = Object.assign(new Error("400 tool failed"), { code: "tool_user_error", error: (frames[3] as Json).error });
+    const thrown = Object.assign(new Error("400 tool failed"), {
+      code: "tool_user_error",
+      error: (frames[3] as Json).error,
+    });
     const drafts = finishNormalizer(before.state, thrown);
     expectValidDrafts(drafts);
     expect(typesOf(drafts)).toEqual(["tool.call.failed", "run.failed"]);
@@ -155,7 +206,10 @@ describe("openapi tool failing (streaming, error frame before response.failed)",
   it("maps the failed Response object the same way when not streaming", () => {
     const drafts = normalizeResponse((frames[4] as Json).response);
     expect(typesOf(drafts)).toEqual(["tool.call.failed", "run.failed"]);
-    expect(JSON.parse(dataOf(drafts, "tool.call.failed")[0]!.arguments!)).toEqual({ location: "Seattle", format: "j1" });
+    expect(JSON.parse(dataOf(drafts, "tool.call.failed")[0]!.arguments!)).toEqual({
+      location: "Seattle",
+      format: "j1",
+    });
   });
 });
 
@@ -177,7 +231,12 @@ describe("MCP approval workflow (non-streaming)", () => {
     ]);
     expect(listed!.tools[0]!.description).toMatch(/^Fetch entire documentation/);
     expect(dataOf(drafts, "approval.requested")).toEqual([
-      { approvalRequestId: approvalId, name: "fetch_azure_rest_api_docs", serverLabel: "api-specs", arguments: "{}" },
+      {
+        approvalRequestId: approvalId,
+        name: "fetch_azure_rest_api_docs",
+        serverLabel: "api-specs",
+        arguments: "{}",
+      },
     ]);
   });
 
@@ -217,7 +276,12 @@ describe("MCP approval workflow (non-streaming)", () => {
     expect(typesOf(paused.events)).toEqual(["tools.listed", "approval.requested"]);
     expect(paused.state.awaiting).toBe("approval");
     const resumed = runStream(asStream(body(second!)), { from: paused.state, finish: true });
-    expect(typesOf(resumed.events)).toEqual(["tool.call.started", "tool.call.completed", "text.done", "run.completed"]);
+    expect(typesOf(resumed.events)).toEqual([
+      "tool.call.started",
+      "tool.call.completed",
+      "text.done",
+      "run.completed",
+    ]);
     expect(dataOf(resumed.events, "tool.call.started")[0]).not.toHaveProperty("output");
     expect(resumed.state.awaiting).toBeNull();
   });
@@ -230,13 +294,18 @@ describe("MCP with project connection auth (non-streaming)", () => {
     const drafts = normalizeResponse(body(first!));
     expect(typesOf(drafts)).toEqual(["tools.listed", "approval.requested"]);
     expect(dataOf(drafts, "tools.listed")[0]!.tools).toHaveLength(41);
-    expect(dataOf(drafts, "approval.requested")[0]).toMatchObject({ name: "get_me", arguments: "{}" });
+    expect(dataOf(drafts, "approval.requested")[0]).toMatchObject({
+      name: "get_me",
+      arguments: "{}",
+    });
   });
 
   it("completes with the profile and the answer", () => {
     const drafts = normalizeResponse(body(second!));
     expect(typesOf(drafts)).toEqual(["tool.call.completed", "text.done", "run.completed"]);
-    expect(JSON.parse(dataOf(drafts, "tool.call.completed")[0]!.output!)).toMatchObject({ login: "howiefoundry" });
+    expect(JSON.parse(dataOf(drafts, "tool.call.completed")[0]!.output!)).toMatchObject({
+      login: "howiefoundry",
+    });
     expect(dataOf(drafts, "text.done")[0]!.text).toBe("Your GitHub username is **howiefoundry**.");
   });
 });
@@ -247,13 +316,21 @@ describe("basic conversation (non-streaming)", () => {
   it("maps each message to one text.done and completes", () => {
     const one = normalizeResponse(body(first!));
     expect(typesOf(one)).toEqual(["text.done", "run.completed"]);
-    expect(dataOf(one, "text.done")[0]!.text).toMatch(/^France has an area of about \*\*212,900 square miles\*\*/);
+    expect(dataOf(one, "text.done")[0]!.text).toMatch(
+      /^France has an area of about \*\*212,900 square miles\*\*/,
+    );
     expect(dataOf(one, "run.completed")[0]).toEqual({
       responseId: "resp_c2d97b40f30568190069a88a75c1ac81908bb2fdb1eb358b65",
       usage: { inputTokens: 29, outputTokens: 71, totalTokens: 100 },
     });
     expect(normalizeResponse(body(second!))).toEqual([
-      { type: "text.done", data: { itemId: "msg_c2d97b40f30568190069a88a83f78c8190b919223499224b61", text: "The capital city of France is **Paris**." } },
+      {
+        type: "text.done",
+        data: {
+          itemId: "msg_c2d97b40f30568190069a88a83f78c8190b919223499224b61",
+          text: "The capital city of France is **Paris**.",
+        },
+      },
       {
         type: "run.completed",
         data: {

@@ -11,11 +11,18 @@ import { dataOf, expectValidDrafts, runStream, typesOf } from "../chat/helpers/n
 type Item = Record<string, unknown>;
 let seq = 0;
 const ev = (type: string, fields: Item = {}): Item => ({ type, sequence_number: seq++, ...fields });
-const created = (id = "resp_1") => ev("response.created", { response: { id, status: "in_progress", output: [] } });
+const created = (id = "resp_1") =>
+  ev("response.created", { response: { id, status: "in_progress", output: [] } });
 const added = (item: Item) => ev("response.output_item.added", { item });
 const done = (item: Item) => ev("response.output_item.done", { item });
-const completed = (output: Item[], id = "resp_1") => ev("response.completed", { response: { id, status: "completed", output } });
-const response = (status: string, output: Item[], extra: Item = {}): Item => ({ id: "resp_x", status, output, ...extra });
+const completed = (output: Item[], id = "resp_1") =>
+  ev("response.completed", { response: { id, status: "completed", output } });
+const response = (status: string, output: Item[], extra: Item = {}): Item => ({
+  id: "resp_x",
+  status,
+  output,
+  ...extra,
+});
 
 const mcpCall = (fields: Item = {}): Item => ({
   type: "mcp_call",
@@ -48,12 +55,17 @@ describe("mcp_call errors", () => {
   });
 
   it("describes OpenAI's error objects", () => {
-    expect(failedWith({ type: "http_error", code: 404, message: "Not Found" }).error).toBe("HTTP 404: Not Found");
-    expect(failedWith({ type: "mcp_protocol_error", code: -32602, message: "Invalid params" }).error).toBe(
-      "MCP error -32602: Invalid params",
+    expect(failedWith({ type: "http_error", code: 404, message: "Not Found" }).error).toBe(
+      "HTTP 404: Not Found",
     );
     expect(
-      failedWith({ type: "mcp_tool_execution_error", content: [{ type: "text", text: "quota exceeded" }] }).error,
+      failedWith({ type: "mcp_protocol_error", code: -32602, message: "Invalid params" }).error,
+    ).toBe("MCP error -32602: Invalid params");
+    expect(
+      failedWith({
+        type: "mcp_tool_execution_error",
+        content: [{ type: "text", text: "quota exceeded" }],
+      }).error,
     ).toBe("quota exceeded");
   });
 
@@ -69,12 +81,19 @@ describe("mcp_call errors", () => {
       added(mcpCall({ status: "in_progress", arguments: "" })),
       ev("response.mcp_call_arguments.done", { item_id: "mcp_1", arguments: '{"to":"+15550100"}' }),
       ev("response.mcp_call.failed", { item_id: "mcp_1" }),
-      done(mcpCall({ status: "failed", error: { type: "http_error", code: 500, message: "Upstream down" } })),
+      done(
+        mcpCall({
+          status: "failed",
+          error: { type: "http_error", code: 500, message: "Upstream down" },
+        }),
+      ),
       completed([]),
     ]);
     expect(typesOf(run.events)).toEqual(["tool.call.started", "tool.call.failed", "run.completed"]);
     expect(dataOf(run.events, "tool.call.started")[0]).not.toHaveProperty("arguments");
-    expect(dataOf(run.events, "tool.call.failed")[0]).toMatchObject({ error: "HTTP 500: Upstream down" });
+    expect(dataOf(run.events, "tool.call.failed")[0]).toMatchObject({
+      error: "HTTP 500: Upstream down",
+    });
   });
 });
 
@@ -90,9 +109,17 @@ describe("oauth consent", () => {
   it("asks for consent with an https link and pauses the run", () => {
     seq = 0;
     const link = "https://login.example.com/consent?state=abc";
-    const run = runStream([created(), added(consentItem(link)), done(consentItem(link)), completed([consentItem(link)])], {
-      finish: true,
-    });
+    const run = runStream(
+      [
+        created(),
+        added(consentItem(link)),
+        done(consentItem(link)),
+        completed([consentItem(link)]),
+      ],
+      {
+        finish: true,
+      },
+    );
     expect(run.events).toEqual([
       { type: "consent.requested", data: { consentId: "oauthreq_1", serverLabel: "github", link } },
     ]);
@@ -101,7 +128,9 @@ describe("oauth consent", () => {
   });
 
   it("finds it in a non-streaming response too", () => {
-    const detailed = normalizeResponseDetailed(response("completed", [consentItem("https://login.example.com/c")]));
+    const detailed = normalizeResponseDetailed(
+      response("completed", [consentItem("https://login.example.com/c")]),
+    );
     expect(typesOf(detailed.events)).toEqual(["consent.requested"]);
     expect(detailed.state.awaiting).toBe("consent");
   });
@@ -112,7 +141,9 @@ describe("oauth consent", () => {
     ["relative", "/consent?code=secret"],
   ])("refuses a %s link: one run.failed, the link nowhere in the events", (_, link) => {
     seq = 0;
-    const run = runStream([created(), done(consentItem(link)), completed([consentItem(link)])], { finish: true });
+    const run = runStream([created(), done(consentItem(link)), completed([consentItem(link)])], {
+      finish: true,
+    });
     expect(typesOf(run.events)).toEqual(["run.failed"]);
     expect(run.events[0]!.data).toMatchObject({ code: "consent_link_not_https", retriable: false });
     expect(JSON.stringify(run.events)).not.toContain("secret");
@@ -131,8 +162,20 @@ describe("tool kinds", () => {
   it("maps each tool item type to its kind, name and arguments", () => {
     const drafts = normalizeResponse(
       response("completed", [
-        { type: "function_call", id: "fc_1", call_id: "call_1", name: "get_time", arguments: '{"tz":"UTC"}', status: "completed" },
-        { type: "web_search_call", id: "ws_1", status: "completed", action: { type: "search", query: "weather" } },
+        {
+          type: "function_call",
+          id: "fc_1",
+          call_id: "call_1",
+          name: "get_time",
+          arguments: '{"tz":"UTC"}',
+          status: "completed",
+        },
+        {
+          type: "web_search_call",
+          id: "ws_1",
+          status: "completed",
+          action: { type: "search", query: "weather" },
+        },
         {
           type: "code_interpreter_call",
           id: "ci_1",
@@ -140,22 +183,42 @@ describe("tool kinds", () => {
           code: "print(1+1)",
           outputs: [{ type: "logs", logs: "2" }],
         },
-        { type: "openapi_call", id: "oa_1", name: "get_weather", arguments: "{}", output: "sunny", status: "completed" },
+        {
+          type: "openapi_call",
+          id: "oa_1",
+          name: "get_weather",
+          arguments: "{}",
+          output: "sunny",
+          status: "completed",
+        },
         { type: "bing_grounding_call", id: "bg_1", status: "completed" },
       ]),
     );
     expectValidDrafts(drafts);
     expect(dataOf(drafts, "tool.call.completed")).toEqual([
       { callId: "fc_1", kind: "function", name: "get_time", arguments: '{"tz":"UTC"}' },
-      { callId: "ws_1", kind: "web_search", name: "web_search", arguments: '{"type":"search","query":"weather"}' },
-      { callId: "ci_1", kind: "code_interpreter", name: "code_interpreter", arguments: "print(1+1)", output: "2" },
+      {
+        callId: "ws_1",
+        kind: "web_search",
+        name: "web_search",
+        arguments: '{"type":"search","query":"weather"}',
+      },
+      {
+        callId: "ci_1",
+        kind: "code_interpreter",
+        name: "code_interpreter",
+        arguments: "print(1+1)",
+        output: "2",
+      },
       { callId: "oa_1", kind: "openapi", name: "get_weather", arguments: "{}", output: "sunny" },
       { callId: "bg_1", kind: "other", name: "bing_grounding" },
     ]);
   });
 
   it("starts a call that a non-streaming (background) response shows still running", () => {
-    const drafts = normalizeResponse(response("in_progress", [{ type: "web_search_call", id: "ws_1", status: "searching" }]));
+    const drafts = normalizeResponse(
+      response("in_progress", [{ type: "web_search_call", id: "ws_1", status: "searching" }]),
+    );
     expect(typesOf(drafts)).toEqual(["tool.call.started"]);
   });
 
@@ -171,8 +234,15 @@ describe("tool kinds", () => {
       ),
     );
     expect(typesOf(drafts)).toEqual(["tool.call.completed", "tool.call.failed", "run.failed"]);
-    expect(dataOf(drafts, "tool.call.failed")[0]).toMatchObject({ callId: "mcp_broken", error: "Something broke" });
-    expect(dataOf(drafts, "run.failed")[0]).toEqual({ code: "server_error", message: "Something broke", retriable: true });
+    expect(dataOf(drafts, "tool.call.failed")[0]).toMatchObject({
+      callId: "mcp_broken",
+      error: "Something broke",
+    });
+    expect(dataOf(drafts, "run.failed")[0]).toEqual({
+      code: "server_error",
+      message: "Something broke",
+      retriable: true,
+    });
   });
 });
 
@@ -187,7 +257,14 @@ describe("text", () => {
       part(0, "Hello"),
       ev("response.output_text.delta", { item_id: "msg_1", content_index: 1, delta: " world" }),
       part(1, " world"),
-      done({ type: "message", id: "msg_1", content: [{ type: "output_text", text: "Hello" }, { type: "output_text", text: " world" }] }),
+      done({
+        type: "message",
+        id: "msg_1",
+        content: [
+          { type: "output_text", text: "Hello" },
+          { type: "output_text", text: " world" },
+        ],
+      }),
       completed([]),
     ]);
     expect(dataOf(run.events, "text.done")).toEqual([
@@ -208,8 +285,18 @@ describe("text", () => {
   });
 
   it("shows a refusal as text", () => {
-    const drafts = normalizeResponse(response("completed", [{ type: "message", id: "msg_1", content: [{ type: "refusal", refusal: "I can't help with that." }] }]));
-    expect(dataOf(drafts, "text.done")).toEqual([{ itemId: "msg_1", text: "I can't help with that." }]);
+    const drafts = normalizeResponse(
+      response("completed", [
+        {
+          type: "message",
+          id: "msg_1",
+          content: [{ type: "refusal", refusal: "I can't help with that." }],
+        },
+      ]),
+    );
+    expect(dataOf(drafts, "text.done")).toEqual([
+      { itemId: "msg_1", text: "I can't help with that." },
+    ]);
   });
 });
 
@@ -218,30 +305,61 @@ describe("terminal statuses", () => {
     seq = 0;
     const run = runStream([
       created(),
-      ev("response.incomplete", { response: { id: "resp_1", status: "incomplete", incomplete_details: { reason: "max_output_tokens" }, output: [] } }),
+      ev("response.incomplete", {
+        response: {
+          id: "resp_1",
+          status: "incomplete",
+          incomplete_details: { reason: "max_output_tokens" },
+          output: [],
+        },
+      }),
     ]);
     expect(run.events).toEqual([
-      { type: "run.failed", data: { code: "incomplete", message: "The answer was cut short (max output tokens).", retriable: false } },
+      {
+        type: "run.failed",
+        data: {
+          code: "incomplete",
+          message: "The answer was cut short (max output tokens).",
+          retriable: false,
+        },
+      },
     ]);
   });
 
   it("maps cancellation to run.cancelled, failing a running call", () => {
     seq = 0;
-    const run = runStream([created(), added(mcpCall({ status: "in_progress" })), ev("response.cancelled", { response: { id: "resp_1", status: "cancelled" } })]);
+    const run = runStream([
+      created(),
+      added(mcpCall({ status: "in_progress" })),
+      ev("response.cancelled", { response: { id: "resp_1", status: "cancelled" } }),
+    ]);
     expect(typesOf(run.events)).toEqual(["tool.call.started", "tool.call.failed", "run.cancelled"]);
     expect(typesOf(normalizeResponse(response("cancelled", [])))).toEqual(["run.cancelled"]);
   });
 
   it("produces exactly one terminal event; later frames are ignored", () => {
     seq = 0;
-    const run = runStream([
-      created(),
-      ev("error", { error: { type: "server_error", code: "server_error", message: "boom", param: null } }),
-      ev("response.failed", { response: { id: "resp_1", status: "failed", error: { code: "server_error", message: "boom" } } }),
-      completed([]),
-      ev("response.output_text.delta", { item_id: "m", delta: "late" }),
-    ], { finish: true });
-    expect(run.events).toEqual([{ type: "run.failed", data: { code: "server_error", message: "boom", retriable: true } }]);
+    const run = runStream(
+      [
+        created(),
+        ev("error", {
+          error: { type: "server_error", code: "server_error", message: "boom", param: null },
+        }),
+        ev("response.failed", {
+          response: {
+            id: "resp_1",
+            status: "failed",
+            error: { code: "server_error", message: "boom" },
+          },
+        }),
+        completed([]),
+        ev("response.output_text.delta", { item_id: "m", delta: "late" }),
+      ],
+      { finish: true },
+    );
+    expect(run.events).toEqual([
+      { type: "run.failed", data: { code: "server_error", message: "boom", retriable: true } },
+    ]);
   });
 });
 
@@ -249,7 +367,10 @@ describe("robustness", () => {
   it("ignores unknown event types without changing anything but the sequence", () => {
     seq = 0;
     const start = runStream([created()]).state;
-    const result = normalizeStreamEvent(start, ev("response.brand_new_feature.delta", { item_id: "x", delta: "?" }));
+    const result = normalizeStreamEvent(
+      start,
+      ev("response.brand_new_feature.delta", { item_id: "x", delta: "?" }),
+    );
     expect(result.events).toEqual([]);
     expect({ ...result.state, lastSequence: start.lastSequence }).toEqual(start);
   });
@@ -264,7 +385,10 @@ describe("robustness", () => {
       { type: 5 },
       { type: "response.output_item.added", item: "not an item" },
       { type: "response.output_item.done", item: { type: "mcp_call" } },
-      { type: "response.output_item.done", item: { type: "mcp_list_tools", id: "l1", tools: "nope" } },
+      {
+        type: "response.output_item.done",
+        item: { type: "mcp_list_tools", id: "l1", tools: "nope" },
+      },
       { type: "response.output_text.delta", item_id: 7, delta: null },
       { type: "response.output_text.done", item_id: "m", content_index: -1, text: "x" },
       { type: "error", error: "not an object" },
@@ -285,7 +409,10 @@ describe("robustness", () => {
 
   it("ends a stream that stopped without a terminal event as stream_ended, once", () => {
     seq = 0;
-    const run = runStream([created(), ev("response.output_text.delta", { item_id: "m", delta: "Hel" })]);
+    const run = runStream([
+      created(),
+      ev("response.output_text.delta", { item_id: "m", delta: "Hel" }),
+    ]);
     const drafts = finishNormalizer(run.state);
     expect(drafts).toEqual([
       {
@@ -293,10 +420,18 @@ describe("robustness", () => {
         data: expect.objectContaining({ code: "stream_ended", retriable: true }),
       },
     ]);
-    for (const networkError of [new TypeError("fetch failed"), Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })]) {
-      expect(finishNormalizer(initialNormalizerState(), networkError)[0]!.data).toMatchObject({ code: "stream_ended" });
+    for (const networkError of [
+      new TypeError("fetch failed"),
+      Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }),
+    ]) {
+      expect(finishNormalizer(initialNormalizerState(), networkError)[0]!.data).toMatchObject({
+        code: "stream_ended",
+      });
     }
-    const rateLimited = Object.assign(new Error("429 Too many requests"), { status: 429, code: "rate_limit_exceeded" });
+    const rateLimited = Object.assign(new Error("429 Too many requests"), {
+      status: 429,
+      code: "rate_limit_exceeded",
+    });
     expect(finishNormalizer(initialNormalizerState(), rateLimited)[0]!.data).toMatchObject({
       code: "rate_limit_exceeded",
       retriable: true,

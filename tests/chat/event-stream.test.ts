@@ -8,11 +8,16 @@ import { stamper } from "./helpers/events";
 const stamp = stamper();
 const EVENTS: ChatEvent[] = stamp("run_1", [
   draft("run.started", { agent: { name: "agent" }, input: "Hi" }),
-  ...["Hel", "lo", ", ", "wor", "ld"].map((delta) => draft("text.delta", { itemId: "msg_1", delta })),
+  ...["Hel", "lo", ", ", "wor", "ld"].map((delta) =>
+    draft("text.delta", { itemId: "msg_1", delta }),
+  ),
 ]);
 const enc = new TextEncoder();
 const frame = (e: ChatEvent) => `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
-const frames = (from: number, to: number) => EVENTS.filter((e) => e.seq >= from && e.seq <= to).map(frame).join("");
+const frames = (from: number, to: number) =>
+  EVENTS.filter((e) => e.seq >= from && e.seq <= to)
+    .map(frame)
+    .join("");
 
 type Script = (c: ReadableStreamDefaultController<Uint8Array>, req: Request) => void;
 
@@ -33,7 +38,10 @@ afterEach(async () => {
 });
 
 /** An SSE endpoint whose n-th connection follows scripts[n] (the last script repeats). */
-async function sseServer(scripts: Script[], respond?: (req: Request, n: number) => Response | undefined): Promise<Harness> {
+async function sseServer(
+  scripts: Script[],
+  respond?: (req: Request, n: number) => Response | undefined,
+): Promise<Harness> {
   const h: Harness = { server: undefined as unknown as TestServer, requests: [], cancelled: 0 };
   h.server = await serve((req) => {
     const n = h.requests.push(req) - 1;
@@ -46,13 +54,16 @@ async function sseServer(scripts: Script[], respond?: (req: Request, n: number) 
         h.cancelled += 1;
       },
     });
-    return new Response(body, { headers: { "content-type": "text/event-stream", "cache-control": "no-store" } });
+    return new Response(body, {
+      headers: { "content-type": "text/event-stream", "cache-control": "no-store" },
+    });
   });
   harness = h;
   return h;
 }
 
-const send = (c: ReadableStreamDefaultController<Uint8Array>, text: string) => c.enqueue(enc.encode(text));
+const send = (c: ReadableStreamDefaultController<Uint8Array>, text: string) =>
+  c.enqueue(enc.encode(text));
 
 async function until(condition: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 5000;
@@ -101,16 +112,31 @@ describe("subscribeToConversation", () => {
       (c) => send(c, ": idle\n\n"),
     ]);
     const client = subscribe(h);
-    await until(() => h.requests.length === 3 && client.statuses.at(-1)?.[0] === "open", "the third connection");
+    await until(
+      () => h.requests.length === 3 && client.statuses.at(-1)?.[0] === "open",
+      "the third connection",
+    );
     client.controller.abort();
     await client.done;
 
     expect(seqs(client.seen)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(client.seen).toEqual(EVENTS);
     expect(h.requests.map((r) => header(r, "last-event-id"))).toEqual([null, "3", "6"]);
-    expect(h.requests.map((r) => header(r, "authorization"))).toEqual(["Bearer token-1", "Bearer token-2", "Bearer token-3"]);
+    expect(h.requests.map((r) => header(r, "authorization"))).toEqual([
+      "Bearer token-1",
+      "Bearer token-2",
+      "Bearer token-3",
+    ]);
     expect(h.requests.every((r) => header(r, "accept") === "text/event-stream")).toBe(true);
-    expect(client.statuses.map(([s]) => s)).toEqual(["connecting", "open", "reconnecting", "open", "reconnecting", "open", "closed"]);
+    expect(client.statuses.map(([s]) => s)).toEqual([
+      "connecting",
+      "open",
+      "reconnecting",
+      "open",
+      "reconnecting",
+      "open",
+      "closed",
+    ]);
     serverLog.mockRestore();
   });
 
@@ -137,7 +163,10 @@ describe("subscribeToConversation", () => {
     const h = await sseServer([
       (c) => {
         const bogus = { ...EVENTS[4]!, type: "text.exploded" };
-        send(c, `${frames(2, 4)}data: not json\n\nid: 5\ndata: ${JSON.stringify(bogus)}\n\n${frames(6, 6)}`);
+        send(
+          c,
+          `${frames(2, 4)}data: not json\n\nid: 5\ndata: ${JSON.stringify(bogus)}\n\n${frames(6, 6)}`,
+        );
       },
     ]);
     const client = subscribe(h, { after: 2 });
@@ -165,17 +194,30 @@ describe("subscribeToConversation", () => {
     const client = subscribe(h);
     await client.done;
     expect(h.requests).toHaveLength(1);
-    expect(client.statuses.at(-1)).toEqual(["error", "You don't have access to this conversation."]);
+    expect(client.statuses.at(-1)).toEqual([
+      "error",
+      "You don't have access to this conversation.",
+    ]);
   });
 
   it("gets a fresh token once after a 401", async () => {
-    const h = await sseServer([(c) => send(c, frames(1, 1))], (_, n) => (n === 0 ? new Response(null, { status: 401 }) : undefined));
+    const h = await sseServer([(c) => send(c, frames(1, 1))], (_, n) =>
+      n === 0 ? new Response(null, { status: 401 }) : undefined,
+    );
     const client = subscribe(h);
     await until(() => client.seen.length === 1, "the first event");
     client.controller.abort();
     await client.done;
-    expect(h.requests.map((r) => header(r, "authorization"))).toEqual(["Bearer token-1", "Bearer token-2"]);
-    expect(client.statuses.map(([s]) => s)).toEqual(["connecting", "reconnecting", "open", "closed"]);
+    expect(h.requests.map((r) => header(r, "authorization"))).toEqual([
+      "Bearer token-1",
+      "Bearer token-2",
+    ]);
+    expect(client.statuses.map(([s]) => s)).toEqual([
+      "connecting",
+      "reconnecting",
+      "open",
+      "closed",
+    ]);
   });
 
   it("reports an error when the fresh token is refused too", async () => {
@@ -184,7 +226,10 @@ describe("subscribeToConversation", () => {
     await client.done;
     expect(h.requests).toHaveLength(2);
     expect(client.tokens()).toBe(2);
-    expect(client.statuses.at(-1)).toEqual(["error", "Your sign-in has expired. Please sign in again."]);
+    expect(client.statuses.at(-1)).toEqual([
+      "error",
+      "Your sign-in has expired. Please sign in again.",
+    ]);
   });
 
   it("closes an open stream on abort, and the server sees it go", async () => {
@@ -193,13 +238,19 @@ describe("subscribeToConversation", () => {
     await until(() => client.seen.length === 2, "two events");
     client.controller.abort();
     await client.done;
-    await until(() => h.cancelled === 1 || h.requests[0]!.signal.aborted, "the server to see the disconnect");
+    await until(
+      () => h.cancelled === 1 || h.requests[0]!.signal.aborted,
+      "the server to see the disconnect",
+    );
     expect(client.statuses.at(-1)).toEqual(["closed", undefined]);
     expect(h.requests).toHaveLength(1);
   });
 
   it("stops waiting to reconnect on abort", async () => {
-    const h = await sseServer([], () => new Response(null, { status: 503, headers: { "retry-after": "120" } }));
+    const h = await sseServer(
+      [],
+      () => new Response(null, { status: 503, headers: { "retry-after": "120" } }),
+    );
     const client = subscribe(h);
     await until(() => h.requests.length === 1, "the first attempt");
     await new Promise((r) => setTimeout(r, 20));
@@ -226,8 +277,12 @@ describe("subscribeToConversation", () => {
 
 describe("reconnect timing", () => {
   it("doubles per attempt with jitter between half and all of the step, up to the cap", () => {
-    expect([0, 1, 2, 3].map((a) => reconnectDelay(a, 1000, 30_000, 1))).toEqual([1000, 2000, 4000, 8000]);
-    expect([0, 1, 2, 3].map((a) => reconnectDelay(a, 1000, 30_000, 0))).toEqual([500, 1000, 2000, 4000]);
+    expect([0, 1, 2, 3].map((a) => reconnectDelay(a, 1000, 30_000, 1))).toEqual([
+      1000, 2000, 4000, 8000,
+    ]);
+    expect([0, 1, 2, 3].map((a) => reconnectDelay(a, 1000, 30_000, 0))).toEqual([
+      500, 1000, 2000, 4000,
+    ]);
     expect(reconnectDelay(20, 1000, 30_000, 1)).toBe(30_000);
     expect(reconnectDelay(20, 1000, 30_000, 0)).toBe(15_000);
   });

@@ -1,19 +1,30 @@
 import { describe, expect, it } from "vitest";
 import { normalizeResponse } from "@/lib/agents/normalizer";
 import { draft, type ChatEvent } from "@/lib/chat/events";
-import { emptyView, reduce, reduceAll, type ApprovalBlock, type TextBlock, type ToolCallBlock } from "@/lib/chat/reducer";
+import {
+  emptyView,
+  reduce,
+  reduceAll,
+  type ApprovalBlock,
+  type TextBlock,
+  type ToolCallBlock,
+} from "@/lib/chat/reducer";
 import { loadRecording, responsesOf, sseFramesOf } from "../helpers/recordings";
 import { stamper } from "./helpers/events";
 import { runStream } from "./helpers/normalizer";
 
-const started = (input: string) => draft("run.started", { agent: { name: "agent-mcp", version: "1" }, input });
+const started = (input: string) =>
+  draft("run.started", { agent: { name: "agent-mcp", version: "1" }, input });
 const tool = { callId: "mcp_1", kind: "mcp" as const, name: "send_sms", serverLabel: "sandbox" };
 
 describe("a streamed answer (file search recording)", () => {
   const stamp = stamper({ stepMs: 250 });
   const [entry] = responsesOf(loadRecording("file_search"));
   const drafts = runStream(sseFramesOf(entry!).map((f) => f.data)).events;
-  const events = stamp("run_1", [started("What is the price of the Contoso Laptop Pro 15?"), ...drafts]);
+  const events = stamp("run_1", [
+    started("What is the price of the Contoso Laptop Pro 15?"),
+    ...drafts,
+  ]);
   const view = reduceAll(events);
 
   it("becomes one completed turn with the tool call and the full text", () => {
@@ -30,7 +41,11 @@ describe("a streamed answer (file search recording)", () => {
       usage: { inputTokens: 2213, outputTokens: 81, totalTokens: 2294 },
     });
     expect(turn!.blocks.map((b) => b.type)).toEqual(["tool_call", "text"]);
-    expect(turn!.blocks[0]).toMatchObject({ kind: "file_search", status: "completed", durationMs: 250 });
+    expect(turn!.blocks[0]).toMatchObject({
+      kind: "file_search",
+      status: "completed",
+      durationMs: 250,
+    });
     expect(turn!.blocks[1]).toEqual({
       type: "text",
       itemId: "msg_03755973f511778a0069a88af939848196852cc007cb61a0f9",
@@ -60,24 +75,42 @@ describe("approvals", () => {
 
   it("waits for approval, resumes after the decision, then completes", () => {
     const stamp = stamper();
-    const waiting = stamp("run_1", [started("Summarize the readme"), ...normalizeResponse(first!.ResponseBody)]);
+    const waiting = stamp("run_1", [
+      started("Summarize the readme"),
+      ...normalizeResponse(first!.ResponseBody),
+    ]);
     const paused = reduceAll(waiting);
     expect(paused.turns[0]!.status).toBe("awaiting_approval");
     expect(paused.turns[0]!.blocks.map((b) => b.type)).toEqual(["tools_listed", "approval"]);
     const approvalRequestId = (paused.turns[0]!.blocks[1] as ApprovalBlock).approvalRequestId;
 
-    const decided = stamp("run_1", [draft("approval.decided", { approvalRequestId, approve: true, decidedBy: "carol" })]);
+    const decided = stamp("run_1", [
+      draft("approval.decided", { approvalRequestId, approve: true, decidedBy: "carol" }),
+    ]);
     const resumed = reduce(paused, decided[0]!);
     expect(resumed.turns[0]!.status).toBe("running");
-    expect(resumed.turns[0]!.blocks[1]).toMatchObject({ status: "approved", decidedBy: "carol", decidedAt: decided[0]!.at });
+    expect(resumed.turns[0]!.blocks[1]).toMatchObject({
+      status: "approved",
+      decidedBy: "carol",
+      decidedAt: decided[0]!.at,
+    });
 
     const rest = stamp("run_1", normalizeResponse(second!.ResponseBody));
     const done = rest.reduce(reduce, resumed);
     const [turn] = done.turns;
     expect(turn!.status).toBe("completed");
-    expect(turn!.blocks.map((b) => b.type)).toEqual(["tools_listed", "approval", "tool_call", "text"]);
+    expect(turn!.blocks.map((b) => b.type)).toEqual([
+      "tools_listed",
+      "approval",
+      "tool_call",
+      "text",
+    ]);
     const call = turn!.blocks[2] as ToolCallBlock;
-    expect(call).toMatchObject({ kind: "mcp", name: "fetch_azure_rest_api_docs", status: "completed" });
+    expect(call).toMatchObject({
+      kind: "mcp",
+      name: "fetch_azure_rest_api_docs",
+      status: "completed",
+    });
     expect(call.output!.length).toBeGreaterThan(80_000);
     // Only the outcome was seen: no made-up start time or duration.
     expect(call.startedAt).toBeUndefined();
@@ -89,8 +122,17 @@ describe("approvals", () => {
     const view = reduceAll(
       stamp("run_1", [
         started("Send it"),
-        draft("approval.requested", { approvalRequestId: "mcpr_1", name: "send_sms", serverLabel: "sandbox", arguments: "{}" }),
-        draft("approval.decided", { approvalRequestId: "mcpr_1", approve: false, reason: "Wrong number" }),
+        draft("approval.requested", {
+          approvalRequestId: "mcpr_1",
+          name: "send_sms",
+          serverLabel: "sandbox",
+          arguments: "{}",
+        }),
+        draft("approval.decided", {
+          approvalRequestId: "mcpr_1",
+          approve: false,
+          reason: "Wrong number",
+        }),
       ]),
     );
     expect(view.turns[0]!.blocks[0]).toMatchObject({ status: "rejected", reason: "Wrong number" });
@@ -102,11 +144,19 @@ describe("approvals", () => {
     const view = reduceAll(
       stamp("run_1", [
         started("Send it"),
-        draft("approval.requested", { approvalRequestId: "mcpr_1", name: "send_sms", serverLabel: "sandbox", arguments: "{}" }),
+        draft("approval.requested", {
+          approvalRequestId: "mcpr_1",
+          name: "send_sms",
+          serverLabel: "sandbox",
+          arguments: "{}",
+        }),
         draft("run.cancelled", { reason: "Stopped by the user." }),
       ]),
     );
-    expect(view.turns[0]).toMatchObject({ status: "cancelled", cancelReason: "Stopped by the user." });
+    expect(view.turns[0]).toMatchObject({
+      status: "cancelled",
+      cancelReason: "Stopped by the user.",
+    });
     expect(view.turns[0]!.blocks[0]).toMatchObject({ status: "expired" });
   });
 });
@@ -116,14 +166,22 @@ describe("consent", () => {
     const stamp = stamper();
     const events = stamp("run_1", [
       started("What's my username?"),
-      draft("consent.requested", { consentId: "oauth_1", serverLabel: "github", link: "https://login.example.com/c" }),
+      draft("consent.requested", {
+        consentId: "oauth_1",
+        serverLabel: "github",
+        link: "https://login.example.com/c",
+      }),
     ]);
     const waiting = reduceAll(events);
     expect(waiting.turns[0]!.status).toBe("awaiting_consent");
     const [completed] = stamp("run_1", [draft("consent.completed", { consentId: "oauth_1" })]);
     const view = reduce(waiting, completed!);
     expect(view.turns[0]!.status).toBe("running");
-    expect(view.turns[0]!.blocks[0]).toMatchObject({ type: "consent", status: "completed", completedAt: completed!.at });
+    expect(view.turns[0]!.blocks[0]).toMatchObject({
+      type: "consent",
+      status: "completed",
+      completedAt: completed!.at,
+    });
   });
 });
 
@@ -152,7 +210,11 @@ describe("tool calls and failures", () => {
       started("Text Bob"),
       draft("tool.call.started", tool),
       draft("text.delta", { itemId: "msg_1", delta: "Sending" }),
-      draft("run.failed", { code: "stream_ended", message: "The agent stopped answering.", retriable: true }),
+      draft("run.failed", {
+        code: "stream_ended",
+        message: "The agent stopped answering.",
+        retriable: true,
+      }),
     ]);
     const [turn] = reduceAll(events).turns;
     expect(turn).toMatchObject({
@@ -160,14 +222,21 @@ describe("tool calls and failures", () => {
       endedAt: events[3]!.at,
       error: { code: "stream_ended", message: "The agent stopped answering.", retriable: true },
     });
-    expect(turn!.blocks[0]).toMatchObject({ status: "failed", error: "The run ended before this tool call finished." });
+    expect(turn!.blocks[0]).toMatchObject({
+      status: "failed",
+      error: "The run ended before this tool call finished.",
+    });
     expect(turn!.blocks[1]).toMatchObject({ text: "Sending", done: true });
   });
 
   it("keeps a finished run finished when a late event arrives", () => {
     const stamp = stamper();
     const view = reduceAll(
-      stamp("run_1", [started("Hi"), draft("run.completed", {}), draft("text.delta", { itemId: "m", delta: "late" })]),
+      stamp("run_1", [
+        started("Hi"),
+        draft("run.completed", {}),
+        draft("text.delta", { itemId: "m", delta: "late" }),
+      ]),
     );
     expect(view.turns[0]!.status).toBe("completed");
   });
@@ -181,7 +250,9 @@ describe("tool calls and failures", () => {
         draft("tools.listed", { serverLabel: "sandbox", tools: [{ name: "a" }, { name: "b" }] }),
       ]),
     );
-    expect(view.turns[0]!.blocks).toEqual([{ type: "tools_listed", serverLabel: "sandbox", tools: [{ name: "a" }, { name: "b" }] }]);
+    expect(view.turns[0]!.blocks).toEqual([
+      { type: "tools_listed", serverLabel: "sandbox", tools: [{ name: "a" }, { name: "b" }] },
+    ]);
   });
 });
 
@@ -189,7 +260,11 @@ describe("several runs", () => {
   it("keeps each run's events in its own turn, in order of start", () => {
     const stamp = stamper();
     const events: ChatEvent[] = [
-      ...stamp("run_1", [started("First"), draft("text.done", { itemId: "m1", text: "One" }), draft("run.completed", {})]),
+      ...stamp("run_1", [
+        started("First"),
+        draft("text.done", { itemId: "m1", text: "One" }),
+        draft("run.completed", {}),
+      ]),
       ...stamp("run_2", [started("Second"), draft("text.delta", { itemId: "m2", delta: "Tw" })]),
     ];
     const view = reduceAll(events);
@@ -197,14 +272,24 @@ describe("several runs", () => {
       ["run_1", "First", "completed"],
       ["run_2", "Second", "running"],
     ]);
-    expect(view.turns[1]!.blocks).toEqual([{ type: "text", itemId: "m2", text: "Tw", done: false }]);
+    expect(view.turns[1]!.blocks).toEqual([
+      { type: "text", itemId: "m2", text: "Tw", done: false },
+    ]);
   });
 
   it("starts a turn without its run.started when reading the log from the middle", () => {
     const stamp = stamper();
-    const events = stamp("run_9", [started("Hidden"), draft("text.delta", { itemId: "m", delta: "Hi" })]);
+    const events = stamp("run_9", [
+      started("Hidden"),
+      draft("text.delta", { itemId: "m", delta: "Hi" }),
+    ]);
     const view = reduce(emptyView(), events[1]!);
-    expect(view.turns[0]).toMatchObject({ runId: "run_9", agent: null, status: "running", startedAt: events[1]!.at });
+    expect(view.turns[0]).toMatchObject({
+      runId: "run_9",
+      agent: null,
+      status: "running",
+      startedAt: events[1]!.at,
+    });
     expect(view.turns[0]!.userText).toBeUndefined();
     expect(view.turns[0]!.blocks).toEqual([{ type: "text", itemId: "m", text: "Hi", done: false }]);
   });

@@ -3,7 +3,9 @@ import { fileURLToPath } from "node:url";
 import { createParser } from "eventsource-parser";
 
 /** Real Foundry traffic, shared by every engineer (see its README). */
-export const recordingsDir = fileURLToPath(new URL("../../../shared/fixtures/foundry-recordings/", import.meta.url));
+export const recordingsDir = fileURLToPath(
+  new URL("../../../shared/fixtures/foundry-recordings/", import.meta.url),
+);
 
 export interface RecordingEntry {
   RequestUri: string;
@@ -39,7 +41,8 @@ export function loadRecording(name: string): Recording {
   const wanted = name.replace(/\.json$/, "");
   const names = recordingNames();
   const matches = names.includes(wanted) ? [wanted] : names.filter((n) => n.includes(wanted));
-  if (matches.length !== 1) throw new Error(`"${name}" matches ${matches.length} recordings: ${matches.join(", ")}`);
+  if (matches.length !== 1)
+    throw new Error(`"${name}" matches ${matches.length} recordings: ${matches.join(", ")}`);
   const file = `${recordingsDir}${matches[0]}.json`;
   const parsed = JSON.parse(readFileSync(file, "utf8")) as Omit<Recording, "name">;
   return { name: matches[0]!, ...parsed };
@@ -54,7 +57,8 @@ export function sseFramesOf(entry: RecordingEntry): SseFrame[] {
   if (!isStreaming(entry)) throw new Error(`${entry.RequestUri} is not a streaming response`);
   const frames: SseFrame[] = [];
   const parser = createParser({
-    onEvent: (message) => frames.push({ event: message.event, data: JSON.parse(message.data) as unknown }),
+    onEvent: (message) =>
+      frames.push({ event: message.event, data: JSON.parse(message.data) as unknown }),
   });
   parser.feed((entry.ResponseBody as string[]).join(""));
   return frames;
@@ -63,6 +67,7 @@ export function sseFramesOf(entry: RecordingEntry): SseFrame[] {
 /** The `POST …/openai/v1/responses` exchanges, in order. */
 export function responsesOf(recording: Recording): RecordingEntry[] {
   return recording.Entries.filter(
-    (e) => e.RequestMethod === "POST" && new URL(e.RequestUri).pathname.endsWith("/openai/v1/responses"),
+    (e) =>
+      e.RequestMethod === "POST" && new URL(e.RequestUri).pathname.endsWith("/openai/v1/responses"),
   );
 }

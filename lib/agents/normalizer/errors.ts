@@ -22,7 +22,8 @@ export function isRetriable(code: string): boolean {
 export function upstreamErrorOf(value: unknown): UpstreamError | null {
   if (!isObj(value)) return null;
   const message = nonEmpty(value.message);
-  const code = nonEmpty(value.code) ?? (num(value.code) !== undefined ? String(value.code) : undefined);
+  const code =
+    nonEmpty(value.code) ?? (num(value.code) !== undefined ? String(value.code) : undefined);
   if (!message && !code) return null;
   return { code: code ?? "upstream_error", message: readableMessage(message ?? code ?? "") };
 }
@@ -74,7 +75,8 @@ export function describeToolError(error: unknown): string {
   const message = nonEmpty(error.message);
   const code = num(error.code) ?? nonEmpty(error.code);
   if (error.type === "http_error") return labelled(`HTTP ${code ?? "error"}`, message);
-  if (error.type === "mcp_protocol_error") return labelled(code === undefined ? "MCP error" : `MCP error ${code}`, message);
+  if (error.type === "mcp_protocol_error")
+    return labelled(code === undefined ? "MCP error" : `MCP error ${code}`, message);
   const content = textOfMcpContent(error.content);
   if (content) return content;
   if (message) return message;
@@ -90,6 +92,8 @@ function textOfMcpContent(content: unknown): string | undefined {
   if (content === undefined || content === null) return undefined;
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return asText(content);
-  const texts = content.map((part) => (isObj(part) && typeof part.text === "string" ? part.text : asText(part)));
+  const texts = content.map((part) =>
+    isObj(part) && typeof part.text === "string" ? part.text : asText(part),
+  );
   return texts.filter(Boolean).join("\n") || undefined;
 }

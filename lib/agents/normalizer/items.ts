@@ -3,13 +3,21 @@ import { isObj, nonEmpty, objects, str, type Obj } from "./read";
 import { failRun } from "./run-end";
 import { markFinished, unchanged, withoutOpenCall, type NormalizerState, type Step } from "./state";
 import { messageDone } from "./text";
-import { completedDraft, failedDraft, mergeToolInfo, startedDraft, toolCallOf, toolOutcomeOf } from "./tools";
+import {
+  completedDraft,
+  failedDraft,
+  mergeToolInfo,
+  startedDraft,
+  toolCallOf,
+  toolOutcomeOf,
+} from "./tools";
 
 /** `response.output_item.added`: only tool calls have a visible beginning. */
 export function itemAdded(state: NormalizerState, item: unknown): Step {
   if (!isObj(item)) return unchanged(state);
   const info = toolCallOf(item);
-  if (!info || state.openToolCalls[info.callId] || state.finishedItemIds[info.callId]) return unchanged(state);
+  if (!info || state.openToolCalls[info.callId] || state.finishedItemIds[info.callId])
+    return unchanged(state);
   return {
     state: { ...state, openToolCalls: { ...state.openToolCalls, [info.callId]: info } },
     events: [startedDraft(info)],
@@ -50,7 +58,10 @@ function toolItemDone(state: NormalizerState, item: Obj): Step {
     return { state: next, events: wasOpen ? [] : [startedDraft(info)] };
   }
   const closed = markFinished(withoutOpenCall(state, info.callId), info.callId);
-  const event = outcome.status === "completed" ? completedDraft(info, outcome.output) : failedDraft(info, outcome.error);
+  const event =
+    outcome.status === "completed"
+      ? completedDraft(info, outcome.output)
+      : failedDraft(info, outcome.error);
   return { state: closed, events: [event] };
 }
 
@@ -63,16 +74,23 @@ function toolsListed(state: NormalizerState, id: string, item: Obj): Step {
     const description = nonEmpty(tool.description);
     return name ? [description ? { name, description } : { name }] : [];
   });
-  return { state: markFinished(state, id), events: [draft("tools.listed", { serverLabel, tools })] };
+  return {
+    state: markFinished(state, id),
+    events: [draft("tools.listed", { serverLabel, tools })],
+  };
 }
 
 function approvalRequested(state: NormalizerState, id: string, item: Obj): Step {
-  const next = { ...markFinished(state, id), pendingApprovalIds: [...state.pendingApprovalIds, id] };
+  const next = {
+    ...markFinished(state, id),
+    pendingApprovalIds: [...state.pendingApprovalIds, id],
+  };
   const event = draft("approval.requested", {
     approvalRequestId: id,
     name: nonEmpty(item.name) ?? "unknown tool",
     serverLabel: str(item.server_label) ?? "",
-    arguments: typeof item.arguments === "string" ? item.arguments : JSON.stringify(item.arguments ?? {}),
+    arguments:
+      typeof item.arguments === "string" ? item.arguments : JSON.stringify(item.arguments ?? {}),
   });
   return { state: next, events: [event] };
 }
@@ -87,17 +105,29 @@ function consentRequested(state: NormalizerState, id: string, item: Obj): Step {
   const link = raw ? httpsUrl(raw) : undefined;
   const marked = markFinished(state, id);
   if (!raw) {
-    return failRun(marked, { code: "consent_link_missing", message: "The agent asked for sign-in consent without a consent link." });
+    return failRun(marked, {
+      code: "consent_link_missing",
+      message: "The agent asked for sign-in consent without a consent link.",
+    });
   }
   if (!link) {
     return failRun(marked, {
       code: "consent_link_not_https",
-      message: "The agent asked for sign-in consent with a link that is not a secure https link, so it was not opened.",
+      message:
+        "The agent asked for sign-in consent with a link that is not a secure https link, so it was not opened.",
     });
   }
   const next = { ...marked, pendingConsentIds: [...state.pendingConsentIds, id] };
   const serverLabel = nonEmpty(item.server_label);
-  return { state: next, events: [draft("consent.requested", serverLabel ? { consentId: id, serverLabel, link } : { consentId: id, link })] };
+  return {
+    state: next,
+    events: [
+      draft(
+        "consent.requested",
+        serverLabel ? { consentId: id, serverLabel, link } : { consentId: id, link },
+      ),
+    ],
+  };
 }
 
 function httpsUrl(raw: string): string | undefined {

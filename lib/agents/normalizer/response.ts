@@ -1,7 +1,13 @@
 import { isObj, nonEmpty, objects, str, type Obj } from "./read";
 import { failRun } from "./run-end";
 import { initialNormalizerState, type NormalizerState, type Step } from "./state";
-import { reconcileOutput, responseCancelled, responseCompleted, responseFailed, responseIncomplete } from "./terminal";
+import {
+  reconcileOutput,
+  responseCancelled,
+  responseCompleted,
+  responseFailed,
+  responseIncomplete,
+} from "./terminal";
 import { toolCallOf, toolOutcomeOf } from "./tools";
 
 /**
@@ -14,14 +20,22 @@ function openInterruptedCall(state: NormalizerState, output: unknown): Normalize
   const info = last ? toolCallOf(last) : null;
   if (!last || !info) return state;
   const outcome = toolOutcomeOf(last, info.kind);
-  if (outcome.status === "failed" || (outcome.status === "completed" && outcome.output !== undefined)) return state;
+  if (
+    outcome.status === "failed" ||
+    (outcome.status === "completed" && outcome.output !== undefined)
+  )
+    return state;
   return { ...state, openToolCalls: { ...state.openToolCalls, [info.callId]: info } };
 }
 
 export function normalizeResponseDetailed(response: unknown): Step {
   const initial = initialNormalizerState();
   if (!isObj(response)) {
-    return failRun(initial, { code: "invalid_response", message: "The agent service sent an answer we could not read." }, true);
+    return failRun(
+      initial,
+      { code: "invalid_response", message: "The agent service sent an answer we could not read." },
+      true,
+    );
   }
   const state: NormalizerState = { ...initial, responseId: nonEmpty(response.id) ?? null };
   return byStatus(state, response);

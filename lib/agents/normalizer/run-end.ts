@@ -13,7 +13,11 @@ function ended(state: NormalizerState): NormalizerState {
 }
 
 /** The single `run.failed` of a response, after failing the tool calls it interrupted. */
-export function failRun(state: NormalizerState, error: UpstreamError, retriable = isRetriable(error.code)): Step {
+export function failRun(
+  state: NormalizerState,
+  error: UpstreamError,
+  retriable = isRetriable(error.code),
+): Step {
   return {
     state: ended(state),
     events: [

@@ -72,7 +72,10 @@ export function unchanged(state: NormalizerState): Step {
 }
 
 /** Runs steps in order, threading the state and concatenating their events. */
-export function chain(state: NormalizerState, steps: ReadonlyArray<(s: NormalizerState) => Step>): Step {
+export function chain(
+  state: NormalizerState,
+  steps: ReadonlyArray<(s: NormalizerState) => Step>,
+): Step {
   let current = state;
   const events: ChatEventDraft[] = [];
   for (const step of steps) {

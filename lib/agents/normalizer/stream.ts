@@ -2,7 +2,12 @@ import { errorFrameOf } from "./errors";
 import { itemAdded, itemDone } from "./items";
 import { isObj, nonEmpty, num, str, type Obj } from "./read";
 import { initialNormalizerState, unchanged, type NormalizerState, type Step } from "./state";
-import { responseCancelled, responseCompleted, responseFailed, responseIncomplete } from "./terminal";
+import {
+  responseCancelled,
+  responseCompleted,
+  responseFailed,
+  responseIncomplete,
+} from "./terminal";
 import { textDelta, textPartDone } from "./text";
 
 type Handler = (state: NormalizerState, event: Obj) => Step;
@@ -22,7 +27,10 @@ const noteArguments =
     const args = nonEmpty(event[field]);
     const known = callId ? state.openToolCalls[callId] : undefined;
     if (!callId || !args || !known) return unchanged(state);
-    return unchanged({ ...state, openToolCalls: { ...state.openToolCalls, [callId]: { ...known, arguments: args } } });
+    return unchanged({
+      ...state,
+      openToolCalls: { ...state.openToolCalls, [callId]: { ...known, arguments: args } },
+    });
   };
 
 const HANDLERS: Readonly<Record<string, Handler>> = {
@@ -33,8 +41,10 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   "response.output_item.done": (s, e) => itemDone(s, e.item),
   "response.output_text.delta": (s, e) => textDelta(s, nonEmpty(e.item_id), str(e.delta)),
   "response.refusal.delta": (s, e) => textDelta(s, nonEmpty(e.item_id), str(e.delta)),
-  "response.output_text.done": (s, e) => textPartDone(s, nonEmpty(e.item_id), num(e.content_index) ?? 0, str(e.text)),
-  "response.refusal.done": (s, e) => textPartDone(s, nonEmpty(e.item_id), num(e.content_index) ?? 0, str(e.refusal)),
+  "response.output_text.done": (s, e) =>
+    textPartDone(s, nonEmpty(e.item_id), num(e.content_index) ?? 0, str(e.text)),
+  "response.refusal.done": (s, e) =>
+    textPartDone(s, nonEmpty(e.item_id), num(e.content_index) ?? 0, str(e.refusal)),
   "response.function_call_arguments.done": noteArguments("arguments"),
   "response.mcp_call_arguments.done": noteArguments("arguments"),
   "response.code_interpreter_call_code.done": noteArguments("code"),

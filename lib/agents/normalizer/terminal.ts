@@ -40,7 +40,12 @@ function closeLeftoverCalls(state: NormalizerState): Step {
 
 /** `mcp_approval_request` / consent end the response as `completed`: the run pauses instead. */
 function pauseOrComplete(state: NormalizerState, response: Obj): Step {
-  const awaiting = state.pendingConsentIds.length > 0 ? "consent" : state.pendingApprovalIds.length > 0 ? "approval" : null;
+  const awaiting =
+    state.pendingConsentIds.length > 0
+      ? "consent"
+      : state.pendingApprovalIds.length > 0
+        ? "approval"
+        : null;
   if (awaiting) return { state: { ...state, ended: true, awaiting }, events: [] };
   const responseId = nonEmpty(response.id) ?? state.responseId ?? undefined;
   const usage = usageOf(response.usage);
@@ -67,7 +72,10 @@ function usageOf(value: unknown): Usage | undefined {
  */
 export function responseFailed(state: NormalizerState, response: Obj): Step {
   const error = upstreamErrorOf(response.error) ??
-    state.errorFrame ?? { code: "upstream_failed", message: "The agent service reported a failure without details." };
+    state.errorFrame ?? {
+      code: "upstream_failed",
+      message: "The agent service reported a failure without details.",
+    };
   return chain(state, [
     (s) => reconcileOutput(enrichOpenCalls(s, response.output), response.output, true),
     (s) => (s.ended ? unchanged(s) : failRun(s, error)),
@@ -98,7 +106,8 @@ function enrichOpenCalls(state: NormalizerState, output: unknown): NormalizerSta
   for (const item of objects(output)) {
     const latest = toolCallOf(item);
     const known = latest && openToolCalls[latest.callId];
-    if (latest && known) openToolCalls = { ...openToolCalls, [latest.callId]: mergeToolInfo(known, latest) };
+    if (latest && known)
+      openToolCalls = { ...openToolCalls, [latest.callId]: mergeToolInfo(known, latest) };
   }
   return { ...state, openToolCalls };
 }

@@ -4,7 +4,11 @@ import { unchanged, type NormalizerState, type Step, type TextProgress } from ".
 
 const EMPTY: TextProgress = { parts: [], emitted: "" };
 
-export function textDelta(state: NormalizerState, itemId: string | undefined, delta: string | undefined): Step {
+export function textDelta(
+  state: NormalizerState,
+  itemId: string | undefined,
+  delta: string | undefined,
+): Step {
   if (!itemId || !delta) return unchanged(state);
   return { state, events: [draft("text.delta", { itemId, delta })] };
 }
@@ -13,7 +17,12 @@ export function textDelta(state: NormalizerState, itemId: string | undefined, de
  * `text.done` carries the item's whole text so far: a message with several content parts gets
  * one `text.done` per part, each the concatenation of the parts done so far (the UI replaces).
  */
-export function textPartDone(state: NormalizerState, itemId: string | undefined, index: number, text: string | undefined): Step {
+export function textPartDone(
+  state: NormalizerState,
+  itemId: string | undefined,
+  index: number,
+  text: string | undefined,
+): Step {
   if (!itemId || text === undefined || index < 0) return unchanged(state);
   const progress = state.text[itemId] ?? EMPTY;
   const parts = Array.from({ length: Math.max(progress.parts.length, index + 1) }, (_, i) =>
@@ -32,7 +41,12 @@ export function messageDone(state: NormalizerState, itemId: string, content: unk
   return emitFull(state, itemId, state.text[itemId] ?? EMPTY, full);
 }
 
-function emitFull(state: NormalizerState, itemId: string, progress: TextProgress, full: string): Step {
+function emitFull(
+  state: NormalizerState,
+  itemId: string,
+  progress: TextProgress,
+  full: string,
+): Step {
   const next = { ...state, text: { ...state.text, [itemId]: { ...progress, emitted: full } } };
   if (full === progress.emitted) return { state: next, events: [] };
   return { state: next, events: [draft("text.done", { itemId, text: full })] };

@@ -13,7 +13,14 @@ const KIND_BY_ITEM_TYPE: Readonly<Record<string, ToolKind>> = {
 };
 
 /** Item statuses that mean "still working" across the tool item types. */
-const RUNNING = new Set(["in_progress", "searching", "interpreting", "calling", "generating", "queued"]);
+const RUNNING = new Set([
+  "in_progress",
+  "searching",
+  "interpreting",
+  "calling",
+  "generating",
+  "queued",
+]);
 
 export type ToolOutcome =
   | { status: "running" }
@@ -52,7 +59,8 @@ function argumentsOf(item: Obj, kind: ToolKind): string | undefined {
 }
 
 function outputOf(item: Obj, kind: ToolKind): string | undefined {
-  if (kind === "file_search") return arr(item.results).length > 0 ? asText(item.results) : undefined;
+  if (kind === "file_search")
+    return arr(item.results).length > 0 ? asText(item.results) : undefined;
   if (kind === "code_interpreter") return codeInterpreterOutput(item.outputs);
   return asText(item.output);
 }
@@ -69,7 +77,8 @@ export function toolOutcomeOf(item: Obj, kind: ToolKind): ToolOutcome {
   }
   const status = str(item.status);
   if (status === "failed") return { status: "failed", error: "The tool call failed." };
-  if (status === "incomplete") return { status: "failed", error: "The tool call did not complete." };
+  if (status === "incomplete")
+    return { status: "failed", error: "The tool call did not complete." };
   if (status && RUNNING.has(status)) return { status: "running" };
   return compact({ status: "completed" as const, output: outputOf(item, kind) });
 }

@@ -12,7 +12,12 @@ export const DEFAULT_BACKOFF = { initialMs: 1000, maxMs: 30_000 } as const;
  * Exponential backoff with "equal jitter": half the delay is fixed, half random, so a server
  * restart does not get every browser back in the same millisecond, yet no retry comes too soon.
  */
-export function reconnectDelay(attempt: number, baseMs: number, maxMs: number, random: number = Math.random()): number {
+export function reconnectDelay(
+  attempt: number,
+  baseMs: number,
+  maxMs: number,
+  random: number = Math.random(),
+): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt));
   return Math.round(ceiling / 2 + (ceiling / 2) * random);
 }

@@ -24,7 +24,8 @@ export interface SubscribeOptions {
 }
 
 /** What one connection attempt ended with. */
-type Outcome = { kind: "dropped"; waitMs?: number } | { kind: "retry_now" } | { kind: "fatal"; detail: string };
+type Outcome =
+  { kind: "dropped"; waitMs?: number } | { kind: "retry_now" } | { kind: "fatal"; detail: string };
 
 interface Session {
   /** Highest seq delivered: the page's cursor, and the duplicate filter. */
@@ -89,7 +90,11 @@ function nextDelay(opts: SubscribeOptions, session: Session): number {
   return delay;
 }
 
-async function connectOnce(opts: SubscribeOptions, session: Session, status: NonNullable<SubscribeOptions["onStatus"]>): Promise<Outcome> {
+async function connectOnce(
+  opts: SubscribeOptions,
+  session: Session,
+  status: NonNullable<SubscribeOptions["onStatus"]>,
+): Promise<Outcome> {
   let token: string;
   try {
     token = await opts.getAccessToken();
@@ -137,7 +142,11 @@ function refusal(response: Response, session: Session): Outcome | undefined {
   if (response.status === 429 || response.status >= 500) {
     return { kind: "dropped", waitMs: retryAfterMs(response.headers.get("retry-after")) };
   }
-  if (!response.ok) return { kind: "fatal", detail: `The server refused the live updates (HTTP ${response.status}).` };
+  if (!response.ok)
+    return {
+      kind: "fatal",
+      detail: `The server refused the live updates (HTTP ${response.status}).`,
+    };
   if (!response.body || !response.headers.get("content-type")?.includes("text/event-stream")) {
     return { kind: "fatal", detail: "The server did not answer with live updates." };
   }
@@ -145,13 +154,19 @@ function refusal(response: Response, session: Session): Outcome | undefined {
 }
 
 /** Reads until the connection ends or drops; only a throwing `onEvent` escapes. */
-async function readEvents(body: NonNullable<Response["body"]>, opts: SubscribeOptions, session: Session): Promise<void> {
+async function readEvents(
+  body: NonNullable<Response["body"]>,
+  opts: SubscribeOptions,
+  session: Session,
+): Promise<void> {
   const alive = () => {
     session.attempt = 0;
   };
-  const messages = body.pipeThrough(new TextDecoderStream()).pipeThrough(
-    new EventSourceParserStream({ onRetry: (ms) => (session.retryMs = ms), onComment: alive }),
-  );
+  const messages = body
+    .pipeThrough(new TextDecoderStream())
+    .pipeThrough(
+      new EventSourceParserStream({ onRetry: (ms) => (session.retryMs = ms), onComment: alive }),
+    );
   const reader = messages.getReader();
   const stop = () => void reader.cancel().catch(() => {});
   opts.signal.addEventListener("abort", stop, { once: true });

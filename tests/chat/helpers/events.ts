@@ -1,7 +1,9 @@
 import type { ChatEvent, ChatEventDraft } from "@/lib/chat/events";
 
 /** Stamps drafts the way the RunDriver does: seq, ids and a clock the test controls. */
-export function stamper(options: { conversationId?: string; start?: number; stepMs?: number } = {}) {
+export function stamper(
+  options: { conversationId?: string; start?: number; stepMs?: number } = {},
+) {
   let seq = 0;
   let now = options.start ?? Date.parse("2026-03-17T10:00:00.000Z");
   const step = options.stepMs ?? 100;

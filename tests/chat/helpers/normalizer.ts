@@ -22,7 +22,10 @@ export interface StreamRun {
 }
 
 /** Feeds upstream events in order (threading frozen states); optionally finishes the stream. */
-export function runStream(upstream: unknown[], options: { finish?: boolean; from?: NormalizerState } = {}): StreamRun {
+export function runStream(
+  upstream: unknown[],
+  options: { finish?: boolean; from?: NormalizerState } = {},
+): StreamRun {
   let state = deepFreeze(options.from ?? initialNormalizerState());
   const events: ChatEventDraft[] = [];
   for (const event of upstream) {
@@ -38,7 +41,14 @@ export function runStream(upstream: unknown[], options: { finish?: boolean; from
 /** Every draft must become a valid ChatEvent once the RunDriver stamps its envelope. */
 export function expectValidDrafts(drafts: ChatEventDraft[]): void {
   drafts.forEach((d, i) => {
-    const event = { ...d, seq: i + 1, conversationId: "c1", runId: "r1", at: new Date(0).toISOString(), correlationId: "x" };
+    const event = {
+      ...d,
+      seq: i + 1,
+      conversationId: "c1",
+      runId: "r1",
+      at: new Date(0).toISOString(),
+      correlationId: "x",
+    };
     const parsed = chatEventSchema.safeParse(event);
     expect(parsed.success, `${d.type}: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
   });
@@ -47,7 +57,10 @@ export function expectValidDrafts(drafts: ChatEventDraft[]): void {
 export const typesOf = (events: ChatEventDraft[]) => events.map((e) => e.type);
 
 export function dataOf<T extends ChatEventDraft["type"]>(events: ChatEventDraft[], type: T) {
-  return events.filter((e) => e.type === type).map((e) => e.data) as Extract<ChatEventDraft, { type: T }>["data"][];
+  return events.filter((e) => e.type === type).map((e) => e.data) as Extract<
+    ChatEventDraft,
+    { type: T }
+  >["data"][];
 }
 
 type Item = Record<string, unknown>;
@@ -58,11 +71,17 @@ type Item = Record<string, unknown>;
  */
 export function asStream(response: Item): Item[] {
   const output = (response.output as Item[]) ?? [];
-  const events: Item[] = [{ type: "response.created", response: { ...response, status: "in_progress", output: [] } }];
+  const events: Item[] = [
+    { type: "response.created", response: { ...response, status: "in_progress", output: [] } },
+  ];
   output.forEach((item, index) => {
     const { output: _result, ...pending } = item;
     void _result;
-    events.push({ type: "response.output_item.added", output_index: index, item: { ...pending, status: "in_progress" } });
+    events.push({
+      type: "response.output_item.added",
+      output_index: index,
+      item: { ...pending, status: "in_progress" },
+    });
     events.push({ type: "response.output_item.done", output_index: index, item });
   });
   events.push({ type: `response.${String(response.status)}`, response });
