@@ -82,10 +82,12 @@ export class LocalAuthClient implements AuthClient {
 
   async init(): Promise<Account | null> {
     const url = new URL(this.env.currentUrl());
-    if (url.pathname === AUTH_CALLBACK_PATH && (url.searchParams.has("code") || url.searchParams.has("error"))) {
-      return (await this.completeSignIn(url)).account;
-    }
     const session = this.load();
+    if (url.pathname === AUTH_CALLBACK_PATH && (url.searchParams.has("code") || url.searchParams.has("error"))) {
+      if (this.env.storage.getItem(PENDING_KEY) || !session) return (await this.completeSignIn(url)).account;
+      // Back-button or reload onto a callback that was already completed: keep the session.
+      this.returnTo = "/";
+    }
     if (!session) return null;
     if (!this.expiresSoon(session)) return session.account;
     try {

@@ -30,7 +30,7 @@ export function getLocalSigningKey(keyPath = getConfig().identity.localKeyPath):
   const keys = cache();
   let pending = keys.get(keyPath);
   if (!pending) {
-    pending = loadOrCreate(keyPath);
+    pending = loadOrCreateLocalKey(keyPath);
     keys.set(keyPath, pending);
     pending.catch(() => keys.delete(keyPath));
   }
@@ -47,7 +47,8 @@ export function resetLocalKeyCache(): void {
   cache().clear();
 }
 
-async function loadOrCreate(keyPath: string): Promise<LocalSigningKey> {
+/** Uncached: reads the key file, creating it first if absent. Safe to race (see writeOnce). */
+export async function loadOrCreateLocalKey(keyPath: string): Promise<LocalSigningKey> {
   const existing = await readJwk(keyPath);
   if (existing) return toSigningKey(existing, keyPath);
   await writeOnce(keyPath, await newPrivateJwk());
