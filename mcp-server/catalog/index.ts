@@ -1,6 +1,17 @@
 import type { ToolDefinition } from "./types";
+import { gmailCreateDraft } from "./tools/gmail-create-draft";
+import { gmailListMessages } from "./tools/gmail-list-messages";
+import { gmailSearchEmails } from "./tools/gmail-search-emails";
+import { gmailSendEmail } from "./tools/gmail-send-email";
+import { outlookSendMail } from "./tools/outlook-send-mail";
+import { plannerCreateTask } from "./tools/planner-create-task";
+import { plannerDeleteTask } from "./tools/planner-delete-task";
+import { plannerGetTask } from "./tools/planner-get-task";
+import { plannerListTasks } from "./tools/planner-list-tasks";
+import { plannerUpdateTask } from "./tools/planner-update-task";
 import { providerConnectionStatus } from "./tools/provider-connection-status";
 import { tavilySearch } from "./tools/tavily-search";
+import { teamsPostMessage } from "./tools/teams-post-message";
 import { twilioSendSms } from "./tools/twilio-send-sms";
 import { twilioSendWhatsapp } from "./tools/twilio-send-whatsapp";
 
@@ -9,7 +20,28 @@ import { twilioSendWhatsapp } from "./tools/twilio-send-whatsapp";
  * decides which of them a caller sees; this list only says what exists.
  */
 export const catalog: readonly ToolDefinition[] = Object.freeze(
-  assertUniqueNames([twilioSendSms, twilioSendWhatsapp, tavilySearch, providerConnectionStatus] as ToolDefinition[]),
+  assertUniqueNames([
+    // Messaging
+    twilioSendSms,
+    twilioSendWhatsapp,
+    // Web search
+    tavilySearch,
+    // Mail
+    gmailSendEmail,
+    gmailCreateDraft,
+    gmailListMessages,
+    gmailSearchEmails,
+    // Microsoft 365
+    plannerListTasks,
+    plannerGetTask,
+    plannerCreateTask,
+    plannerUpdateTask,
+    plannerDeleteTask,
+    outlookSendMail,
+    teamsPostMessage,
+    // Connections
+    providerConnectionStatus,
+  ] as ToolDefinition[]),
 );
 
 const byName = new Map(catalog.map((t) => [t.name, t]));

@@ -1,0 +1,26 @@
+import { z } from "zod";
+import { callProvider } from "@/mcp-server/providers/call";
+import { listTasks } from "@/mcp-server/providers/sandbox/planner";
+import { annotations, defineTool } from "./define";
+import { planIdArg, plannerTask } from "./planner-schemas";
+
+export const plannerListTasks = defineTool({
+  name: "planner_list_tasks",
+  title: "List Planner tasks",
+  description:
+    "List the user's Microsoft Planner tasks, soonest due first, optionally for one plan and one status. Each task has its id, title, progress, priority, dates and etag.",
+  risk: "read",
+  annotations: annotations.read(false),
+  provider: "graph",
+  inputSchema: z.object({
+    planId: planIdArg.optional(),
+    status: z.enum(["notStarted", "inProgress", "completed"]).optional().describe("Only tasks with this status."),
+    top: z.int().min(1).max(100).optional().describe("At most this many tasks (1-100, default 50)."),
+  }),
+  outputSchema: z.object({ tasks: z.array(plannerTask) }),
+  run: async (input, ctx) => ({
+    tasks: await callProvider(ctx, "graph", (session) =>
+      listTasks(session, ctx.principal.userId, { planId: input.planId, status: input.status, top: input.top ?? 50 }),
+    ),
+  }),
+});
