@@ -1,6 +1,7 @@
 import OpenAI from "openai";
 import type { ResponseStreamEvent } from "openai/resources/responses/responses";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DbKind } from "../helpers/db";
 import { parseSse, startHarness, type Harness } from "./harness";
 
 const assistant = { agent_reference: { type: "agent_reference", name: "assistant" } };
@@ -18,11 +19,11 @@ async function collect(stream: AsyncIterable<ResponseStreamEvent>): Promise<Resp
   return events;
 }
 
-describe("local agent service: responses through the SDK", () => {
+describe.each<DbKind>(["pglite", "postgres"])("local agent service: responses through the SDK (%s)", (db) => {
   let h: Harness;
   let openai: OpenAI;
   beforeAll(async () => {
-    h = await startHarness();
+    h = await startHarness({ db });
     openai = h.project("alice").getOpenAIClient();
   });
   afterAll(async () => h?.close());
