@@ -1,0 +1,220 @@
+"use client";
+
+import { useParams, useRouter } from "next/navigation";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useAuth } from "@/components/auth/AuthProvider";
+import { UserMenu } from "@/components/auth/UserMenu";
+import { Spinner } from "@/components/ui/Spinner";
+import { ThemeToggle } from "@/components/ui/ThemeToggle";
+import { ApiError, createApiClient, type AgentInfo, type ConversationSummary } from "@/lib/chat/api-client";
+import type { ChatEvent } from "@/lib/chat/events";
+import { Composer } from "./Composer";
+import { EmptyState } from "./EmptyState";
+import { Sidebar } from "./Sidebar";
+import { TurnView } from "./TurnView";
+import { useConversationStream } from "./useConversationStream";
+import { useStickToBottom } from "./useStickToBottom";
+
+const message = (err: unknown) => (err instanceof ApiError ? err.message : "Something went wrong. Please try again.");
+
+/** The chat screen: conversation list, transcript of the open conversation, and the composer. */
+export function ChatApp() {
+  const { getAccessToken } = useAuth();
+  const router = useRouter();
+  const params = useParams<{ id?: string }>();
+  const conversationId = params.id;
+  const api = useMemo(() => createApiClient(getAccessToken), [getAccessToken]);
+
+  const [conversations, setConversations] = useState<ConversationSummary[]>();
+  const [listError, setListError] = useState<string>();
+  const [agents, setAgents] = useState<AgentInfo[]>();
+  const [agentError, setAgentError] = useState<string>();
+  const [agent, setAgent] = useState<string>();
+  const [sendError, setSendError] = useState<string>();
+  const [drawerOpen, setDrawerOpen] = useState(false);
+
+  const refreshList = useCallback(async () => {
+    try {
+      setConversations(await api.listConversations());
+      setListError(undefined);
+    } catch (err) {
+      setListError(message(err));
+    }
+  }, [api]);
+
+  useEffect(() => {
+    let live = true;
+    api.listConversations().then(
+      (items) => live && setConversations(items),
+      (err: unknown) => live && setListError(message(err)),
+    );
+    api.listAgents().then(
+      (items) => live && setAgents(items),
+      (err: unknown) => live && setAgentError(message(err)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api]);
+
+  // Titles and ordering change when a run starts or ends; refresh the list then.
+  const refreshTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const onEvent = useCallback(
+    (e: ChatEvent) => {
+      if (e.type !== "run.started" && e.type !== "run.completed" && e.type !== "run.failed" && e.type !== "run.cancelled") return;
+      clearTimeout(refreshTimer.current);
+      refreshTimer.current = setTimeout(() => void refreshList(), 250);
+    },
+    [refreshList],
+  );
+
+  const { view, status, loaded } = useConversationStream(conversationId, getAccessToken, onEvent);
+  const lastTurn = view.turns.at(-1);
+  const running = !!lastTurn && ["running", "awaiting_approval", "awaiting_consent"].includes(lastTurn.status);
+  const scrollRef = useStickToBottom<HTMLDivElement>(view);
+  const current = conversations?.find((c) => c.id === conversationId);
+
+  const send = async (text: string): Promise<boolean> => {
+    setSendError(undefined);
+    try {
+      let id = conversationId;
+      if (!id) {
+        const created = await api.createConversation(agent ? { agent } : {});
+        id = created.id;
+        setConversations((list) => [created, ...(list ?? [])]);
+        router.push(`/c/${id}`);
+      }
+      await api.sendMessage(id, text);
+      return true;
+    } catch (err) {
+      setSendError(message(err));
+      return false;
+    }
+  };
+
+  const stop = async () => {
+    if (!conversationId) return;
+    try {
+      await api.cancel(conversationId);
+    } catch (err) {
+      // 409: it finished on its own meanwhile — nothing to tell the user.
+      if (!(err instanceof ApiError && err.status === 409)) setSendError(message(err));
+    }
+  };
+
+  const rename = async (id: string, title: string) => {
+    try {
+      const updated = await api.renameConversation(id, title);
+      setConversations((list) => list?.map((c) => (c.id === id ? { ...c, title: updated.title } : c)));
+    } catch (err) {
+      setListError(message(err));
+    }
+  };
+
+  const remove = async (id: string) => {
+    try {
+      await api.deleteConversation(id);
+      setConversations((list) => list?.filter((c) => c.id !== id));
+      if (id === conversationId) router.push("/");
+    } catch (err) {
+      setListError(message(err));
+    }
+  };
+
+  const sidebar = (
+    <Sidebar
+      conversations={conversations}
+      activeId={conversationId}
+      error={listError}
+      onNew={() => {
+        setDrawerOpen(false);
+        router.push("/");
+      }}
+      onRename={rename}
+      onDelete={remove}
+      onNavigate={() => setDrawerOpen(false)}
+    />
+  );
+
+  return (
+    <div className="flex h-dvh">
+      <aside className="hidden w-72 shrink-0 border-r border-sidebar-border bg-sidebar md:block">{sidebar}</aside>
+      {drawerOpen ? (
+        <div className="fixed inset-0 z-40 md:hidden" role="dialog" aria-modal="true" aria-label="Conversations">
+          <button type="button" aria-label="Close conversations" className="absolute inset-0 bg-black/40" onClick={() => setDrawerOpen(false)} />
+          <aside className="absolute inset-y-0 left-0 w-[min(20rem,85vw)] border-r bg-sidebar shadow-xl">{sidebar}</aside>
+        </div>
+      ) : null}
+
+      <main className="flex min-w-0 flex-1 flex-col">
+        <header className="flex items-center gap-2 border-b px-3 py-2">
+          <button
+            type="button"
+            onClick={() => setDrawerOpen(true)}
+            className="rounded-md p-2 hover:bg-muted md:hidden"
+            aria-label="Open conversations"
+          >
+            ☰
+          </button>
+          <h1 className="min-w-0 flex-1 truncate text-sm font-semibold">
+            {conversationId ? (current?.title ?? "Conversation") : "New conversation"}
+            {current ? <span className="ml-2 font-normal text-muted-foreground">· {current.agent.name}</span> : null}
+          </h1>
+          <ThemeToggle />
+          <UserMenu />
+        </header>
+
+        {status.state === "reconnecting" ? (
+          <p role="status" className="bg-warning px-4 py-1.5 text-center text-xs text-warning-foreground">
+            Connection lost. Reconnecting…
+          </p>
+        ) : null}
+
+        <div ref={scrollRef} className="min-h-0 flex-1 overflow-y-auto">
+          {!conversationId ? (
+            <EmptyState
+              agents={agents}
+              agentError={agentError}
+              agent={agent}
+              onAgentChange={setAgent}
+              onSuggestion={(text) => void send(text)}
+            />
+          ) : status.state === "error" ? (
+            <div role="alert" className="flex h-full flex-col items-center justify-center gap-3 p-6 text-center">
+              <p className="text-sm">{status.detail ?? "This conversation could not be loaded."}</p>
+              <button type="button" onClick={() => router.push("/")} className="rounded-md border px-3 py-1.5 text-sm hover:bg-muted">
+                Start a new conversation
+              </button>
+            </div>
+          ) : !loaded ? (
+            <div className="flex h-full items-center justify-center">
+              <Spinner label="Loading conversation" />
+            </div>
+          ) : view.turns.length === 0 ? (
+            <p className="p-8 text-center text-sm text-muted-foreground">No messages yet. Say hello below.</p>
+          ) : (
+            <div role="log" aria-label="Conversation" aria-busy={running} className="mx-auto w-full max-w-3xl space-y-8 px-4 py-6">
+              {view.turns.map((turn) => (
+                <TurnView key={turn.runId} turn={turn} />
+              ))}
+            </div>
+          )}
+        </div>
+
+        <footer className="border-t px-3 pt-3 pb-2">
+          {sendError ? (
+            <p role="alert" className="mx-auto mb-2 max-w-3xl rounded-md bg-destructive/10 px-3 py-2 text-sm text-destructive">
+              {sendError}
+            </p>
+          ) : null}
+          <Composer
+            running={running}
+            disabled={!!conversationId && status.state === "error"}
+            onSend={send}
+            onStop={() => void stop()}
+          />
+        </footer>
+      </main>
+    </div>
+  );
+}

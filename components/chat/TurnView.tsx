@@ -1,0 +1,103 @@
+"use client";
+
+import type { Block, Turn } from "@/lib/chat/reducer";
+import { ApprovalCard } from "./blocks/ApprovalCard";
+import { ConsentCard } from "./blocks/ConsentCard";
+import { ToolCallCard } from "./blocks/ToolCallCard";
+import { Markdown } from "./Markdown";
+
+/** One exchange: the user's message, then what the agent did and said, then how it ended. */
+export function TurnView({ turn }: { turn: Turn }) {
+  const running = turn.status === "running";
+  const hasText = turn.blocks.some((b) => b.type === "text" && b.text.length > 0);
+  return (
+    <article className="space-y-3" data-testid="turn" data-status={turn.status} aria-busy={running}>
+      {turn.userText !== undefined ? (
+        <div className="flex justify-end">
+          <div className="max-w-[85%] rounded-2xl rounded-br-md bg-primary px-4 py-2.5 text-[15px] whitespace-pre-wrap text-primary-foreground" data-testid="user-message">
+            <span className="sr-only">You said: </span>
+            {turn.userText}
+          </div>
+        </div>
+      ) : null}
+      <div className="min-w-0" data-testid="assistant-message">
+        <span className="sr-only">{turn.agent?.name ?? "The agent"} answered: </span>
+        {turn.blocks.map((block) => (
+          <BlockView key={blockKey(block)} block={block} />
+        ))}
+        {running && !hasText ? <Thinking /> : null}
+        <TurnEnding turn={turn} />
+      </div>
+    </article>
+  );
+}
+
+function BlockView({ block }: { block: Block }) {
+  switch (block.type) {
+    case "text":
+      return <Markdown text={block.text} streaming={!block.done} />;
+    case "tool_call":
+      return <ToolCallCard block={block} />;
+    case "tools_listed":
+      return (
+        <p className="my-1 text-xs text-muted-foreground">
+          Connected to <span className="font-medium">{block.serverLabel}</span>: {block.tools.length} tool
+          {block.tools.length === 1 ? "" : "s"} available
+        </p>
+      );
+    case "approval":
+      return <ApprovalCard block={block} />;
+    case "consent":
+      return <ConsentCard block={block} />;
+  }
+}
+
+function blockKey(block: Block): string {
+  switch (block.type) {
+    case "text":
+      return `t:${block.itemId}`;
+    case "tool_call":
+      return `c:${block.callId}`;
+    case "tools_listed":
+      return `l:${block.serverLabel}`;
+    case "approval":
+      return `a:${block.approvalRequestId}`;
+    case "consent":
+      return `k:${block.consentId}`;
+  }
+}
+
+function Thinking() {
+  return (
+    <p role="status" className="flex items-center gap-1.5 py-2 text-sm text-muted-foreground">
+      <span className="flex gap-1" aria-hidden>
+        <span className="size-1.5 animate-bounce rounded-full bg-current [animation-delay:-0.3s]" />
+        <span className="size-1.5 animate-bounce rounded-full bg-current [animation-delay:-0.15s]" />
+        <span className="size-1.5 animate-bounce rounded-full bg-current" />
+      </span>
+      Thinking…
+    </p>
+  );
+}
+
+function TurnEnding({ turn }: { turn: Turn }) {
+  if (turn.status === "failed" && turn.error) {
+    return (
+      <div role="alert" className="mt-2 rounded-lg border border-destructive/40 bg-destructive/10 px-3 py-2 text-sm" data-testid="run-error">
+        <p className="font-medium text-destructive">The agent could not finish this answer.</p>
+        <p className="mt-1 whitespace-pre-wrap text-foreground">{turn.error.message}</p>
+        <p className="mt-1 text-xs text-muted-foreground">
+          {turn.error.retriable ? "You can send your message again." : "Try rephrasing your request."} (code: {turn.error.code})
+        </p>
+      </div>
+    );
+  }
+  if (turn.status === "cancelled") {
+    return (
+      <p className="mt-1 text-xs text-muted-foreground" data-testid="run-cancelled">
+        Stopped.
+      </p>
+    );
+  }
+  return null;
+}

@@ -1,0 +1,71 @@
+import type { ToolCallBlock } from "@/lib/chat/reducer";
+import { prettyJson } from "./format";
+
+const kindLabel: Record<ToolCallBlock["kind"], string> = {
+  mcp: "MCP tool",
+  file_search: "File search",
+  openapi: "API call",
+  function: "Function",
+  web_search: "Web search",
+  code_interpreter: "Code interpreter",
+  other: "Tool",
+};
+
+const OUTPUT_PREVIEW = 4000;
+
+/** One tool call: name, arguments, result or error, and how long it took. */
+export function ToolCallCard({ block }: { block: ToolCallBlock }) {
+  const icon = { running: "⏳", completed: "✓", failed: "✕", cancelled: "■" }[block.status];
+  const tone =
+    block.status === "failed"
+      ? "border-destructive/40"
+      : block.status === "running"
+        ? "border-primary/40"
+        : "border-border";
+  const duration = block.durationMs !== undefined ? formatDuration(block.durationMs) : undefined;
+  return (
+    <details className={`group my-2 rounded-lg border ${tone} bg-card text-sm`} data-testid="tool-call">
+      <summary className="flex cursor-pointer list-none items-center gap-2 px-3 py-2">
+        <span aria-hidden className={block.status === "failed" ? "text-destructive" : "text-muted-foreground"}>
+          {icon}
+        </span>
+        <span className="font-mono font-medium">{block.name}</span>
+        <span className="text-xs text-muted-foreground">
+          {kindLabel[block.kind]}
+          {block.serverLabel ? ` · ${block.serverLabel}` : ""}
+        </span>
+        <span className="ml-auto text-xs text-muted-foreground">
+          {block.status === "running" ? "running…" : block.status}
+          {duration ? ` · ${duration}` : ""}
+        </span>
+      </summary>
+      <div className="space-y-2 border-t px-3 py-2">
+        {block.arguments ? (
+          <section>
+            <h4 className="text-xs font-medium text-muted-foreground">Arguments</h4>
+            <pre className="mt-1 max-h-60 overflow-auto rounded bg-muted p-2 text-xs">{prettyJson(block.arguments)}</pre>
+          </section>
+        ) : null}
+        {block.error ? (
+          <section>
+            <h4 className="text-xs font-medium text-destructive">Error</h4>
+            <pre className="mt-1 max-h-60 overflow-auto rounded bg-muted p-2 text-xs whitespace-pre-wrap">{block.error}</pre>
+          </section>
+        ) : null}
+        {block.output ? (
+          <section>
+            <h4 className="text-xs font-medium text-muted-foreground">Result</h4>
+            <pre className="mt-1 max-h-80 overflow-auto rounded bg-muted p-2 text-xs whitespace-pre-wrap">
+              {prettyJson(block.output.slice(0, OUTPUT_PREVIEW))}
+              {block.output.length > OUTPUT_PREVIEW ? `\n… (${block.output.length.toLocaleString()} characters in all)` : ""}
+            </pre>
+          </section>
+        ) : null}
+      </div>
+    </details>
+  );
+}
+
+function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}

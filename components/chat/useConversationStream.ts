@@ -1,0 +1,56 @@
+"use client";
+
+import { useEffect, useReducer, useState } from "react";
+import type { ChatEvent } from "@/lib/chat/events";
+import { subscribeToConversation, type StreamStatus } from "@/lib/chat/client/event-stream";
+import { emptyView, reduce, type ConversationView } from "@/lib/chat/reducer";
+
+type Action = { type: "reset" } | { type: "event"; event: ChatEvent };
+
+function viewReducer(view: ConversationView, action: Action): ConversationView {
+  return action.type === "reset" ? emptyView() : reduce(view, action.event);
+}
+
+/**
+ * Follows one conversation's event stream (replay, then live) and folds it into a view. The
+ * stream client resumes with Last-Event-ID after a drop, and the reducer ignores any seq it has
+ * seen, so the page shows every event once.
+ */
+export function useConversationStream(
+  conversationId: string | undefined,
+  getAccessToken: () => Promise<string>,
+  onEvent?: (e: ChatEvent) => void,
+) {
+  const [view, dispatch] = useReducer(viewReducer, undefined, emptyView);
+  const [status, setStatus] = useState<{ state: StreamStatus; detail?: string }>({ state: "connecting" });
+  const [loadedFor, setLoadedFor] = useState<string>();
+
+  useEffect(() => {
+    dispatch({ type: "reset" });
+    if (!conversationId) return;
+    const controller = new AbortController();
+    let caughtUp = false;
+    void subscribeToConversation({
+      url: `/api/conversations/${conversationId}/events`,
+      getAccessToken,
+      signal: controller.signal,
+      onEvent: (event) => {
+        dispatch({ type: "event", event });
+        onEvent?.(event);
+      },
+      onStatus: (state, detail) => {
+        setStatus({ state, detail });
+        if (state === "open" && !caughtUp) {
+          caughtUp = true;
+          setLoadedFor(conversationId);
+        }
+        if (state === "error") setLoadedFor(conversationId);
+      },
+    });
+    return () => controller.abort();
+    // getAccessToken and onEvent are read through the closure; a new conversation restarts the stream.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [conversationId]);
+
+  return { view, status, loaded: loadedFor === conversationId };
+}
