@@ -9,14 +9,19 @@ import { mintLocalAccessTokenForUserId } from "@/lib/identity/local-idp/tokens";
 /**
  * The credential the app uses to call the agent service for one signed-in user:
  * - local agent service: a local-IdP token for the user (audience "foundry"), so the service
- *   knows who owns each conversation exactly as Foundry does;
+ *   knows who owns each conversation exactly as Foundry does (with Entra sign-in: the user's own
+ *   API token, which the in-app service verifies with audience "api");
  * - Foundry, `FOUNDRY_CREDENTIAL=obo` (default): On-Behalf-Of the user (MSAL Node), so Foundry
  *   sees the user and consent stays per user;
  * - Foundry, `FOUNDRY_CREDENTIAL=default`: DefaultAzureCredential (the app's own identity).
  */
 export function credentialFor(p: Principal): TokenCredential {
   const cfg = getConfig();
-  if (cfg.agents.mode === "local") return localCredential(p.userId);
+  if (cfg.agents.mode === "local") {
+    // With Entra sign-in but no Foundry project, no local token can be minted for the user; the
+    // in-app service then accepts the user's own (already verified) API token instead.
+    return cfg.identity.mode === "local" ? localCredential(p.userId) : ownTokenCredential(p.token);
+  }
   if (cfg.agents.credential === "default") return defaultCredential();
   return onBehalfOfCredential(p.token);
 }
@@ -38,6 +43,24 @@ export function localCredential(userId: string, now: () => number = Date.now): T
       return fresh;
     },
   };
+}
+
+/** The caller's verified token for this app's API, for the in-app agent service only. */
+function ownTokenCredential(token: string): TokenCredential {
+  return {
+    async getToken(): Promise<AccessToken> {
+      return { token, expiresOnTimestamp: jwtExpiry(token) ?? Date.now() + 60_000, tokenType: "Bearer" };
+    },
+  };
+}
+
+function jwtExpiry(token: string): number | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as { exp?: unknown };
+    return typeof payload.exp === "number" ? payload.exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 // ---- Foundry: On-Behalf-Of ----

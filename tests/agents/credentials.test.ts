@@ -144,3 +144,21 @@ describe("credentialFor: the local agent service", () => {
     expect((await credentialFor(alice).getToken(FOUNDRY_SCOPE))!.token).toBe(first!.token);
   });
 });
+
+describe("credentialFor: Entra sign-in with the local agent service", () => {
+  afterAll(() => {
+    for (const k of ["ENTRA_TENANT_ID", "ENTRA_API_CLIENT_ID"]) delete process.env[k];
+    resetConfig();
+  });
+
+  it("hands the in-app service the user's own verified token (no local token can be minted)", async () => {
+    Object.assign(process.env, { ENTRA_TENANT_ID: TENANT, ENTRA_API_CLIENT_ID: CLIENT_ID });
+    delete process.env.FOUNDRY_PROJECT_ENDPOINT;
+    resetConfig();
+    expect(getConfig().agents.mode).toBe("local");
+    const exp = Math.floor(Date.now() / 1000) + 1800;
+    const own = fakeJwt({ aud: CLIENT_ID, exp });
+    const token = await credentialFor({ ...principalOf("alice"), token: own }).getToken(FOUNDRY_SCOPE);
+    expect(token).toMatchObject({ token: own, expiresOnTimestamp: exp * 1000 });
+  });
+});

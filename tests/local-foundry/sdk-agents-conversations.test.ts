@@ -35,6 +35,7 @@ describe("local agent service: agents and conversations through the SDK", () => 
     const names: string[] = [];
     for await (const a of project.agents.list()) names.push(a.name);
     expect(names).toEqual(expect.arrayContaining(["assistant", "concise-assistant", "my-agent-basic"]));
+    expect(names).toEqual([...names].sort());
 
     const deleted = await project.agents.deleteVersion("my-agent-basic", "2");
     expect(deleted).toEqual({ object: "agent.version.deleted", name: "my-agent-basic", version: "2", deleted: true });

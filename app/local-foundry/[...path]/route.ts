@@ -19,7 +19,9 @@ function serveLocalFoundry(req: Request): Promise<Response> {
   }
   handler ??= createLocalFoundryHandler({
     basePath: "/local-foundry",
-    verify: (token) => verifyAccessToken(token, { audience: "foundry" }),
+    // Local sign-in: tokens minted for the agent service. Entra sign-in: the user's own API token
+    // (nothing can mint Foundry-audience tokens for the in-app service then; see credentials.ts).
+    verify: (token) => verifyAccessToken(token, { audience: getConfig().identity.mode === "local" ? "foundry" : "api" }),
   });
   return handler(req);
 }

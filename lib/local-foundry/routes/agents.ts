@@ -27,8 +27,9 @@ export const agentRoutes: LfRoute[] = [
   { method: "DELETE", pattern: "/agents/:name/versions/:version", handle: removeVersion },
 ];
 
+/** Sorted by name, ascending unless `order=desc`: the order an agent picker shows. */
 async function listAgents({ db, url }: LfContext) {
-  const page = paginate((await listLatestAgentVersions(db)).map(agentJson), pageQuery(url), (a) => String(a.name));
+  const page = paginate((await listLatestAgentVersions(db)).map(agentJson), pageQuery(url, "asc"), (a) => String(a.name));
   return json(listJson(page.data, page.hasMore));
 }
 
