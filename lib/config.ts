@@ -51,6 +51,12 @@ const envSchema = z.object({
   CONNECT_TOKEN_SECRET: optionalString.pipe(z.string().min(32).optional()),
   CONNECT_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(600),
 
+  // MCP server at /api/mcp. Lists are comma-separated; APP_URL's host/origin and loopback are always allowed.
+  MCP_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(50),
+  MCP_ALLOWED_HOSTS: optionalString,
+  MCP_ALLOWED_ORIGINS: optionalString,
+  MCP_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
+
   // Request limits.
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
   MAX_MESSAGE_CHARS: z.coerce.number().int().min(1).default(16_000),
@@ -124,8 +130,20 @@ export function buildConfig(env: Record<string, string | undefined>) {
       tokenSecretPath: path.join(dataDir, "connect-token-key"),
       tokenTtlSeconds: e.CONNECT_TOKEN_TTL_SECONDS,
     },
+    mcp: {
+      /** The protected resource (RFC 9728) and the URL MCP clients and Foundry connect to. */
+      resourceUrl: `${appUrl}/api/mcp`,
+      rateLimitPerMinute: e.MCP_RATE_LIMIT_PER_MINUTE,
+      allowedHosts: csv(e.MCP_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
+      allowedOrigins: csv(e.MCP_ALLOWED_ORIGINS).map((o) => o.replace(/\/$/, "").toLowerCase()),
+      toolTimeoutMs: e.MCP_TOOL_TIMEOUT_MS,
+    },
     limits: { maxBodyBytes: e.MAX_BODY_BYTES, maxMessageChars: e.MAX_MESSAGE_CHARS },
   };
+}
+
+function csv(value: string | undefined): string[] {
+  return (value ?? "").split(",").map((v) => v.trim()).filter(Boolean);
 }
 
 export type AppConfig = ReturnType<typeof buildConfig>;
