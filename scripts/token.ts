@@ -6,7 +6,8 @@
 import { loadEnvConfig } from "@next/env";
 import { parseArgs } from "node:util";
 
-const USAGE = "Usage: npm run -s token -- <alice|bob|carol|dana> [--audience api|foundry] [--ttl seconds]";
+const USAGE =
+  "Usage: npm run -s token -- <alice|bob|carol|dana> [--audience api|foundry] [--ttl seconds]";
 
 function fail(message: string, code = 1): never {
   process.stderr.write(`${message}\n`);
@@ -18,7 +19,11 @@ async function main(): Promise<void> {
   try {
     parsed = parseArgs({
       allowPositionals: true,
-      options: { audience: { type: "string", default: "api" }, ttl: { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: {
+        audience: { type: "string", default: "api" },
+        ttl: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
     });
   } catch (err) {
     fail(`${(err as Error).message}\n${USAGE}`, 2);
@@ -30,21 +35,35 @@ async function main(): Promise<void> {
   }
   const [username, ...extra] = positionals;
   if (!username || extra.length > 0) fail(USAGE, 2);
-  if (values.audience !== "api" && values.audience !== "foundry") fail(`--audience must be api or foundry.\n${USAGE}`, 2);
+  if (values.audience !== "api" && values.audience !== "foundry")
+    fail(`--audience must be api or foundry.\n${USAGE}`, 2);
   const ttl = values.ttl === undefined ? undefined : Number(values.ttl);
-  if (ttl !== undefined && (!Number.isInteger(ttl) || ttl <= 0)) fail(`--ttl must be a positive whole number of seconds.\n${USAGE}`, 2);
+  if (ttl !== undefined && (!Number.isInteger(ttl) || ttl <= 0))
+    fail(`--ttl must be a positive whole number of seconds.\n${USAGE}`, 2);
 
-  loadEnvConfig(process.cwd(), process.env.NODE_ENV !== "production", { info: () => {}, error: (...a: unknown[]) => console.error(...a) });
+  loadEnvConfig(process.cwd(), process.env.NODE_ENV !== "production", {
+    info: () => {},
+    error: (...a: unknown[]) => console.error(...a),
+  });
   // Imported after the environment is loaded: configuration is read on first use.
   const { getConfig } = await import("@/lib/config");
   const { mintLocalAccessToken } = await import("@/lib/identity/local-idp/tokens");
   const { findDemoUser, DEMO_USERS } = await import("@/lib/identity/local-idp/users");
 
   if (getConfig().identity.mode !== "local") {
-    fail("This app is configured for Entra ID (ENTRA_TENANT_ID is set); local tokens would be refused. Sign in through Entra instead.");
+    fail(
+      "This app is configured for Entra ID (ENTRA_TENANT_ID is set); local tokens would be refused. Sign in through Entra instead.",
+    );
   }
-  if (!findDemoUser(username)) fail(`Unknown demo user "${username}". Choose one of: ${DEMO_USERS.map((u) => u.username).join(", ")}.`);
-  const token = await mintLocalAccessToken({ username, audience: values.audience, ttlSeconds: ttl });
+  if (!findDemoUser(username))
+    fail(
+      `Unknown demo user "${username}". Choose one of: ${DEMO_USERS.map((u) => u.username).join(", ")}.`,
+    );
+  const token = await mintLocalAccessToken({
+    username,
+    audience: values.audience,
+    ttlSeconds: ttl,
+  });
   process.stdout.write(`${token}\n`);
 }
 

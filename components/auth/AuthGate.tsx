@@ -10,7 +10,10 @@ export function AuthGate({ children }: { children: ReactNode }) {
   if (status === "signed-in") return <>{children}</>;
   if (status === "loading") {
     return (
-      <div role="status" className="flex min-h-full items-center justify-center text-sm text-slate-500 dark:text-slate-400">
+      <div
+        role="status"
+        className="flex min-h-full items-center justify-center text-sm text-slate-500 dark:text-slate-400"
+      >
         Checking your sign-in…
       </div>
     );

@@ -1,9 +1,26 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ComponentType, type ReactNode } from "react";
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useEffectEvent,
+  useMemo,
+  useRef,
+  useState,
+  type ComponentType,
+  type ReactNode,
+} from "react";
 import { fetchAuthConfig, type PublicAuthConfig } from "@/lib/identity/browser/auth-config";
-import { AUTH_CALLBACK_PATH, currentPath, SignInRequiredError, type Account, type AuthClient } from "@/lib/identity/browser/auth-client";
+import {
+  AUTH_CALLBACK_PATH,
+  currentPath,
+  SignInRequiredError,
+  type Account,
+  type AuthClient,
+} from "@/lib/identity/browser/auth-client";
 import { LocalAuthClient } from "@/lib/identity/browser/local-auth-client";
 
 export type AuthStatus = "loading" | "signed-out" | "signed-in" | "error";
@@ -34,10 +51,6 @@ interface Boot {
   msal?: { Provider: MsalProviderType; instance: unknown };
 }
 
-// One bootstrap per page load: React Strict Mode runs effects twice, and a sign-in callback
-// (a one-time code) must be completed exactly once.
-let booting: Promise<Boot> | undefined;
-
 async function bootstrap(): Promise<Boot> {
   const config = await fetchAuthConfig();
   if (config.mode === "local") {
@@ -52,10 +65,21 @@ async function bootstrap(): Promise<Boot> {
   ]);
   const client = new MsalAuthClient(config);
   const { account, error } = await initClient(client);
-  return { config, client, account, error, msal: { Provider: msalReact.MsalProvider as unknown as MsalProviderType, instance: client.instance } };
+  return {
+    config,
+    client,
+    account,
+    error,
+    msal: {
+      Provider: msalReact.MsalProvider as unknown as MsalProviderType,
+      instance: client.instance,
+    },
+  };
 }
 
-async function initClient(client: AuthClient): Promise<{ account: Account | null; error?: string }> {
+async function initClient(
+  client: AuthClient,
+): Promise<{ account: Account | null; error?: string }> {
   try {
     return { account: await client.init() };
   } catch (err) {
@@ -79,23 +103,36 @@ function RootAuthProvider({ children }: { children: ReactNode }) {
   const [status, setStatus] = useState<AuthStatus>("loading");
   const [account, setAccount] = useState<Account>();
   const [error, setError] = useState<string>();
+  // One bootstrap per provider: Strict Mode runs effects twice on the same instance, and a
+  // sign-in callback (a one-time code) must be completed exactly once.
+  const booting = useRef<Promise<Boot>>(undefined);
+
+  // Applied once per bootstrap; an effect event so router identity changes never re-apply it.
+  const applyBoot = useEffectEvent((b: Boot) => {
+    setBoot(b);
+    setAccount(b.account ?? undefined);
+    setError(b.error);
+    setStatus(b.error ? "error" : b.account ? "signed-in" : "signed-out");
+    if (b.returnTo) router.replace(b.returnTo);
+    // A signed-in visit to the callback with nothing to complete (MSAL navigates on its own).
+    else if (
+      b.config.mode === "local" &&
+      b.account &&
+      window.location.pathname === AUTH_CALLBACK_PATH
+    ) {
+      router.replace("/");
+    }
+  });
 
   useEffect(() => {
     let live = true;
-    booting ??= bootstrap();
-    booting.then(
+    booting.current ??= bootstrap();
+    booting.current.then(
       (b) => {
-        if (!live) return;
-        setBoot(b);
-        setAccount(b.account ?? undefined);
-        setError(b.error);
-        setStatus(b.error ? "error" : b.account ? "signed-in" : "signed-out");
-        if (b.returnTo) router.replace(b.returnTo);
-        // A signed-in visit to the callback with nothing to complete (MSAL navigates on its own).
-        else if (b.config.mode === "local" && b.account && window.location.pathname === AUTH_CALLBACK_PATH) router.replace("/");
+        if (live) applyBoot(b);
       },
       (err: unknown) => {
-        booting = undefined; // a later mount may try again
+        booting.current = undefined; // a later mount may try again
         if (!live) return;
         setError(errorMessage(err));
         setStatus("error");
@@ -104,7 +141,7 @@ function RootAuthProvider({ children }: { children: ReactNode }) {
     return () => {
       live = false;
     };
-  }, [router]);
+  }, []);
 
   const signIn = useCallback(async () => {
     if (!boot) throw new Error("Sign-in is not ready yet.");

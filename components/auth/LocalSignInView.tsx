@@ -71,7 +71,9 @@ function UserButton({ user, index }: { user: DemoUser; index: number }) {
               {role}
             </span>
           </span>
-          <span className="block truncate text-sm text-slate-600 dark:text-slate-400">{user.preferredUsername}</span>
+          <span className="block truncate text-sm text-slate-600 dark:text-slate-400">
+            {user.preferredUsername}
+          </span>
           <span id={descId} className="mt-1 block text-xs text-slate-500 dark:text-slate-400">
             {user.description}
           </span>
@@ -82,18 +84,25 @@ function UserButton({ user, index }: { user: DemoUser; index: number }) {
 }
 
 /** The local IdP's sign-in page: one button per demo user, posting a one-time form token. */
-export function LocalSignInView(props: { formToken: string; users: readonly DemoUser[]; appOrigin: string }) {
+export function LocalSignInView(props: {
+  formToken: string;
+  users: readonly DemoUser[];
+  appOrigin: string;
+}) {
   return (
     <Shell>
       <Header title="Sign in to Foundry Agent Chat">
         <p className="mt-2 text-sm text-slate-600 dark:text-slate-400">
-          Choose a demo account to continue to <span className="font-medium">{props.appOrigin}</span>.
+          Choose a demo account to continue to{" "}
+          <span className="font-medium">{props.appOrigin}</span>.
         </p>
       </Header>
       <form method="post" action={SIGN_IN_ACTION} className="mt-6">
         <input type="hidden" name="form_token" value={props.formToken} />
         <fieldset>
-          <legend className="mb-3 text-sm font-medium text-slate-700 dark:text-slate-300">Demo accounts</legend>
+          <legend className="mb-3 text-sm font-medium text-slate-700 dark:text-slate-300">
+            Demo accounts
+          </legend>
           <ul className="space-y-3">
             {props.users.map((u, i) => (
               <UserButton key={u.username} user={u} index={i} />
@@ -102,8 +111,8 @@ export function LocalSignInView(props: { formToken: string; users: readonly Demo
         </fieldset>
       </form>
       <p className="mt-6 text-xs text-slate-500 dark:text-slate-400">
-        For development and demos only: anyone can sign in as any of these users. Configure Microsoft Entra ID
-        for real accounts.
+        For development and demos only: anyone can sign in as any of these users. Configure
+        Microsoft Entra ID for real accounts.
       </p>
     </Shell>
   );
@@ -117,7 +126,9 @@ export function LocalSignInProblem(props: { error: string; description: string; 
         <p role="alert" className="mt-3 text-sm text-slate-700 dark:text-slate-300">
           {props.description}
         </p>
-        <p className="mt-2 font-mono text-xs text-slate-500 dark:text-slate-400">error: {props.error}</p>
+        <p className="mt-2 font-mono text-xs text-slate-500 dark:text-slate-400">
+          error: {props.error}
+        </p>
       </Header>
       <a
         href={props.homeUrl}

@@ -16,7 +16,9 @@ export function SignInScreen() {
     try {
       await signIn(); // navigates away on success
     } catch (err) {
-      setStartError(err instanceof Error ? err.message : "Sign-in could not start. Please try again.");
+      setStartError(
+        err instanceof Error ? err.message : "Sign-in could not start. Please try again.",
+      );
       setBusy(false);
     }
   }

@@ -67,7 +67,9 @@ export function UserMenu() {
         >
           <p className="font-medium text-slate-900 dark:text-slate-50">{account.name}</p>
           <p className="truncate text-sm text-slate-600 dark:text-slate-400">{account.username}</p>
-          <p className="mt-3 text-xs font-medium tracking-wide text-slate-500 uppercase dark:text-slate-400">Roles</p>
+          <p className="mt-3 text-xs font-medium tracking-wide text-slate-500 uppercase dark:text-slate-400">
+            Roles
+          </p>
           <ul className="mt-1 flex flex-wrap gap-1.5" aria-label="Roles">
             {roles.map((r) => (
               <li

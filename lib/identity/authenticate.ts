@@ -12,7 +12,8 @@ import { invalidToken, verifyAccessToken } from "./verify";
 export async function authenticate(req: Request): Promise<Principal> {
   const header = req.headers.get("authorization");
   const token = bearerToken(header);
-  if (!token && /^\s*bearer\b/i.test(header ?? "")) throw invalidToken("The Authorization header is malformed.");
+  if (!token && /^\s*bearer\b/i.test(header ?? ""))
+    throw invalidToken("The Authorization header is malformed.");
   if (!token) {
     throw new AppError("unauthenticated", "Sign in to continue.", {
       headers: { "www-authenticate": bearerChallenge() },

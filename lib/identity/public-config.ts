@@ -9,9 +9,21 @@ export function buildPublicAuthConfig(): PublicAuthConfig {
   const apiScope = `${id.apiAppIdUri}/${id.apiScopeName}`;
   const scopes = [...OIDC_SCOPES, apiScope];
   if (id.mode === "local") {
-    return { mode: "local", clientId: id.spaClientId, authority: `${appUrl}/local-idp`, scopes, apiScope };
+    return {
+      mode: "local",
+      clientId: id.spaClientId,
+      authority: `${appUrl}/local-idp`,
+      scopes,
+      apiScope,
+    };
   }
   // Without ENTRA_SPA_CLIENT_ID the API registration is assumed to also carry the SPA platform.
   const clientId = id.spaClientId === LOCAL_SPA_CLIENT_ID ? id.apiClientId : id.spaClientId;
-  return { mode: "entra", clientId, authority: `${id.authorityHost}/${id.tenantId}`, scopes, apiScope };
+  return {
+    mode: "entra",
+    clientId,
+    authority: `${id.authorityHost}/${id.tenantId}`,
+    scopes,
+    apiScope,
+  };
 }

@@ -30,7 +30,10 @@ export const CLOCK_TOLERANCE_SECONDS = 30;
  * function; the only difference is where the public keys come from (Entra's JWKS over HTTPS, or
  * the local key in process).
  */
-export async function verifyAccessToken(token: string, opts: VerifyOptions = {}): Promise<Principal> {
+export async function verifyAccessToken(
+  token: string,
+  opts: VerifyOptions = {},
+): Promise<Principal> {
   const audienceKind = opts.audience ?? "api";
   const id = getConfig().identity;
   let payload: JWTPayload;
@@ -47,7 +50,11 @@ export async function verifyAccessToken(token: string, opts: VerifyOptions = {})
   }
   if (payload.tid !== id.tenantId) throw invalidToken("The token was issued for another tenant.");
   const principal = toPrincipal(payload, token);
-  if (principal.kind === "user" && audienceKind === "api" && !principal.scopes.includes(id.apiScopeName)) {
+  if (
+    principal.kind === "user" &&
+    audienceKind === "api" &&
+    !principal.scopes.includes(id.apiScopeName)
+  ) {
     throw new AppError("insufficient_scope", `The token lacks the ${id.apiScopeName} scope.`, {
       extensions: { requiredScope: `${id.apiAppIdUri}/${id.apiScopeName}` },
       headers: {
@@ -68,7 +75,8 @@ export async function verifyAccessToken(token: string, opts: VerifyOptions = {})
  */
 export function acceptedIssuers(): string[] {
   const { mode, authorityHost, tenantId } = getConfig().identity;
-  const v1 = mode === "entra" ? `https://sts.windows.net/${tenantId}/` : `${authorityHost}/${tenantId}/`;
+  const v1 =
+    mode === "entra" ? `https://sts.windows.net/${tenantId}/` : `${authorityHost}/${tenantId}/`;
   return [`${authorityHost}/${tenantId}/v2.0`, v1];
 }
 
@@ -82,11 +90,14 @@ export function invalidToken(description: string, cause?: unknown): AppError {
 
 function toPrincipal(p: JWTPayload, token: string): Principal {
   const scopes = typeof p.scp === "string" ? p.scp.split(/\s+/).filter(Boolean) : [];
-  const roles = Array.isArray(p.roles) ? p.roles.filter((r): r is string => typeof r === "string") : [];
+  const roles = Array.isArray(p.roles)
+    ? p.roles.filter((r): r is string => typeof r === "string")
+    : [];
   const common = { userId: String(p.oid), tenantId: String(p.tid), roles, scopes, token };
   // A delegated token always carries `scp`; without it the caller is an application.
   if (scopes.length > 0) {
-    const username = firstString(p.preferred_username, p.upn, p.unique_name, p.email) ?? String(p.oid);
+    const username =
+      firstString(p.preferred_username, p.upn, p.unique_name, p.email) ?? String(p.oid);
     return { ...common, kind: "user", username, name: firstString(p.name) ?? username };
   }
   const appId = firstString(p.azp, p.appid) ?? String(p.oid);
@@ -100,7 +111,9 @@ function firstString(...values: unknown[]): string | undefined {
 // ---- key sets: the one place where Entra and the local IdP differ ----
 
 const KEY = Symbol.for("foundry-agent-chat.identity.jwks");
-type Holder = { [KEY]?: { remote: Map<string, JWTVerifyGetKey>; local: WeakMap<JWK, JWTVerifyGetKey> } };
+type Holder = {
+  [KEY]?: { remote: Map<string, JWTVerifyGetKey>; local: WeakMap<JWK, JWTVerifyGetKey> };
+};
 
 function caches() {
   const g = globalThis as Holder;
@@ -141,18 +154,25 @@ function guardKeySource(set: JWTVerifyGetKey): JWTVerifyGetKey {
     try {
       return await set(...args);
     } catch (err) {
-      if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) throw err;
-      throw new KeySourceUnavailable("The identity provider's signing keys could not be fetched.", { cause: err });
+      if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys)
+        throw err;
+      throw new KeySourceUnavailable("The identity provider's signing keys could not be fetched.", {
+        cause: err,
+      });
     }
   };
 }
 
 function toAuthError(err: unknown): AppError {
   if (err instanceof KeySourceUnavailable) {
-    return new AppError("unavailable", "Sign-in cannot be checked right now. Please try again shortly.", {
-      cause: err,
-      headers: { "retry-after": "5" },
-    });
+    return new AppError(
+      "unavailable",
+      "Sign-in cannot be checked right now. Please try again shortly.",
+      {
+        cause: err,
+        headers: { "retry-after": "5" },
+      },
+    );
   }
   // Anything that is not about the token itself (a broken key file, a bug) is a 500, not a 401.
   if (!(err instanceof errors.JOSEError)) throw err;
@@ -168,8 +188,10 @@ function describe(err: unknown): string {
     if (err.reason === "missing") return `The token has no ${err.claim} claim.`;
     return `The token's ${err.claim} claim is not valid.`;
   }
-  if (err instanceof errors.JOSEAlgNotAllowed) return "The token's signing algorithm is not allowed.";
-  if (err instanceof errors.JWSSignatureVerificationFailed) return "The token signature is invalid.";
+  if (err instanceof errors.JOSEAlgNotAllowed)
+    return "The token's signing algorithm is not allowed.";
+  if (err instanceof errors.JWSSignatureVerificationFailed)
+    return "The token signature is invalid.";
   if (err instanceof errors.JWKSNoMatchingKey) return "The token was signed by an unknown key.";
   return "The token is malformed.";
 }

@@ -14,16 +14,31 @@ describe("identity configuration", () => {
   });
 
   it("refuses the local IdP when NODE_ENV=production", () => {
-    expect(() => buildConfig({ NODE_ENV: "production" })).toThrow(/local identity provider is refused/);
+    expect(() => buildConfig({ NODE_ENV: "production" })).toThrow(
+      /local identity provider is refused/,
+    );
   });
 
   it("allows the local IdP in production only when explicitly allowed", () => {
-    expect(buildConfig({ NODE_ENV: "production", ALLOW_LOCAL_IDENTITY_IN_PRODUCTION: "true" }).identity.mode).toBe("local");
-    expect(() => buildConfig({ NODE_ENV: "production", ALLOW_LOCAL_IDENTITY_IN_PRODUCTION: "false" })).toThrow();
+    expect(
+      buildConfig({ NODE_ENV: "production", ALLOW_LOCAL_IDENTITY_IN_PRODUCTION: "true" }).identity
+        .mode,
+    ).toBe("local");
+    expect(() =>
+      buildConfig({ NODE_ENV: "production", ALLOW_LOCAL_IDENTITY_IN_PRODUCTION: "false" }),
+    ).toThrow();
   });
 
   it("runs in production with Entra", () => {
-    const id = buildConfig({ NODE_ENV: "production", ENTRA_TENANT_ID: "t-1", ENTRA_API_CLIENT_ID: "c-1" }).identity;
-    expect(id).toMatchObject({ mode: "entra", authorityHost: "https://login.microsoftonline.com", apiAppIdUri: "api://c-1" });
+    const id = buildConfig({
+      NODE_ENV: "production",
+      ENTRA_TENANT_ID: "t-1",
+      ENTRA_API_CLIENT_ID: "c-1",
+    }).identity;
+    expect(id).toMatchObject({
+      mode: "entra",
+      authorityHost: "https://login.microsoftonline.com",
+      apiAppIdUri: "api://c-1",
+    });
   });
 });

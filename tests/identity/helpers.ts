@@ -25,7 +25,10 @@ const IDENTITY_ENV = [
 ];
 
 /** Points the app at a throwaway data dir and applies `env`; returns a function restoring everything. */
-export function useEnv(env: Record<string, string | undefined>): { dataDir: string; restore: () => void } {
+export function useEnv(env: Record<string, string | undefined>): {
+  dataDir: string;
+  restore: () => void;
+} {
   const saved = Object.fromEntries(IDENTITY_ENV.map((k) => [k, process.env[k]]));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "fac-identity-"));
   for (const k of IDENTITY_ENV) if (k !== "NODE_ENV") delete process.env[k];
@@ -75,7 +78,8 @@ export const whoAmI = route(async ({ req }) => {
 });
 
 export function callWithToken(token: string | undefined, scheme = "Bearer"): Promise<Response> {
-  const headers: Record<string, string> = token === undefined ? {} : { authorization: `${scheme} ${token}` };
+  const headers: Record<string, string> =
+    token === undefined ? {} : { authorization: `${scheme} ${token}` };
   return whoAmI(new Request("http://localhost/api/whoami", { headers }));
 }
 
@@ -87,7 +91,9 @@ export async function signToken(
   claims: JWTPayload,
   header: { alg?: string; kid?: string } = {},
 ): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: header.alg ?? "RS256", typ: "JWT", kid: header.kid }).sign(key);
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: header.alg ?? "RS256", typ: "JWT", kid: header.kid })
+    .sign(key);
 }
 
 /** `alg: none`: header and claims, empty signature. */
@@ -96,7 +102,12 @@ export function unsignedToken(claims: JWTPayload): string {
   return `${enc({ alg: "none", typ: "JWT" })}.${enc(claims)}.`;
 }
 
-export async function problemOf(res: Response): Promise<{ status: number; type: string | null; challenge: string | null; body: Record<string, unknown> }> {
+export async function problemOf(res: Response): Promise<{
+  status: number;
+  type: string | null;
+  challenge: string | null;
+  body: Record<string, unknown>;
+}> {
   return {
     status: res.status,
     type: res.headers.get("content-type"),

@@ -18,7 +18,9 @@ async function renderAuthorize(req: Request): Promise<Response> {
     params[k] = prev === undefined ? v : [...(Array.isArray(prev) ? prev : [prev]), v];
   }
   const element = await AuthorizePage({ searchParams: Promise.resolve(params) });
-  return new Response(`<!doctype html>${renderToStaticMarkup(element)}`, { headers: { "content-type": "text/html; charset=utf-8" } });
+  return new Response(`<!doctype html>${renderToStaticMarkup(element)}`, {
+    headers: { "content-type": "text/html; charset=utf-8" },
+  });
 }
 
 /** The app's identity routes, dispatched the way Next's file-system router would. */
@@ -26,9 +28,15 @@ export async function idpRouter(req: Request): Promise<Response> {
   const path = new URL(req.url).pathname;
   const seg = (tenant: string) => ({ params: Promise.resolve({ tenant }) });
   let m: RegExpExecArray | null;
-  if (req.method === "GET" && path === "/local-idp/.well-known/openid-configuration") return discovery(req);
-  if (req.method === "GET" && (m = /^\/local-idp\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(path))) return tenantDiscovery(req, seg(m[1]!));
-  if (req.method === "GET" && (m = /^\/local-idp\/([^/]+)\/discovery\/v2\.0\/keys$/.exec(path))) return tenantJwks(req, seg(m[1]!));
+  if (req.method === "GET" && path === "/local-idp/.well-known/openid-configuration")
+    return discovery(req);
+  if (
+    req.method === "GET" &&
+    (m = /^\/local-idp\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(path))
+  )
+    return tenantDiscovery(req, seg(m[1]!));
+  if (req.method === "GET" && (m = /^\/local-idp\/([^/]+)\/discovery\/v2\.0\/keys$/.exec(path)))
+    return tenantJwks(req, seg(m[1]!));
   if (req.method === "GET" && path === "/local-idp/jwks") return jwks(req);
   if (req.method === "GET" && path === "/local-idp/authorize") return renderAuthorize(req);
   if (req.method === "POST" && path === "/local-idp/authorize/submit") return submit(req);

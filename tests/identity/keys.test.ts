@@ -2,7 +2,12 @@ import fs from "node:fs";
 import { jwtVerify, createLocalJWKSet } from "jose";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { getConfig } from "@/lib/config";
-import { getLocalJwks, getLocalSigningKey, loadOrCreateLocalKey, resetLocalKeyCache } from "@/lib/identity/local-idp/keys";
+import {
+  getLocalJwks,
+  getLocalSigningKey,
+  loadOrCreateLocalKey,
+  resetLocalKeyCache,
+} from "@/lib/identity/local-idp/keys";
 import { mintLocalAccessToken } from "@/lib/identity/local-idp/tokens";
 import { useEnv } from "./helpers";
 
@@ -42,7 +47,9 @@ describe("local IdP signing key", () => {
 
   it("lets concurrent first starts agree on one key", async () => {
     const keyPath = getConfig().identity.localKeyPath;
-    const loaded = await Promise.all(Array.from({ length: 8 }, () => loadOrCreateLocalKey(keyPath)));
+    const loaded = await Promise.all(
+      Array.from({ length: 8 }, () => loadOrCreateLocalKey(keyPath)),
+    );
     expect(new Set(loaded.map((k) => k.kid)).size).toBe(1);
     expect(fs.readdirSync(env.dataDir)).toEqual(["local-idp-key.json"]);
   });

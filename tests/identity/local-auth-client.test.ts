@@ -74,7 +74,11 @@ describe("LocalAuthClient (browser, against the local IdP over HTTP)", () => {
     const { tab, client, account } = await signedInTab("carol");
     expect(new URL(tab.navigatedTo!).pathname).toBe("/local-idp/authorize");
     expect(new URL(tab.url).pathname).toBe("/auth/callback");
-    expect(account).toEqual({ username: "carol@contoso.local", name: "Carol Chen", roles: ["Approver"] });
+    expect(account).toEqual({
+      username: "carol@contoso.local",
+      name: "Carol Chen",
+      roles: ["Approver"],
+    });
     expect(client.takeReturnTo()).toBe("/conversations/c1?x=1#m5");
     expect(client.takeReturnTo()).toBeUndefined();
     const token = await client.getAccessToken();

@@ -64,17 +64,29 @@ async function signInPage(url: URL): Promise<string> {
   return res.text();
 }
 
-async function submitSignIn(formToken: string, username: string, headers: Record<string, string> = {}): Promise<Response> {
+async function submitSignIn(
+  formToken: string,
+  username: string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return fetch(`${server.url}/local-idp/authorize/submit`, {
     method: "POST",
     redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded", origin: server.url, "sec-fetch-site": "same-origin", ...headers },
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      origin: server.url,
+      "sec-fetch-site": "same-origin",
+      ...headers,
+    },
     body: new URLSearchParams({ form_token: formToken, username }),
   });
 }
 
 /** authorize → pick a user → the callback URL carrying the code. */
-async function signInAs(username: string, started?: Started): Promise<{ started: Started; callback: URL }> {
+async function signInAs(
+  username: string,
+  started?: Started,
+): Promise<{ started: Started; callback: URL }> {
   const s = started ?? (await authorizeUrl());
   const formToken = formTokenIn(await signInPage(s.url));
   expect(formToken).toBeTruthy();
@@ -83,7 +95,10 @@ async function signInAs(username: string, started?: Started): Promise<{ started:
   return { started: s, callback: new URL(res.headers.get("location")!) };
 }
 
-async function tokenRequest(form: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+async function tokenRequest(
+  form: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return fetch(`${server.url}/local-idp/token`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
@@ -92,7 +107,14 @@ async function tokenRequest(form: Record<string, string>, headers: Record<string
 }
 
 function codeForm(code: string, verifier: string, extra: Record<string, string> = {}) {
-  return { grant_type: "authorization_code", client_id: LOCAL_SPA_CLIENT_ID, code, code_verifier: verifier, redirect_uri: redirectUri(), ...extra };
+  return {
+    grant_type: "authorization_code",
+    client_id: LOCAL_SPA_CLIENT_ID,
+    code,
+    code_verifier: verifier,
+    redirect_uri: redirectUri(),
+    ...extra,
+  };
 }
 
 describe("local IdP metadata", () => {
@@ -107,10 +129,19 @@ describe("local IdP metadata", () => {
       id_token_signing_alg_values_supported: ["RS256"],
     });
     // The issuer-relative address, as OIDC clients derive it from `iss`.
-    const res = await oauth.discoveryRequest(new URL(as.issuer), { ...insecure, algorithm: "oidc" });
+    const res = await oauth.discoveryRequest(new URL(as.issuer), {
+      ...insecure,
+      algorithm: "oidc",
+    });
     const viaIssuer = await oauth.processDiscoveryResponse(new URL(as.issuer), res);
     expect(viaIssuer.issuer).toBe(as.issuer);
-    expect((await fetch(`${server.url}/local-idp/some-other-tenant/v2.0/.well-known/openid-configuration`)).status).toBe(404);
+    expect(
+      (
+        await fetch(
+          `${server.url}/local-idp/some-other-tenant/v2.0/.well-known/openid-configuration`,
+        )
+      ).status,
+    ).toBe(404);
   });
 
   it("publishes the signing key at the Entra JWKS path and at /local-idp/jwks", async () => {
@@ -124,7 +155,11 @@ describe("local IdP metadata", () => {
 
   it("tells the browser to use the local IdP", async () => {
     const body = await (await fetch(`${server.url}/api/auth/config`)).json();
-    expect(body).toMatchObject({ mode: "local", clientId: LOCAL_SPA_CLIENT_ID, authority: `${server.url}/local-idp` });
+    expect(body).toMatchObject({
+      mode: "local",
+      clientId: LOCAL_SPA_CLIENT_ID,
+      authority: `${server.url}/local-idp`,
+    });
     expect(body.scopes).toContain(body.apiScope);
   });
 });
@@ -132,7 +167,12 @@ describe("local IdP metadata", () => {
 describe("sign-in page", () => {
   it("lists the four demo users with their roles and a one-time form token", async () => {
     const html = await signInPage((await authorizeUrl()).url);
-    for (const label of ["Sign in as Alice Anderson (User)", "Sign in as Bob Brown (User)", "Sign in as Carol Chen (Approver)", "Sign in as Dana Diaz (Admin)"]) {
+    for (const label of [
+      "Sign in as Alice Anderson (User)",
+      "Sign in as Bob Brown (User)",
+      "Sign in as Carol Chen (Approver)",
+      "Sign in as Dana Diaz (Admin)",
+    ]) {
       expect(html).toContain(`aria-label="${label}"`);
     }
     expect(html).toContain('action="/local-idp/authorize/submit"');
@@ -141,7 +181,10 @@ describe("sign-in page", () => {
 
   it.each([
     ["a foreign redirect_uri", { redirect_uri: "https://evil.example/callback" }],
-    ["a redirect_uri on another loopback port", { redirect_uri: "http://127.0.0.1:1/auth/callback" }],
+    [
+      "a redirect_uri on another loopback port",
+      { redirect_uri: "http://127.0.0.1:1/auth/callback" },
+    ],
     ["a redirect_uri with a fragment", { redirect_uri: "CALLBACK#x" }],
     ["an unknown client_id", { client_id: "someone-else" }],
     ["response_type=token", { response_type: "token" }],
@@ -149,7 +192,9 @@ describe("sign-in page", () => {
     ["the plain PKCE method", { code_challenge_method: "plain" }],
     ["no state", { state: null }],
   ])("shows an error and no form for %s", async (_name, overrides) => {
-    const o = Object.fromEntries(Object.entries(overrides).map(([k, v]) => [k, v?.replace("CALLBACK", redirectUri()) ?? null]));
+    const o = Object.fromEntries(
+      Object.entries(overrides).map(([k, v]) => [k, v?.replace("CALLBACK", redirectUri()) ?? null]),
+    );
     const html = await signInPage((await authorizeUrl(o)).url);
     expect(html).toContain('role="alert"');
     expect(formTokenIn(html)).toBeUndefined();
@@ -165,7 +210,14 @@ describe("sign-in page", () => {
 
   it("refuses a replayed form token and a cross-site post", async () => {
     const formToken = formTokenIn(await signInPage((await authorizeUrl()).url))!;
-    expect((await submitSignIn(formToken, "alice", { origin: "https://evil.example", "sec-fetch-site": "cross-site" })).status).toBe(403);
+    expect(
+      (
+        await submitSignIn(formToken, "alice", {
+          origin: "https://evil.example",
+          "sec-fetch-site": "cross-site",
+        })
+      ).status,
+    ).toBe(403);
     expect((await submitSignIn(formToken, "alice")).status).toBe(303);
     const replay = await submitSignIn(formToken, "alice");
     expect(replay.status).toBe(400);
@@ -179,13 +231,28 @@ describe("authorization code flow with PKCE", () => {
     expect(callback.origin + callback.pathname).toBe(redirectUri());
     expect(callback.searchParams.get("state")).toBe(started.state);
     const params = oauth.validateAuthResponse(as, client, callback, started.state);
-    const res = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, redirectUri(), started.verifier, insecure);
+    const res = await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      oauth.None(),
+      params,
+      redirectUri(),
+      started.verifier,
+      insecure,
+    );
     expect(res.headers.get("cache-control")).toContain("no-store");
-    const tokens = await oauth.processAuthorizationCodeResponse(as, client, res, { expectedNonce: started.nonce, requireIdToken: true });
+    const tokens = await oauth.processAuthorizationCodeResponse(as, client, res, {
+      expectedNonce: started.nonce,
+      requireIdToken: true,
+    });
     expect(tokens).toMatchObject({ token_type: "bearer", expires_in: 3600 });
     expect(tokens.scope).toContain("access_as_user");
     expect(tokens.refresh_token).toBeTruthy();
-    expect(oauth.getValidatedIdTokenClaims(tokens)).toMatchObject({ preferred_username: "carol@contoso.local", nonce: started.nonce, aud: LOCAL_SPA_CLIENT_ID });
+    expect(oauth.getValidatedIdTokenClaims(tokens)).toMatchObject({
+      preferred_username: "carol@contoso.local",
+      nonce: started.nonce,
+      aud: LOCAL_SPA_CLIENT_ID,
+    });
 
     const me = await callWithToken(tokens.access_token);
     expect(me.status).toBe(200);
@@ -209,19 +276,32 @@ describe("authorization code flow with PKCE", () => {
     const { refresh_token } = await first.json();
     const again = await tokenRequest(codeForm(code, started.verifier));
     expect(again.status).toBe(400);
-    expect(await again.json()).toMatchObject({ error: "invalid_grant", error_description: expect.stringContaining("already used") });
-    const refresh = await tokenRequest({ grant_type: "refresh_token", client_id: LOCAL_SPA_CLIENT_ID, refresh_token });
+    expect(await again.json()).toMatchObject({
+      error: "invalid_grant",
+      error_description: expect.stringContaining("already used"),
+    });
+    const refresh = await tokenRequest({
+      grant_type: "refresh_token",
+      client_id: LOCAL_SPA_CLIENT_ID,
+      refresh_token,
+    });
     expect(await refresh.json()).toMatchObject({ error: "invalid_grant" });
   });
 
   it("refuses a code redeemed with another redirect_uri or client", async () => {
     const { started, callback } = await signInAs("alice");
     const code = callback.searchParams.get("code")!;
-    const res = await tokenRequest(codeForm(code, started.verifier, { redirect_uri: `${server.url}/elsewhere` }));
+    const res = await tokenRequest(
+      codeForm(code, started.verifier, { redirect_uri: `${server.url}/elsewhere` }),
+    );
     expect(await res.json()).toMatchObject({ error: "invalid_grant" });
 
     const second = await signInAs("alice");
-    const other = await tokenRequest(codeForm(second.callback.searchParams.get("code")!, second.started.verifier, { client_id: "other" }));
+    const other = await tokenRequest(
+      codeForm(second.callback.searchParams.get("code")!, second.started.verifier, {
+        client_id: "other",
+      }),
+    );
     expect(other.status).toBe(400);
     expect(await other.json()).toMatchObject({ error: "invalid_client" });
   });
@@ -235,8 +315,15 @@ describe("authorization code flow with PKCE", () => {
 
   it("rotates refresh tokens and revokes the sign-in when an old one is replayed", async () => {
     const { started, callback } = await signInAs("dana");
-    const first = await (await tokenRequest(codeForm(callback.searchParams.get("code")!, started.verifier))).json();
-    const refresh = (rt: string) => tokenRequest({ grant_type: "refresh_token", client_id: LOCAL_SPA_CLIENT_ID, refresh_token: rt });
+    const first = await (
+      await tokenRequest(codeForm(callback.searchParams.get("code")!, started.verifier))
+    ).json();
+    const refresh = (rt: string) =>
+      tokenRequest({
+        grant_type: "refresh_token",
+        client_id: LOCAL_SPA_CLIENT_ID,
+        refresh_token: rt,
+      });
 
     const second = await refresh(first.refresh_token);
     expect(second.status).toBe(200);
@@ -244,25 +331,52 @@ describe("authorization code flow with PKCE", () => {
     expect(rotated.refresh_token).not.toBe(first.refresh_token);
     expect((await callWithToken(rotated.access_token)).status).toBe(200);
 
-    expect(await (await refresh(first.refresh_token)).json()).toMatchObject({ error: "invalid_grant" });
+    expect(await (await refresh(first.refresh_token)).json()).toMatchObject({
+      error: "invalid_grant",
+    });
     // The replay ended the whole sign-in: the current refresh token is dead too.
-    expect(await (await refresh(rotated.refresh_token)).json()).toMatchObject({ error: "invalid_grant" });
+    expect(await (await refresh(rotated.refresh_token)).json()).toMatchObject({
+      error: "invalid_grant",
+    });
   });
 
   it("answers OAuth error JSON for malformed token requests", async () => {
-    const json = await tokenRequest({ grant_type: "authorization_code" }, { "content-type": "application/json" });
+    const json = await tokenRequest(
+      { grant_type: "authorization_code" },
+      { "content-type": "application/json" },
+    );
     expect(json.status).toBe(400);
     expect(await json.json()).toMatchObject({ error: "invalid_request" });
-    expect(await (await tokenRequest({ grant_type: "password", client_id: LOCAL_SPA_CLIENT_ID })).json()).toMatchObject({ error: "unsupported_grant_type" });
-    expect(await (await tokenRequest({ grant_type: "authorization_code", client_id: LOCAL_SPA_CLIENT_ID })).json()).toMatchObject({ error: "invalid_request" });
-    expect(await (await tokenRequest({ grant_type: "refresh_token", client_id: LOCAL_SPA_CLIENT_ID, refresh_token: "nope" })).json()).toMatchObject({ error: "invalid_grant" });
+    expect(
+      await (await tokenRequest({ grant_type: "password", client_id: LOCAL_SPA_CLIENT_ID })).json(),
+    ).toMatchObject({ error: "unsupported_grant_type" });
+    expect(
+      await (
+        await tokenRequest({ grant_type: "authorization_code", client_id: LOCAL_SPA_CLIENT_ID })
+      ).json(),
+    ).toMatchObject({ error: "invalid_request" });
+    expect(
+      await (
+        await tokenRequest({
+          grant_type: "refresh_token",
+          client_id: LOCAL_SPA_CLIENT_ID,
+          refresh_token: "nope",
+        })
+      ).json(),
+    ).toMatchObject({ error: "invalid_grant" });
   });
 
   it("allows the app's own origins to call the token endpoint cross-origin, and no others", async () => {
     const localhost = server.url.replace("127.0.0.1", "localhost");
-    const ok = await tokenRequest({ grant_type: "password", client_id: LOCAL_SPA_CLIENT_ID }, { origin: localhost });
+    const ok = await tokenRequest(
+      { grant_type: "password", client_id: LOCAL_SPA_CLIENT_ID },
+      { origin: localhost },
+    );
     expect(ok.headers.get("access-control-allow-origin")).toBe(localhost);
-    const evil = await tokenRequest({ grant_type: "password", client_id: LOCAL_SPA_CLIENT_ID }, { origin: "https://evil.example" });
+    const evil = await tokenRequest(
+      { grant_type: "password", client_id: LOCAL_SPA_CLIENT_ID },
+      { origin: "https://evil.example" },
+    );
     expect(evil.headers.get("access-control-allow-origin")).toBeNull();
   });
 });

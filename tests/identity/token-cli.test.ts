@@ -19,7 +19,15 @@ async function token(args: string[], extraEnv: Record<string, string> = {}) {
   try {
     const { stdout, stderr } = await run("npm", ["run", "-s", "token", "--", ...args], {
       cwd: process.cwd(),
-      env: { ...process.env, NODE_ENV: "development", APP_URL, DATA_DIR: env.dataDir, ENTRA_TENANT_ID: "", ENTRA_API_CLIENT_ID: "", ...extraEnv },
+      env: {
+        ...process.env,
+        NODE_ENV: "development",
+        APP_URL,
+        DATA_DIR: env.dataDir,
+        ENTRA_TENANT_ID: "",
+        ENTRA_API_CLIENT_ID: "",
+        ...extraEnv,
+      },
       timeout: 60_000,
     });
     return { code: 0, stdout, stderr };
@@ -31,11 +39,18 @@ async function token(args: string[], extraEnv: Record<string, string> = {}) {
 
 describe("npm run -s token", () => {
   it("prints only a token, which the server verifies (same key file, same issuer)", async () => {
-    const [api, foundry] = await Promise.all([token(["carol"]), token(["alice", "--audience", "foundry", "--ttl", "120"])]);
+    const [api, foundry] = await Promise.all([
+      token(["carol"]),
+      token(["alice", "--audience", "foundry", "--ttl", "120"]),
+    ]);
     expect(api.code).toBe(0);
     expect(api.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
     const carol = await verifyAccessToken(api.stdout.trim());
-    expect(carol).toMatchObject({ userId: findDemoUser("carol")!.oid, roles: ["Approver"], scopes: ["access_as_user"] });
+    expect(carol).toMatchObject({
+      userId: findDemoUser("carol")!.oid,
+      roles: ["Approver"],
+      scopes: ["access_as_user"],
+    });
 
     expect(foundry.code).toBe(0);
     const alice = await verifyAccessToken(foundry.stdout.trim(), { audience: "foundry" });

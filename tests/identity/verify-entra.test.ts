@@ -29,7 +29,8 @@ beforeAll(async () => {
   // Entra's JWKS path for the tenant, on a loopback server.
   jwksServer = await serve((req) => {
     const path = new URL(req.url).pathname;
-    if (path !== `/${TENANT}/discovery/v2.0/keys`) return new Response("not found", { status: 404 });
+    if (path !== `/${TENANT}/discovery/v2.0/keys`)
+      return new Response("not found", { status: 404 });
     jwksRequests++;
     return Response.json({ keys: [publicJwk] });
   });
@@ -91,51 +92,84 @@ function v1Claims(extra: Record<string, unknown> = {}) {
   };
 }
 
-const sign = (claims: Record<string, unknown>) => signToken(key.privateKey, claims, { kid: key.kid });
+const sign = (claims: Record<string, unknown>) =>
+  signToken(key.privateKey, claims, { kid: key.kid });
 
 describe("authenticate() with Entra tokens (JWKS on a loopback authority host)", () => {
   it("accepts a v2 delegated token, fetching the tenant's JWKS", async () => {
     const res = await callWithToken(await sign(v2Claims()));
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ username: "erin@contoso.com", name: "Erin Example", kind: "user", tenantId: TENANT, roles: [] });
+    expect(await res.json()).toMatchObject({
+      username: "erin@contoso.com",
+      name: "Erin Example",
+      kind: "user",
+      tenantId: TENANT,
+      roles: [],
+    });
     expect(jwksRequests).toBeGreaterThan(0);
   });
 
   it("accepts a v1 token (sts.windows.net issuer, App ID URI audience, upn)", async () => {
     const res = await callWithToken(await sign(v1Claims()));
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ username: "frank@contoso.com", roles: ["Approver"], kind: "user" });
+    expect(await res.json()).toMatchObject({
+      username: "frank@contoso.com",
+      roles: ["Approver"],
+      kind: "user",
+    });
   });
 
   it("turns an app-only token (roles, no scp) into an app principal", async () => {
-    const claims = v2Claims({ scp: undefined, preferred_username: undefined, name: undefined, idtyp: "app", roles: ["Tools.Invoke"], azp: "foundry-agent-app" });
+    const claims = v2Claims({
+      scp: undefined,
+      preferred_username: undefined,
+      name: undefined,
+      idtyp: "app",
+      roles: ["Tools.Invoke"],
+      azp: "foundry-agent-app",
+    });
     const res = await callWithToken(await sign(claims));
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ kind: "app", username: "foundry-agent-app", roles: ["Tools.Invoke"], scopes: [] });
+    expect(await res.json()).toMatchObject({
+      kind: "app",
+      username: "foundry-agent-app",
+      roles: ["Tools.Invoke"],
+      scopes: [],
+    });
   });
 
   it("rejects a v1 token whose issuer host is not sts.windows.net", async () => {
-    const p = await problemOf(await callWithToken(await sign(v1Claims({ iss: `https://sts.example.net/${TENANT}/` }))));
+    const p = await problemOf(
+      await callWithToken(await sign(v1Claims({ iss: `https://sts.example.net/${TENANT}/` }))),
+    );
     expect(p.status).toBe(401);
     expect(p.challenge).toContain("issuer");
   });
 
   it("rejects an Entra token from another tenant", async () => {
     const other = "00000000-1111-4222-8333-444444444444";
-    const p = await problemOf(await callWithToken(await sign(v2Claims({ iss: `${jwksServer.url}/${other}/v2.0`, tid: other }))));
+    const p = await problemOf(
+      await callWithToken(
+        await sign(v2Claims({ iss: `${jwksServer.url}/${other}/v2.0`, tid: other })),
+      ),
+    );
     expect(p.status).toBe(401);
   });
 
   it("rejects a token signed by a key that is not in the tenant's JWKS", async () => {
     const stranger = await generateKeyPair("RS256");
-    const p = await problemOf(await callWithToken(await signToken(stranger.privateKey, v2Claims(), { kid: "unknown-kid" })));
+    const p = await problemOf(
+      await callWithToken(await signToken(stranger.privateKey, v2Claims(), { kid: "unknown-kid" })),
+    );
     expect(p.status).toBe(401);
     expect(p.challenge).toContain("unknown key");
   });
 
   it("rejects an expired Entra token and one for another audience", async () => {
     expect((await callWithToken(await sign(v2Claims({ exp: now() - 300 })))).status).toBe(401);
-    expect((await callWithToken(await sign(v2Claims({ aud: "https://graph.microsoft.com" })))).status).toBe(401);
+    expect(
+      (await callWithToken(await sign(v2Claims({ aud: "https://graph.microsoft.com" })))).status,
+    ).toBe(401);
   });
 
   it("answers 503, not 401, when the tenant's keys cannot be fetched", async () => {
@@ -165,9 +199,23 @@ describe("authenticate() with Entra tokens (JWKS on a loopback authority host)",
   });
 
   it("hides the local IdP: its endpoints answer 404", async () => {
-    expect((await discovery(new Request("http://localhost/local-idp/.well-known/openid-configuration"))).status).toBe(404);
-    const form = new URLSearchParams({ grant_type: "authorization_code", client_id: SPA_CLIENT, code: "x", code_verifier: "y".repeat(43) });
-    const res = await token(new Request("http://localhost/local-idp/token", { method: "POST", body: form, headers: { "content-type": "application/x-www-form-urlencoded" } }));
+    expect(
+      (await discovery(new Request("http://localhost/local-idp/.well-known/openid-configuration")))
+        .status,
+    ).toBe(404);
+    const form = new URLSearchParams({
+      grant_type: "authorization_code",
+      client_id: SPA_CLIENT,
+      code: "x",
+      code_verifier: "y".repeat(43),
+    });
+    const res = await token(
+      new Request("http://localhost/local-idp/token", {
+        method: "POST",
+        body: form,
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+      }),
+    );
     expect(res.status).toBe(404);
   });
 

@@ -8,7 +8,16 @@ import { getLocalSigningKey } from "@/lib/identity/local-idp/keys";
 import { mintLocalAccessToken, mintLocalAppAccessToken } from "@/lib/identity/local-idp/tokens";
 import { findDemoUser } from "@/lib/identity/local-idp/users";
 import { verifyAccessToken } from "@/lib/identity/verify";
-import { callWithToken, now, problemOf, resetAll, signToken, unsignedToken, useEnv, useMemoryDb } from "./helpers";
+import {
+  callWithToken,
+  now,
+  problemOf,
+  resetAll,
+  signToken,
+  unsignedToken,
+  useEnv,
+  useMemoryDb,
+} from "./helpers";
 
 let env: ReturnType<typeof useEnv>;
 let db: { handle: DbHandle; close: () => Promise<void> };
@@ -55,7 +64,9 @@ async function expectInvalid(token: string, description: RegExp): Promise<void> 
   expect(p.status).toBe(401);
   expect(p.type).toMatch(/^application\/problem\+json/);
   expect(p.body.code).toBe("unauthenticated");
-  expect(p.challenge).toMatch(/^Bearer realm="foundry-agent-chat", error="invalid_token", error_description="[^"]+"$/);
+  expect(p.challenge).toMatch(
+    /^Bearer realm="foundry-agent-chat", error="invalid_token", error_description="[^"]+"$/,
+  );
   expect(p.challenge).toMatch(description);
 }
 
@@ -98,11 +109,16 @@ describe("authenticate() with local IdP tokens", () => {
   });
 
   it("rejects an expired token", async () => {
-    await expectInvalid(await signLocal({ ...validClaims(), iat: now() - 7200, nbf: now() - 7200, exp: now() - 120 }), /expired/);
+    await expectInvalid(
+      await signLocal({ ...validClaims(), iat: now() - 7200, nbf: now() - 7200, exp: now() - 120 }),
+      /expired/,
+    );
   });
 
   it("tolerates small clock skew but not more", async () => {
-    expect((await callWithToken(await signLocal({ ...validClaims(), exp: now() - 5 }))).status).toBe(200);
+    expect(
+      (await callWithToken(await signLocal({ ...validClaims(), exp: now() - 5 }))).status,
+    ).toBe(200);
     await expectInvalid(await signLocal({ ...validClaims(), exp: now() - 61 }), /expired/);
   });
 
@@ -111,18 +127,27 @@ describe("authenticate() with local IdP tokens", () => {
   });
 
   it("rejects a token for another audience", async () => {
-    await expectInvalid(await signLocal({ ...validClaims(), aud: "api://someone-else" }), /audience/);
+    await expectInvalid(
+      await signLocal({ ...validClaims(), aud: "api://someone-else" }),
+      /audience/,
+    );
   });
 
   it("rejects a token from another issuer", async () => {
     await expectInvalid(
-      await signLocal({ ...validClaims(), iss: `https://login.microsoftonline.com/${LOCAL_TENANT_ID}/v2.0` }),
+      await signLocal({
+        ...validClaims(),
+        iss: `https://login.microsoftonline.com/${LOCAL_TENANT_ID}/v2.0`,
+      }),
       /issuer/,
     );
   });
 
   it("rejects a token for another tenant even with a trusted issuer", async () => {
-    await expectInvalid(await signLocal({ ...validClaims(), tid: "00000000-0000-0000-0000-000000000000" }), /tenant/);
+    await expectInvalid(
+      await signLocal({ ...validClaims(), tid: "00000000-0000-0000-0000-000000000000" }),
+      /tenant/,
+    );
   });
 
   it("rejects a token signed by another key under our kid", async () => {
@@ -133,7 +158,9 @@ describe("authenticate() with local IdP tokens", () => {
 
   it("rejects a token whose claims were altered after signing", async () => {
     const [h, , s] = (await signLocal(validClaims())).split(".");
-    const forged = Buffer.from(JSON.stringify({ ...validClaims(), roles: ["Admin"] })).toString("base64url");
+    const forged = Buffer.from(JSON.stringify({ ...validClaims(), roles: ["Admin"] })).toString(
+      "base64url",
+    );
     await expectInvalid(`${h}.${forged}.${s}`, /signature/);
   });
 
@@ -143,7 +170,13 @@ describe("authenticate() with local IdP tokens", () => {
 
   it("rejects HS256 (a symmetric key is never trusted)", async () => {
     const { kid } = await getLocalSigningKey();
-    await expectInvalid(await signToken(new TextEncoder().encode("x".repeat(32)), validClaims(), { alg: "HS256", kid }), /algorithm/);
+    await expectInvalid(
+      await signToken(new TextEncoder().encode("x".repeat(32)), validClaims(), {
+        alg: "HS256",
+        kid,
+      }),
+      /algorithm/,
+    );
   });
 
   it("rejects garbage", async () => {
@@ -151,7 +184,9 @@ describe("authenticate() with local IdP tokens", () => {
   });
 
   it("answers 403 insufficient_scope for a delegated token without access_as_user", async () => {
-    const res = await callWithToken(await mintLocalAccessToken({ username: "alice", scopes: ["User.Read"] }));
+    const res = await callWithToken(
+      await mintLocalAccessToken({ username: "alice", scopes: ["User.Read"] }),
+    );
     const p = await problemOf(res);
     expect(p.status).toBe(403);
     expect(p.body.code).toBe("insufficient_scope");
@@ -164,23 +199,39 @@ describe("authenticate() with local IdP tokens", () => {
     await expectInvalid(token, /audience/);
     const p = await verifyAccessToken(token, { audience: "foundry" });
     expect(p).toMatchObject({ userId: alice.oid, scopes: ["user_impersonation"], kind: "user" });
-    await expect(verifyAccessToken(await mintLocalAccessToken({ username: "alice" }), { audience: "foundry" })).rejects.toMatchObject({
+    await expect(
+      verifyAccessToken(await mintLocalAccessToken({ username: "alice" }), { audience: "foundry" }),
+    ).rejects.toMatchObject({
       status: 401,
     });
     expect(FOUNDRY_AUDIENCE).toBe("https://ai.azure.com");
   });
 
   it("turns an app-only token into an app principal", async () => {
-    const token = await mintLocalAppAccessToken({ appId: "agent-connection", roles: ["Tools.Invoke"] });
+    const token = await mintLocalAppAccessToken({
+      appId: "agent-connection",
+      roles: ["Tools.Invoke"],
+    });
     const body = await (await callWithToken(token)).json();
-    expect(body).toMatchObject({ kind: "app", username: "agent-connection", roles: ["Tools.Invoke"], scopes: [] });
+    expect(body).toMatchObject({
+      kind: "app",
+      username: "agent-connection",
+      roles: ["Tools.Invoke"],
+      scopes: [],
+    });
   });
 
   it("upserts the caller into users, and writes changes of roles at once", async () => {
     await callWithToken(await mintLocalAccessToken({ username: "dana" }));
     const dana = findDemoUser("dana")!;
     const [row] = await db.handle.db.select().from(users).where(eq(users.id, dana.oid));
-    expect(row).toMatchObject({ id: dana.oid, tenantId: LOCAL_TENANT_ID, username: "dana@contoso.local", name: "Dana Diaz", roles: ["Admin"] });
+    expect(row).toMatchObject({
+      id: dana.oid,
+      tenantId: LOCAL_TENANT_ID,
+      username: "dana@contoso.local",
+      name: "Dana Diaz",
+      roles: ["Admin"],
+    });
 
     // Same facts again within five minutes: no write, so last_seen_at does not move.
     await new Promise((r) => setTimeout(r, 20));
@@ -189,7 +240,9 @@ describe("authenticate() with local IdP tokens", () => {
     expect(again!.lastSeenAt.getTime()).toBe(row!.lastSeenAt.getTime());
 
     // Roles changed in the IdP: written immediately.
-    await callWithToken(await signLocal({ ...validClaims(), oid: dana.oid, roles: ["Admin", "Approver"] }));
+    await callWithToken(
+      await signLocal({ ...validClaims(), oid: dana.oid, roles: ["Admin", "Approver"] }),
+    );
     const [changed] = await db.handle.db.select().from(users).where(eq(users.id, dana.oid));
     expect(changed!.roles).toEqual(["Admin", "Approver"]);
   });

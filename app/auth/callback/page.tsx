@@ -2,7 +2,10 @@ import type { Metadata } from "next";
 import { AuthProvider } from "@/components/auth/AuthProvider";
 import { CallbackStatus } from "./CallbackStatus";
 
-export const metadata: Metadata = { title: "Signing in · Foundry Agent Chat", robots: { index: false, follow: false } };
+export const metadata: Metadata = {
+  title: "Signing in · Foundry Agent Chat",
+  robots: { index: false, follow: false },
+};
 
 /**
  * Redirect URI of both sign-in flows. AuthProvider completes the code exchange (local IdP) or lets

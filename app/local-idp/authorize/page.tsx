@@ -6,17 +6,36 @@ import { createSignInForm, parseAuthorizationRequest } from "@/lib/identity/loca
 import { DEMO_USERS } from "@/lib/identity/local-idp/users";
 
 export const dynamic = "force-dynamic";
-export const metadata: Metadata = { title: "Sign in · Foundry Agent Chat", robots: { index: false, follow: false } };
+export const metadata: Metadata = {
+  title: "Sign in · Foundry Agent Chat",
+  robots: { index: false, follow: false },
+};
 
 type SearchParams = Record<string, string | string[] | undefined>;
 
 /** `GET /local-idp/authorize`: validates the OAuth request, then shows the demo users. */
-export default async function AuthorizePage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+export default async function AuthorizePage({
+  searchParams,
+}: {
+  searchParams: Promise<SearchParams>;
+}) {
   if (getConfig().identity.mode !== "local") notFound();
   const parsed = parseAuthorizationRequest(await searchParams);
   if (!parsed.ok) {
-    return <LocalSignInProblem error={parsed.error} description={parsed.description} homeUrl={`${getConfig().appUrl}/`} />;
+    return (
+      <LocalSignInProblem
+        error={parsed.error}
+        description={parsed.description}
+        homeUrl={`${getConfig().appUrl}/`}
+      />
+    );
   }
   const formToken = createSignInForm(parsed.request);
-  return <LocalSignInView formToken={formToken} users={DEMO_USERS} appOrigin={new URL(parsed.request.redirectUri).origin} />;
+  return (
+    <LocalSignInView
+      formToken={formToken}
+      users={DEMO_USERS}
+      appOrigin={new URL(parsed.request.redirectUri).origin}
+    />
+  );
 }

@@ -37,7 +37,8 @@ export class SignInRequiredError extends Error {
 
 /** Only same-origin paths; anything else (absolute URLs, `//host`, the callback itself) becomes `/`. */
 export function safeReturnTo(value: string | null | undefined): string {
-  if (!value || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return "/";
+  if (!value || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\"))
+    return "/";
   if (/[\u0000-\u001f\u007f]/.test(value)) return "/";
   const path = value.split(/[?#]/)[0];
   return path === AUTH_CALLBACK_PATH ? "/" : value;
@@ -54,7 +55,10 @@ export function decodeJwtClaims(token: string): Record<string, unknown> | undefi
   const part = token.split(".")[1];
   if (!part) return undefined;
   try {
-    const b64 = part.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(part.length / 4) * 4, "=");
+    const b64 = part
+      .replace(/-/g, "+")
+      .replace(/_/g, "/")
+      .padEnd(Math.ceil(part.length / 4) * 4, "=");
     const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
     const claims: unknown = JSON.parse(new TextDecoder().decode(bytes));
     return claims && typeof claims === "object" ? (claims as Record<string, unknown>) : undefined;
@@ -63,9 +67,19 @@ export function decodeJwtClaims(token: string): Record<string, unknown> | undefi
   }
 }
 
-export function accountFromClaims(claims: Record<string, unknown>, rolesFrom: Record<string, unknown> = claims): Account {
+export function accountFromClaims(
+  claims: Record<string, unknown>,
+  rolesFrom: Record<string, unknown> = claims,
+): Account {
   const str = (v: unknown) => (typeof v === "string" && v.trim() !== "" ? v : undefined);
-  const username = str(claims.preferred_username) ?? str(claims.upn) ?? str(claims.email) ?? str(claims.sub) ?? "unknown";
-  const roles = Array.isArray(rolesFrom.roles) ? rolesFrom.roles.filter((r): r is string => typeof r === "string") : [];
+  const username =
+    str(claims.preferred_username) ??
+    str(claims.upn) ??
+    str(claims.email) ??
+    str(claims.sub) ??
+    "unknown";
+  const roles = Array.isArray(rolesFrom.roles)
+    ? rolesFrom.roles.filter((r): r is string => typeof r === "string")
+    : [];
   return { username, name: str(claims.name) ?? username, roles };
 }

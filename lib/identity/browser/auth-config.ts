@@ -18,7 +18,10 @@ export type PublicAuthConfig = z.infer<typeof publicAuthConfigSchema>;
 export const AUTH_CONFIG_PATH = "/api/auth/config";
 
 export async function fetchAuthConfig(fetchImpl: typeof fetch = fetch): Promise<PublicAuthConfig> {
-  const res = await fetchImpl(AUTH_CONFIG_PATH, { headers: { accept: "application/json" }, cache: "no-store" });
+  const res = await fetchImpl(AUTH_CONFIG_PATH, {
+    headers: { accept: "application/json" },
+    cache: "no-store",
+  });
   if (!res.ok) throw new Error(`Could not load the sign-in configuration (HTTP ${res.status}).`);
   return publicAuthConfigSchema.parse(await res.json());
 }

@@ -83,8 +83,12 @@ export class LocalAuthClient implements AuthClient {
   async init(): Promise<Account | null> {
     const url = new URL(this.env.currentUrl());
     const session = this.load();
-    if (url.pathname === AUTH_CALLBACK_PATH && (url.searchParams.has("code") || url.searchParams.has("error"))) {
-      if (this.env.storage.getItem(PENDING_KEY) || !session) return (await this.completeSignIn(url)).account;
+    if (
+      url.pathname === AUTH_CALLBACK_PATH &&
+      (url.searchParams.has("code") || url.searchParams.has("error"))
+    ) {
+      if (this.env.storage.getItem(PENDING_KEY) || !session)
+        return (await this.completeSignIn(url)).account;
       // Back-button or reload onto a callback that was already completed: keep the session.
       this.returnTo = "/";
     }
@@ -145,11 +149,18 @@ export class LocalAuthClient implements AuthClient {
 
   private async completeSignIn(callback: URL): Promise<Session> {
     const pending = this.takePending();
-    if (!pending) throw new Error("This sign-in link was already used or did not start here. Sign in again.");
+    if (!pending)
+      throw new Error("This sign-in link was already used or did not start here. Sign in again.");
     const as = await this.server();
     const params = oauth.validateAuthResponse(as, this.client, callback, pending.state);
     const response = await oauth.authorizationCodeGrantRequest(
-      as, this.client, oauth.None(), params, pending.redirectUri, pending.verifier, this.requestOptions(),
+      as,
+      this.client,
+      oauth.None(),
+      params,
+      pending.redirectUri,
+      pending.verifier,
+      this.requestOptions(),
     );
     const result = await oauth.processAuthorizationCodeResponse(as, this.client, response, {
       expectedNonce: pending.nonce,
@@ -170,10 +181,17 @@ export class LocalAuthClient implements AuthClient {
     if (!session.refreshToken) return this.expire();
     const as = await this.server();
     try {
-      const response = await oauth.refreshTokenGrantRequest(as, this.client, oauth.None(), session.refreshToken, this.requestOptions());
+      const response = await oauth.refreshTokenGrantRequest(
+        as,
+        this.client,
+        oauth.None(),
+        session.refreshToken,
+        this.requestOptions(),
+      );
       return this.save(await oauth.processRefreshTokenResponse(as, this.client, response), session);
     } catch (err) {
-      if (err instanceof oauth.ResponseBodyError && err.error === "invalid_grant") return this.expire();
+      if (err instanceof oauth.ResponseBodyError && err.error === "invalid_grant")
+        return this.expire();
       throw err;
     }
   }
@@ -190,7 +208,9 @@ export class LocalAuthClient implements AuthClient {
       accessToken: result.access_token,
       expiresAt: this.env.now() + (result.expires_in ?? 3600) * 1000,
       refreshToken: result.refresh_token ?? previous?.refreshToken,
-      account: idClaims ? accountFromClaims(idClaims, accessClaims) : (previous?.account ?? accountFromClaims(accessClaims)),
+      account: idClaims
+        ? accountFromClaims(idClaims, accessClaims)
+        : (previous?.account ?? accountFromClaims(accessClaims)),
     };
     this.env.storage.setItem(SESSION_KEY, JSON.stringify(session));
     return session;
@@ -213,10 +233,14 @@ export class LocalAuthClient implements AuthClient {
   /** The provider's metadata, from the discovery document under the configured authority. */
   private server(): Promise<oauth.AuthorizationServer> {
     this.metadata ??= (async () => {
-      const res = await this.env.fetch(`${this.config.authority}/.well-known/openid-configuration`, {
-        headers: { accept: "application/json" },
-      });
-      if (!res.ok) throw new Error(`The local identity provider did not answer (HTTP ${res.status}).`);
+      const res = await this.env.fetch(
+        `${this.config.authority}/.well-known/openid-configuration`,
+        {
+          headers: { accept: "application/json" },
+        },
+      );
+      if (!res.ok)
+        throw new Error(`The local identity provider did not answer (HTTP ${res.status}).`);
       return metadataSchema.parse(await res.json()) as oauth.AuthorizationServer;
     })();
     this.metadata.catch(() => {

@@ -46,7 +46,8 @@ export class MsalAuthClient implements AuthClient {
     if (!account) return null;
     this.instance.setActiveAccount(account);
     // App roles of the API registration are in the access token, not in the ID token.
-    const token = result?.accessToken || (await this.silent(account).catch(() => undefined))?.accessToken;
+    const token =
+      result?.accessToken || (await this.silent(account).catch(() => undefined))?.accessToken;
     return toAccount(account, token);
   }
 
@@ -90,7 +91,13 @@ export class MsalAuthClient implements AuthClient {
 
 function toAccount(account: AccountInfo, accessToken?: string): Account {
   const idClaims = (account.idTokenClaims ?? {}) as Record<string, unknown>;
-  const base = accountFromClaims({ preferred_username: account.username, name: account.name, ...idClaims });
-  const roles = accessToken ? accountFromClaims({}, decodeJwtClaims(accessToken) ?? {}).roles : base.roles;
+  const base = accountFromClaims({
+    preferred_username: account.username,
+    name: account.name,
+    ...idClaims,
+  });
+  const roles = accessToken
+    ? accountFromClaims({}, decodeJwtClaims(accessToken) ?? {}).roles
+    : base.roles;
   return { ...base, roles };
 }

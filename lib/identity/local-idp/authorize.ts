@@ -17,7 +17,11 @@ export interface AuthorizationRequest {
 
 export type ParsedAuthorizationRequest =
   | { ok: true; request: AuthorizationRequest }
-  | { ok: false; error: "invalid_request" | "unauthorized_client" | "unsupported_response_type"; description: string };
+  | {
+      ok: false;
+      error: "invalid_request" | "unauthorized_client" | "unsupported_response_type";
+      description: string;
+    };
 
 /** An issued authorization code: single use, bound to the client, redirect URI and PKCE challenge. */
 export interface IssuedCode extends AuthorizationRequest {
@@ -47,29 +51,44 @@ function param(params: Params, name: string): string | undefined {
 export function parseAuthorizationRequest(params: Params): ParsedAuthorizationRequest {
   const id = getConfig().identity;
   const get = (n: string) => param(params, n);
-  const fail = (error: "invalid_request" | "unauthorized_client" | "unsupported_response_type", description: string) =>
-    ({ ok: false, error, description }) as const;
+  const fail = (
+    error: "invalid_request" | "unauthorized_client" | "unsupported_response_type",
+    description: string,
+  ) => ({ ok: false, error, description }) as const;
 
   const clientId = get("client_id");
   if (!clientId) return fail("invalid_request", "The request has no client_id.");
-  if (clientId !== id.spaClientId) return fail("unauthorized_client", "This application is not registered with the local identity provider.");
+  if (clientId !== id.spaClientId)
+    return fail(
+      "unauthorized_client",
+      "This application is not registered with the local identity provider.",
+    );
   const redirectUri = get("redirect_uri");
   if (!redirectUri || !isAllowedRedirectUri(redirectUri, getConfig().appUrl)) {
     return fail("invalid_request", "The redirect_uri is missing or is not an address of this app.");
   }
-  if (get("response_type") !== "code") return fail("unsupported_response_type", "Only response_type=code is supported.");
+  if (get("response_type") !== "code")
+    return fail("unsupported_response_type", "Only response_type=code is supported.");
   const codeChallenge = get("code_challenge");
-  if (!codeChallenge || !CHALLENGE.test(codeChallenge)) return fail("invalid_request", "A PKCE code_challenge is required.");
-  if (get("code_challenge_method") !== "S256") return fail("invalid_request", "code_challenge_method must be S256.");
+  if (!codeChallenge || !CHALLENGE.test(codeChallenge))
+    return fail("invalid_request", "A PKCE code_challenge is required.");
+  if (get("code_challenge_method") !== "S256")
+    return fail("invalid_request", "code_challenge_method must be S256.");
   const state = get("state");
-  if (!state || state.length > 512) return fail("invalid_request", "A state parameter (at most 512 characters) is required.");
+  if (!state || state.length > 512)
+    return fail("invalid_request", "A state parameter (at most 512 characters) is required.");
   const nonce = get("nonce");
-  if (nonce !== undefined && nonce.length > 512) return fail("invalid_request", "The nonce is too long.");
+  if (nonce !== undefined && nonce.length > 512)
+    return fail("invalid_request", "The nonce is too long.");
   const responseMode = get("response_mode");
-  if (responseMode !== undefined && responseMode !== "query") return fail("invalid_request", "Only response_mode=query is supported.");
+  if (responseMode !== undefined && responseMode !== "query")
+    return fail("invalid_request", "Only response_mode=query is supported.");
   const scope = get("scope") ?? "";
   if (scope.length > 1024) return fail("invalid_request", "The scope is too long.");
-  return { ok: true, request: { clientId, redirectUri, codeChallenge, state, scope, nonce: nonce || undefined } };
+  return {
+    ok: true,
+    request: { clientId, redirectUri, codeChallenge, state, scope, nonce: nonce || undefined },
+  };
 }
 
 /** Remembers a validated request behind a one-time form token that the sign-in form posts back. */
@@ -80,8 +99,7 @@ export function createSignInForm(request: AuthorizationRequest): string {
 }
 
 export type SignInResult =
-  | { ok: true; redirectTo: string; user: DemoUser }
-  | { ok: false; description: string };
+  { ok: true; redirectTo: string; user: DemoUser } | { ok: false; description: string };
 
 /**
  * Consumes the form token and issues a code for the chosen demo user. The redirect target comes
@@ -91,7 +109,12 @@ export function completeSignIn(formToken: string, username: string): SignInResul
   const user = findDemoUser(username);
   if (!user) return { ok: false, description: "Choose one of the listed accounts." };
   const request = formToken ? forms().take(formToken) : undefined;
-  if (!request) return { ok: false, description: "This sign-in form has expired or was already used. Go back to the app and sign in again." };
+  if (!request)
+    return {
+      ok: false,
+      description:
+        "This sign-in form has expired or was already used. Go back to the app and sign in again.",
+    };
   const code = randomBytes(32).toString("base64url");
   codes().set(code, { ...request, username: user.username }, CODE_TTL_MS);
   const target = new URL(request.redirectUri);

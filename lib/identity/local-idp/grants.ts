@@ -15,7 +15,8 @@ export interface TokenResponse {
 
 export class OAuthError extends Error {
   constructor(
-    readonly error: "invalid_request" | "invalid_client" | "invalid_grant" | "unsupported_grant_type",
+    readonly error:
+      "invalid_request" | "invalid_client" | "invalid_grant" | "unsupported_grant_type",
     readonly description: string,
   ) {
     super(description);
@@ -44,38 +45,62 @@ const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 /** Handles one `POST /local-idp/token` form; throws OAuthError for anything the client got wrong. */
 export async function handleTokenRequest(form: URLSearchParams): Promise<TokenResponse> {
   for (const [name] of form) {
-    if (form.getAll(name).length > 1) throw new OAuthError("invalid_request", `The ${name} parameter is repeated.`);
+    if (form.getAll(name).length > 1)
+      throw new OAuthError("invalid_request", `The ${name} parameter is repeated.`);
   }
   const clientId = form.get("client_id");
-  if (clientId !== getConfig().identity.spaClientId) throw new OAuthError("invalid_client", "Unknown client_id.");
+  if (clientId !== getConfig().identity.spaClientId)
+    throw new OAuthError("invalid_client", "Unknown client_id.");
   const grantType = form.get("grant_type");
   if (grantType === "authorization_code") return redeemCode(form, clientId);
   if (grantType === "refresh_token") return redeemRefreshToken(form, clientId);
-  throw new OAuthError("unsupported_grant_type", "Use grant_type=authorization_code or refresh_token.");
+  throw new OAuthError(
+    "unsupported_grant_type",
+    "Use grant_type=authorization_code or refresh_token.",
+  );
 }
 
 async function redeemCode(form: URLSearchParams, clientId: string): Promise<TokenResponse> {
   const code = form.get("code");
   const verifier = form.get("code_verifier");
   if (!code) throw new OAuthError("invalid_request", "The code parameter is missing.");
-  if (!verifier || !VERIFIER.test(verifier)) throw new OAuthError("invalid_request", "A valid PKCE code_verifier is required.");
+  if (!verifier || !VERIFIER.test(verifier))
+    throw new OAuthError("invalid_request", "A valid PKCE code_verifier is required.");
   const issued = codes().take(code);
   if (!issued) {
     // RFC 6749 §4.1.2: a replayed code revokes what was issued from it.
     const family = spent().get(`code:${code}`);
     if (family) revoked().set(family, true, REFRESH_FAMILY_TTL_MS);
-    throw new OAuthError("invalid_grant", family ? "The authorization code was already used." : "The authorization code is unknown or has expired.");
+    throw new OAuthError(
+      "invalid_grant",
+      family
+        ? "The authorization code was already used."
+        : "The authorization code is unknown or has expired.",
+    );
   }
   checkBinding(issued, clientId, form.get("redirect_uri"), verifier);
   const family = randomBytes(16).toString("base64url");
   spent().set(`code:${code}`, family, REFRESH_FAMILY_TTL_MS);
   const endsAt = Date.now() + REFRESH_FAMILY_TTL_MS;
-  return issueTokens({ username: issued.username, clientId, scope: issued.scope, family, endsAt }, issued.nonce);
+  return issueTokens(
+    { username: issued.username, clientId, scope: issued.scope, family, endsAt },
+    issued.nonce,
+  );
 }
 
-function checkBinding(issued: IssuedCode, clientId: string, redirectUri: string | null, verifier: string): void {
-  if (issued.clientId !== clientId) throw new OAuthError("invalid_grant", "The code was issued to another client.");
-  if (issued.redirectUri !== redirectUri) throw new OAuthError("invalid_grant", "The redirect_uri does not match the authorization request.");
+function checkBinding(
+  issued: IssuedCode,
+  clientId: string,
+  redirectUri: string | null,
+  verifier: string,
+): void {
+  if (issued.clientId !== clientId)
+    throw new OAuthError("invalid_grant", "The code was issued to another client.");
+  if (issued.redirectUri !== redirectUri)
+    throw new OAuthError(
+      "invalid_grant",
+      "The redirect_uri does not match the authorization request.",
+    );
   const challenge = Buffer.from(createHash("sha256").update(verifier).digest("base64url"));
   const expected = Buffer.from(issued.codeChallenge);
   if (challenge.length !== expected.length || !timingSafeEqual(challenge, expected)) {
@@ -94,14 +119,17 @@ async function redeemRefreshToken(form: URLSearchParams, clientId: string): Prom
     throw new OAuthError("invalid_grant", "The refresh token is unknown, expired or already used.");
   }
   spent().set(`refresh:${token}`, grant.family, REFRESH_FAMILY_TTL_MS);
-  if (revoked().get(grant.family)) throw new OAuthError("invalid_grant", "This sign-in was revoked. Sign in again.");
-  if (grant.clientId !== clientId) throw new OAuthError("invalid_grant", "The refresh token was issued to another client.");
+  if (revoked().get(grant.family))
+    throw new OAuthError("invalid_grant", "This sign-in was revoked. Sign in again.");
+  if (grant.clientId !== clientId)
+    throw new OAuthError("invalid_grant", "The refresh token was issued to another client.");
   return issueTokens(grant);
 }
 
 async function issueTokens(grant: RefreshGrant, nonce?: string): Promise<TokenResponse> {
   const remainingMs = grant.endsAt - Date.now();
-  if (remainingMs <= 0) throw new OAuthError("invalid_grant", "The sign-in has expired. Sign in again.");
+  if (remainingMs <= 0)
+    throw new OAuthError("invalid_grant", "The sign-in has expired. Sign in again.");
   const refreshToken = randomBytes(32).toString("base64url");
   refreshTokens().set(refreshToken, grant, remainingMs);
   const { apiAppIdUri, apiScopeName } = getConfig().identity;
@@ -117,7 +145,9 @@ async function issueTokens(grant: RefreshGrant, nonce?: string): Promise<TokenRe
 
 /** The API scope is always granted; of the OpenID scopes, those that were asked for. */
 function grantedScope(requested: string, apiScope: string): string {
-  const oidc = requested.split(/\s+/).filter((s) => ["openid", "profile", "email", "offline_access"].includes(s));
+  const oidc = requested
+    .split(/\s+/)
+    .filter((s) => ["openid", "profile", "email", "offline_access"].includes(s));
   return [apiScope, ...oidc].join(" ");
 }
 

@@ -54,7 +54,10 @@ export const tokenHandler = route(async ({ req }) => {
     return json(body, 200, { pragma: "no-cache", ...cors });
   } catch (err) {
     if (!(err instanceof OAuthError)) throw err;
-    return json({ error: err.error, error_description: err.description }, 400, { pragma: "no-cache", ...cors });
+    return json({ error: err.error, error_description: err.description }, 400, {
+      pragma: "no-cache",
+      ...cors,
+    });
   }
 });
 
@@ -62,7 +65,12 @@ export const tokenPreflightHandler = route(async ({ req }) => {
   requireLocalIdp();
   return new Response(null, {
     status: 204,
-    headers: { ...corsFor(req), "access-control-allow-methods": "POST", "access-control-allow-headers": "content-type, accept", "access-control-max-age": "600" },
+    headers: {
+      ...corsFor(req),
+      "access-control-allow-methods": "POST",
+      "access-control-allow-headers": "content-type, accept",
+      "access-control-max-age": "600",
+    },
   });
 });
 
@@ -72,7 +80,8 @@ export const tokenPreflightHandler = route(async ({ req }) => {
  */
 export const signInHandler = route(async ({ req }) => {
   requireLocalIdp();
-  if (!isSameOriginPost(req)) return signInErrorPage("This sign-in was not sent from the sign-in page.", 403);
+  if (!isSameOriginPost(req))
+    return signInErrorPage("This sign-in was not sent from the sign-in page.", 403);
   let form: URLSearchParams;
   try {
     form = await readForm(req);
@@ -82,7 +91,10 @@ export const signInHandler = route(async ({ req }) => {
   }
   const result = completeSignIn(form.get("form_token") ?? "", form.get("username") ?? "");
   if (!result.ok) return signInErrorPage(result.description, 400);
-  return new Response(null, { status: 303, headers: { location: result.redirectTo, "cache-control": "no-store" } });
+  return new Response(null, {
+    status: 303,
+    headers: { location: result.redirectTo, "cache-control": "no-store" },
+  });
 });
 
 function isSameOriginPost(req: Request): boolean {
@@ -102,7 +114,10 @@ function corsFor(req: Request): Record<string, string> {
 async function readForm(req: Request): Promise<URLSearchParams> {
   const type = req.headers.get("content-type") ?? "";
   if (!/^application\/x-www-form-urlencoded\b/i.test(type)) {
-    throw new OAuthError("invalid_request", "Send the request as application/x-www-form-urlencoded.");
+    throw new OAuthError(
+      "invalid_request",
+      "Send the request as application/x-www-form-urlencoded.",
+    );
   }
   const tooLarge = new OAuthError("invalid_request", "The request is too large.");
   if (Number(req.headers.get("content-length") ?? "0") > MAX_FORM_BYTES) throw tooLarge;

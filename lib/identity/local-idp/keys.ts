@@ -26,7 +26,9 @@ function cache(): Map<string, Promise<LocalSigningKey>> {
  * Loads the signing key once per process (and per key path, since tests move DATA_DIR). Cached on
  * globalThis because Next may evaluate this module once per route bundle.
  */
-export function getLocalSigningKey(keyPath = getConfig().identity.localKeyPath): Promise<LocalSigningKey> {
+export function getLocalSigningKey(
+  keyPath = getConfig().identity.localKeyPath,
+): Promise<LocalSigningKey> {
   const keys = cache();
   let pending = keys.get(keyPath);
   if (!pending) {
@@ -54,7 +56,8 @@ export async function loadOrCreateLocalKey(keyPath: string): Promise<LocalSignin
   await writeOnce(keyPath, await newPrivateJwk());
   // Re-read: when several processes start at once, only the first write lands and all use it.
   const stored = await readJwk(keyPath);
-  if (!stored) throw new Error(`The local IdP key at ${keyPath} vanished right after it was written.`);
+  if (!stored)
+    throw new Error(`The local IdP key at ${keyPath} vanished right after it was written.`);
   return toSigningKey(stored, keyPath);
 }
 
@@ -69,7 +72,9 @@ async function readJwk(keyPath: string): Promise<JWK | undefined> {
   try {
     return JSON.parse(text) as JWK;
   } catch {
-    throw new Error(`The local IdP key at ${keyPath} is not valid JSON. Delete it to generate a new one.`);
+    throw new Error(
+      `The local IdP key at ${keyPath} is not valid JSON. Delete it to generate a new one.`,
+    );
   }
 }
 
@@ -102,7 +107,9 @@ async function writeOnce(keyPath: string, jwk: JWK): Promise<void> {
 
 async function toSigningKey(jwk: JWK, keyPath: string): Promise<LocalSigningKey> {
   if (jwk.kty !== "RSA" || !jwk.n || !jwk.e || !jwk.d) {
-    throw new Error(`The local IdP key at ${keyPath} is not an RSA private key. Delete it to generate a new one.`);
+    throw new Error(
+      `The local IdP key at ${keyPath} is not an RSA private key. Delete it to generate a new one.`,
+    );
   }
   const publicPart: JWK = { kty: "RSA", n: jwk.n, e: jwk.e };
   const kid = await calculateJwkThumbprint(publicPart);

@@ -11,7 +11,8 @@ export class TtlStore<T> {
   set(key: string, value: T, ttlMs: number): void {
     if (this.entries.size >= this.maxEntries) this.sweep();
     // Still full of live entries: drop the oldest rather than grow without bound.
-    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+    if (this.entries.size >= this.maxEntries)
+      this.entries.delete(this.entries.keys().next().value as string);
     this.entries.set(key, { value, expiresAt: Date.now() + ttlMs });
   }
 

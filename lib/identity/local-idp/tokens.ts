@@ -41,7 +41,10 @@ export async function mintLocalAccessToken(opts: MintOptions): Promise<string> {
 }
 
 /** The local agent-service credential acts on behalf of a signed-in user, whom it knows by `oid`. */
-export async function mintLocalAccessTokenForUserId(oid: string, opts: Omit<MintOptions, "username"> = {}): Promise<string> {
+export async function mintLocalAccessTokenForUserId(
+  oid: string,
+  opts: Omit<MintOptions, "username"> = {},
+): Promise<string> {
   const user = findDemoUserByOid(oid);
   if (!user) throw new Error(`No demo user has oid ${oid}.`);
   return mintLocalAccessToken({ ...opts, username: user.username });
@@ -75,7 +78,11 @@ export async function mintLocalAppAccessToken(opts: {
 }
 
 /** The OpenID Connect ID token the local IdP returns next to the access token. */
-export async function mintLocalIdToken(opts: { username: string; nonce?: string; ttlSeconds?: number }): Promise<string> {
+export async function mintLocalIdToken(opts: {
+  username: string;
+  nonce?: string;
+  ttlSeconds?: number;
+}): Promise<string> {
   const user = requireLocal(opts.username);
   const { spaClientId } = getConfig().identity;
   const claims: JWTPayload = { ...userClaims(user, spaClientId), ver: "2.0" };
@@ -86,7 +93,9 @@ export async function mintLocalIdToken(opts: { username: string; nonce?: string;
 
 function requireLocalMode(): void {
   if (getConfig().identity.mode !== "local") {
-    throw new Error("Local tokens are only minted in embedded identity mode; this server is configured for Entra ID.");
+    throw new Error(
+      "Local tokens are only minted in embedded identity mode; this server is configured for Entra ID.",
+    );
   }
 }
 
@@ -117,8 +126,13 @@ function userClaims(user: DemoUser, audience: string): JWTPayload {
   };
 }
 
-async function sign(claims: JWTPayload, audience: string, ttlSeconds = DEFAULT_TTL_SECONDS): Promise<string> {
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new Error("ttlSeconds must be a positive integer.");
+async function sign(
+  claims: JWTPayload,
+  audience: string,
+  ttlSeconds = DEFAULT_TTL_SECONDS,
+): Promise<string> {
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0)
+    throw new Error("ttlSeconds must be a positive integer.");
   const { kid, privateKey } = await getLocalSigningKey();
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ ...claims, uti: randomBytes(16).toString("base64url") })
