@@ -1,3 +1,4 @@
 export * from "./app";
 export * from "./local-foundry";
 export * from "./sandbox";
+export * from "./mcp-core";
