@@ -1,4 +1,5 @@
 import type { ToolDefinition } from "./types";
+import { dealerApiTools } from "./tools/dealer-api";
 import { gmailCreateDraft } from "./tools/gmail-create-draft";
 import { gmailListMessages } from "./tools/gmail-list-messages";
 import { gmailSearchEmails } from "./tools/gmail-search-emails";
@@ -39,6 +40,8 @@ export const catalog: readonly ToolDefinition[] = Object.freeze(
     plannerDeleteTask,
     outlookSendMail,
     teamsPostMessage,
+    // Business APIs generated from mcp-server/openapi/dealer-api.yaml
+    ...dealerApiTools,
     // Connections
     providerConnectionStatus,
   ] as ToolDefinition[]),

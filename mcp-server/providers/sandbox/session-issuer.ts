@@ -47,6 +47,18 @@ export async function assertSandboxSession(session: ProviderSession, userId: str
   if (row.expiresAt.getTime() <= Date.now()) throw new ProviderAuthError(401, "Sandbox: session expired.");
 }
 
+/**
+ * For sandbox services reached over HTTP (the dealer API): who owns the bearer session. Throws
+ * ProviderAuthError(401) for unknown, revoked, expired or foreign-provider sessions.
+ */
+export async function sandboxSessionOwner(sessionId: string, provider: string): Promise<string> {
+  const db = await getDb();
+  const [row] = await db.select().from(sandboxSessions).where(eq(sandboxSessions.id, sessionId));
+  if (!row || row.provider !== provider) throw new ProviderAuthError(401, "Sandbox: unknown session.");
+  await assertSandboxSession({ id: row.id, userId: row.userId, provider, expiresAt: row.expiresAt }, row.userId, provider);
+  return row.userId;
+}
+
 /** Expires every live session of a user (optionally one provider) at the provider, not in our cache. */
 export async function expireSandboxSessions(userId: string, provider?: string): Promise<number> {
   const db = await getDb();
