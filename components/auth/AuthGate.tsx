@@ -12,7 +12,7 @@ export function AuthGate({ children }: { children: ReactNode }) {
     return (
       <div
         role="status"
-        className="flex min-h-full items-center justify-center text-sm text-slate-500 dark:text-slate-400"
+        className="flex min-h-full items-center justify-center text-sm text-muted-foreground"
       >
         Checking your sign-in…
       </div>

@@ -25,8 +25,8 @@ const AVATAR_COLORS = [
 
 function Shell({ children }: { children: React.ReactNode }) {
   return (
-    <main className="flex min-h-full items-center justify-center bg-slate-50 px-4 py-10 dark:bg-slate-950">
-      <div className="w-full max-w-md rounded-2xl border border-slate-200 bg-white p-6 shadow-sm sm:p-8 dark:border-slate-800 dark:bg-slate-900">
+    <main className="flex min-h-full items-center justify-center bg-background px-4 py-10">
+      <div className="w-full max-w-md rounded-2xl border border-border bg-card p-6 text-card-foreground shadow-sm sm:p-8">
         {children}
       </div>
     </main>
@@ -36,10 +36,10 @@ function Shell({ children }: { children: React.ReactNode }) {
 function Header({ title, children }: { title: string; children?: React.ReactNode }) {
   return (
     <header>
-      <p className="text-xs font-semibold tracking-wide text-indigo-700 uppercase dark:text-indigo-300">
+      <p className="text-xs font-semibold tracking-wide text-primary uppercase">
         Local identity provider
       </p>
-      <h1 className="mt-1 text-2xl font-semibold text-slate-900 dark:text-slate-50">{title}</h1>
+      <h1 className="mt-1 text-2xl font-semibold text-foreground">{title}</h1>
       {children}
     </header>
   );
@@ -56,7 +56,7 @@ function UserButton({ user, index }: { user: DemoUser; index: number }) {
         value={user.username}
         aria-label={`Sign in as ${user.name} (${role})`}
         aria-describedby={descId}
-        className="flex w-full items-center gap-4 rounded-xl border border-slate-200 bg-white p-4 text-left transition hover:border-indigo-400 hover:bg-indigo-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 dark:border-slate-700 dark:bg-slate-900 dark:hover:border-indigo-400 dark:hover:bg-slate-800 dark:focus-visible:outline-indigo-400"
+        className="flex w-full items-center gap-4 rounded-xl border border-border bg-background p-4 text-left transition hover:border-primary hover:bg-accent focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring"
       >
         <span
           aria-hidden="true"
@@ -66,15 +66,15 @@ function UserButton({ user, index }: { user: DemoUser; index: number }) {
         </span>
         <span className="min-w-0 flex-1">
           <span className="flex items-center gap-2">
-            <span className="font-medium text-slate-900 dark:text-slate-50">{user.name}</span>
-            <span className="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700 dark:bg-slate-800 dark:text-slate-200">
+            <span className="font-medium text-foreground">{user.name}</span>
+            <span className="rounded-full bg-muted px-2 py-0.5 text-xs font-medium text-foreground">
               {role}
             </span>
           </span>
-          <span className="block truncate text-sm text-slate-600 dark:text-slate-400">
+          <span className="block truncate text-sm text-muted-foreground">
             {user.preferredUsername}
           </span>
-          <span id={descId} className="mt-1 block text-xs text-slate-500 dark:text-slate-400">
+          <span id={descId} className="mt-1 block text-xs text-muted-foreground">
             {user.description}
           </span>
         </span>
@@ -92,7 +92,7 @@ export function LocalSignInView(props: {
   return (
     <Shell>
       <Header title="Sign in to Foundry Agent Chat">
-        <p className="mt-2 text-sm text-slate-600 dark:text-slate-400">
+        <p className="mt-2 text-sm text-muted-foreground">
           Choose a demo account to continue to{" "}
           <span className="font-medium">{props.appOrigin}</span>.
         </p>
@@ -100,9 +100,7 @@ export function LocalSignInView(props: {
       <form method="post" action={SIGN_IN_ACTION} className="mt-6">
         <input type="hidden" name="form_token" value={props.formToken} />
         <fieldset>
-          <legend className="mb-3 text-sm font-medium text-slate-700 dark:text-slate-300">
-            Demo accounts
-          </legend>
+          <legend className="mb-3 text-sm font-medium text-foreground">Demo accounts</legend>
           <ul className="space-y-3">
             {props.users.map((u, i) => (
               <UserButton key={u.username} user={u} index={i} />
@@ -110,7 +108,7 @@ export function LocalSignInView(props: {
           </ul>
         </fieldset>
       </form>
-      <p className="mt-6 text-xs text-slate-500 dark:text-slate-400">
+      <p className="mt-6 text-xs text-muted-foreground">
         For development and demos only: anyone can sign in as any of these users. Configure
         Microsoft Entra ID for real accounts.
       </p>
@@ -123,16 +121,14 @@ export function LocalSignInProblem(props: { error: string; description: string; 
   return (
     <Shell>
       <Header title="This sign-in request cannot be completed">
-        <p role="alert" className="mt-3 text-sm text-slate-700 dark:text-slate-300">
+        <p role="alert" className="mt-3 text-sm text-foreground">
           {props.description}
         </p>
-        <p className="mt-2 font-mono text-xs text-slate-500 dark:text-slate-400">
-          error: {props.error}
-        </p>
+        <p className="mt-2 font-mono text-xs text-muted-foreground">error: {props.error}</p>
       </Header>
       <a
         href={props.homeUrl}
-        className="mt-6 inline-flex rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
+        className="mt-6 inline-flex rounded-lg bg-primary px-4 py-2 text-sm font-medium text-primary-foreground hover:opacity-90 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring"
       >
         Return to Foundry Agent Chat
       </a>

@@ -28,18 +28,18 @@ export function SignInScreen() {
       <div className="w-full max-w-sm text-center">
         <div
           aria-hidden="true"
-          className="mx-auto flex size-14 items-center justify-center rounded-2xl bg-indigo-600 text-xl font-bold text-white shadow-sm"
+          className="mx-auto flex size-14 items-center justify-center rounded-2xl bg-primary text-xl font-bold text-primary-foreground shadow-sm"
         >
           FA
         </div>
         <h1 className="mt-6 text-2xl font-semibold tracking-tight">Foundry Agent Chat</h1>
-        <p className="mt-2 text-sm text-slate-600 dark:text-slate-400">
+        <p className="mt-2 text-sm text-muted-foreground">
           Chat with your organization&apos;s AI agents and their governed tools.
         </p>
         {message ? (
           <p
             role="alert"
-            className="mt-6 rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-900 dark:bg-red-950/50 dark:text-red-200"
+            className="mt-6 rounded-lg border border-destructive/40 bg-destructive/10 px-3 py-2 text-sm text-foreground"
           >
             {message}
           </p>
@@ -49,12 +49,12 @@ export function SignInScreen() {
           onClick={start}
           disabled={busy || status === "loading"}
           aria-busy={busy}
-          className="mt-8 inline-flex w-full items-center justify-center rounded-lg bg-indigo-600 px-4 py-2.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:cursor-not-allowed disabled:opacity-60 dark:focus-visible:outline-indigo-400"
+          className="mt-8 inline-flex w-full items-center justify-center rounded-lg bg-primary px-4 py-2.5 text-sm font-semibold text-primary-foreground shadow-sm hover:opacity-90 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring disabled:cursor-not-allowed disabled:opacity-60"
         >
           {busy ? "Redirecting…" : "Sign in"}
         </button>
         {mode === "local" ? (
-          <p className="mt-4 text-xs text-slate-500 dark:text-slate-400">
+          <p className="mt-4 text-xs text-muted-foreground">
             Embedded mode: you will choose one of the demo accounts.
           </p>
         ) : null}

@@ -49,11 +49,11 @@ export function UserMenu() {
         aria-expanded={open}
         aria-controls={panelId}
         onClick={() => setOpen((v) => !v)}
-        className="flex items-center gap-2 rounded-full p-1 pr-3 text-sm hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 dark:hover:bg-slate-800 dark:focus-visible:outline-indigo-400"
+        className="flex items-center gap-2 rounded-full p-1 pr-3 text-sm hover:bg-muted focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring"
       >
         <span
           aria-hidden="true"
-          className="flex size-8 items-center justify-center rounded-full bg-indigo-100 text-xs font-semibold text-indigo-800 dark:bg-indigo-900/60 dark:text-indigo-200"
+          className="flex size-8 items-center justify-center rounded-full bg-accent text-xs font-semibold text-accent-foreground"
         >
           {initials(account.name)}
         </span>
@@ -63,18 +63,18 @@ export function UserMenu() {
       {open ? (
         <div
           id={panelId}
-          className="absolute right-0 z-50 mt-2 w-72 rounded-xl border border-slate-200 bg-white p-4 shadow-lg dark:border-slate-700 dark:bg-slate-900"
+          className="absolute right-0 z-50 mt-2 w-72 rounded-xl border border-border bg-card p-4 text-card-foreground shadow-lg"
         >
-          <p className="font-medium text-slate-900 dark:text-slate-50">{account.name}</p>
-          <p className="truncate text-sm text-slate-600 dark:text-slate-400">{account.username}</p>
-          <p className="mt-3 text-xs font-medium tracking-wide text-slate-500 uppercase dark:text-slate-400">
+          <p className="font-medium text-foreground">{account.name}</p>
+          <p className="truncate text-sm text-muted-foreground">{account.username}</p>
+          <p className="mt-3 text-xs font-medium tracking-wide text-muted-foreground uppercase">
             Roles
           </p>
           <ul className="mt-1 flex flex-wrap gap-1.5" aria-label="Roles">
             {roles.map((r) => (
               <li
                 key={r}
-                className="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700 dark:bg-slate-800 dark:text-slate-200"
+                className="rounded-full bg-muted px-2 py-0.5 text-xs font-medium text-foreground"
               >
                 {r}
               </li>
@@ -86,7 +86,7 @@ export function UserMenu() {
               setOpen(false);
               void signOut();
             }}
-            className="mt-4 w-full rounded-lg border border-slate-300 px-3 py-2 text-sm font-medium hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 dark:border-slate-600 dark:hover:bg-slate-800 dark:focus-visible:outline-indigo-400"
+            className="mt-4 w-full rounded-lg border border-input px-3 py-2 text-sm font-medium hover:bg-muted focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring"
           >
             Sign out
           </button>

@@ -12,7 +12,7 @@ export function CallbackStatus() {
     return (
       <main className="flex min-h-full flex-col items-center justify-center gap-4 px-4 text-center">
         <p>There is no sign-in to complete here.</p>
-        <Link href="/" className="font-medium text-indigo-700 underline dark:text-indigo-300">
+        <Link href="/" className="font-medium text-primary underline">
           Go to Foundry Agent Chat
         </Link>
       </main>
@@ -20,7 +20,7 @@ export function CallbackStatus() {
   }
   return (
     <main className="flex min-h-full items-center justify-center px-4">
-      <p role="status" aria-live="polite" className="text-sm text-slate-600 dark:text-slate-400">
+      <p role="status" aria-live="polite" className="text-sm text-muted-foreground">
         {status === "signed-in" ? "Signed in. Taking you back…" : "Signing you in…"}
       </p>
     </main>
