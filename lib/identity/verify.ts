@@ -50,22 +50,9 @@ export async function verifyAccessToken(
   }
   if (payload.tid !== id.tenantId) throw invalidToken("The token was issued for another tenant.");
   const principal = toPrincipal(payload, token);
-  if (
-    principal.kind === "user" &&
-    audienceKind === "api" &&
-    !principal.scopes.includes(id.apiScopeName)
-  ) {
-    throw new AppError("insufficient_scope", `The token lacks the ${id.apiScopeName} scope.`, {
-      extensions: { requiredScope: `${id.apiAppIdUri}/${id.apiScopeName}` },
-      headers: {
-        "www-authenticate": bearerChallenge({
-          error: "insufficient_scope",
-          description: `The token lacks the ${id.apiScopeName} scope.`,
-          scope: `${id.apiAppIdUri}/${id.apiScopeName}`,
-        }),
-      },
-    });
-  }
+  // Delegated tokens must be meant for this API; app-only tokens are judged by their roles later.
+  const needsScope = principal.kind === "user" && audienceKind === "api";
+  if (needsScope && !principal.scopes.includes(id.apiScopeName)) throw insufficientScope();
   return principal;
 }
 
@@ -78,6 +65,18 @@ export function acceptedIssuers(): string[] {
   const v1 =
     mode === "entra" ? `https://sts.windows.net/${tenantId}/` : `${authorityHost}/${tenantId}/`;
   return [`${authorityHost}/${tenantId}/v2.0`, v1];
+}
+
+function insufficientScope(): AppError {
+  const { apiAppIdUri, apiScopeName } = getConfig().identity;
+  const description = `The token lacks the ${apiScopeName} scope.`;
+  const scope = `${apiAppIdUri}/${apiScopeName}`;
+  return new AppError("insufficient_scope", description, {
+    extensions: { requiredScope: scope },
+    headers: {
+      "www-authenticate": bearerChallenge({ error: "insufficient_scope", description, scope }),
+    },
+  });
 }
 
 export function invalidToken(description: string, cause?: unknown): AppError {

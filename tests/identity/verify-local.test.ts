@@ -5,7 +5,11 @@ import { FOUNDRY_AUDIENCE, getConfig, LOCAL_API_CLIENT_ID, LOCAL_TENANT_ID } fro
 import type { DbHandle } from "@/lib/db/client";
 import { users } from "@/lib/db/schema/app";
 import { getLocalSigningKey } from "@/lib/identity/local-idp/keys";
-import { mintLocalAccessToken, mintLocalAppAccessToken } from "@/lib/identity/local-idp/tokens";
+import {
+  mintLocalAccessToken,
+  mintLocalAccessTokenForUserId,
+  mintLocalAppAccessToken,
+} from "@/lib/identity/local-idp/tokens";
 import { findDemoUser } from "@/lib/identity/local-idp/users";
 import { verifyAccessToken } from "@/lib/identity/verify";
 import {
@@ -205,6 +209,17 @@ describe("authenticate() with local IdP tokens", () => {
       status: 401,
     });
     expect(FOUNDRY_AUDIENCE).toBe("https://ai.azure.com");
+  });
+
+  it("mints on behalf of a signed-in user known only by oid (the local agent-service credential)", async () => {
+    const carol = findDemoUser("carol")!;
+    const token = await mintLocalAccessTokenForUserId(carol.oid, { audience: "foundry" });
+    expect(await verifyAccessToken(token, { audience: "foundry" })).toMatchObject({
+      userId: carol.oid,
+      username: "carol@contoso.local",
+      roles: ["Approver"],
+    });
+    await expect(mintLocalAccessTokenForUserId("not-a-demo-oid")).rejects.toThrow(/No demo user/);
   });
 
   it("turns an app-only token into an app principal", async () => {
