@@ -1,0 +1,7 @@
+import { route } from "@/lib/http/route";
+import { getConnections } from "@/mcp-server/connections/handlers";
+
+export const dynamic = "force-dynamic";
+
+/** The caller's provider connections (and connect links for the others). */
+export const GET = route(async ({ req }) => getConnections(req));

@@ -1,0 +1,116 @@
+import { z } from "zod";
+import { getConfig } from "@/lib/config";
+import { AppError } from "@/lib/errors";
+import { readJson } from "@/lib/http/body";
+import { json, noContent } from "@/lib/http/route";
+import { authenticate, bearerToken } from "@/lib/identity/authenticate";
+import { appOrigins } from "@/lib/identity/local-idp/redirect";
+import { connectableProviders, type ConnectableProvider } from "@/mcp-server/providers/types";
+import { connectUrl, verifyConnectToken } from "./connect-token";
+import { connectableProviderInfo } from "./providers";
+import { getConnection, listConnections, recordConnection, removeConnection } from "./store";
+
+/**
+ * HTTP side of provider connections (mounted by app/api/connections/**). Handlers throw AppError
+ * and are wrapped by lib/http/route for problem+json.
+ */
+
+const providerParam = z.object({ provider: z.enum(connectableProviders) });
+const connectBody = z.object({ token: z.string().min(1).max(4096).optional() });
+
+export function parseProvider(params: unknown): ConnectableProvider {
+  const parsed = providerParam.safeParse(params);
+  if (!parsed.success) throw new AppError("not_found", "No such provider.");
+  return parsed.data.provider;
+}
+
+/**
+ * A browser may only POST here from the app's own pages: cross-site requests are refused by
+ * Sec-Fetch-Site and Origin. Non-browser clients send neither and must then present a bearer
+ * token or the signed connect token, neither of which a third-party page can obtain.
+ */
+export function assertSameOrigin(req: Request): void {
+  const site = req.headers.get("sec-fetch-site");
+  if (site && site !== "same-origin" && site !== "none") throw new AppError("forbidden", "Cross-site requests are not allowed here.");
+  const origin = req.headers.get("origin");
+  if (origin && !appOrigins(getConfig().appUrl).includes(origin)) throw new AppError("forbidden", "Cross-origin requests are not allowed here.");
+}
+
+function connectionJson(c: { provider: string; accountLabel: string; connectedAt: Date }) {
+  return { provider: c.provider, connected: true, accountLabel: c.accountLabel, connectedAt: c.connectedAt.toISOString() };
+}
+
+/**
+ * POST /api/connections/:provider `{ token? }` — records the connection for exactly one user: the
+ * one the signed connect token names (consent page in a popup, no bearer), or the bearer's user.
+ * When both are present they must name the same user.
+ */
+export async function postConnection(req: Request, params: unknown): Promise<Response> {
+  const provider = parseProvider(params);
+  assertSameOrigin(req);
+  const body = await readJson(req, connectBody);
+  const hasBearer = bearerToken(req.headers.get("authorization")) !== undefined;
+
+  let userId: string;
+  let label: string;
+  const claims = body.token ? await verifyConnectToken(body.token, provider) : undefined;
+  if (body.token && !claims) throw new AppError("unauthenticated", "This connect link has expired or is not valid. Start again from the chat.");
+  if (hasBearer || !claims) {
+    const principal = await authenticate(req);
+    if (claims && claims.userId !== principal.userId) throw new AppError("forbidden", "This connect link belongs to another user.");
+    userId = principal.userId;
+    label = principal.username;
+  } else {
+    userId = claims.userId;
+    label = claims.username || claims.userId;
+  }
+  const connection = await recordConnection(userId, provider, label);
+  return json(connectionJson(connection));
+}
+
+/** DELETE /api/connections/:provider — the bearer's own connection only. */
+export async function deleteConnection(req: Request, params: unknown): Promise<Response> {
+  const provider = parseProvider(params);
+  const principal = await authenticate(req);
+  await removeConnection(principal.userId, provider);
+  return noContent();
+}
+
+/** GET /api/connections — the bearer's providers: connected ones, and connect links for the rest. */
+export async function getConnections(req: Request): Promise<Response> {
+  const principal = await authenticate(req);
+  const mine = new Map((await listConnections(principal.userId)).map((c) => [c.provider, c]));
+  const items = await Promise.all(
+    connectableProviders.map(async (provider) => {
+      const c = mine.get(provider);
+      const displayName = connectableProviderInfo[provider].displayName;
+      if (c) return { ...connectionJson(c), displayName };
+      return { provider, displayName, connected: false, connectUrl: await connectUrl({ userId: principal.userId, provider, username: principal.username }) };
+    }),
+  );
+  return json({ items });
+}
+
+/** What the consent page needs to render, or why it cannot. */
+export type ConsentView =
+  | { ok: false; reason: "unknown_provider" | "invalid_link" }
+  | { ok: true; provider: ConnectableProvider; displayName: string; grants: string[]; username: string; connectedAs?: string };
+
+export async function consentView(provider: string, token: string | undefined): Promise<ConsentView> {
+  const parsed = providerParam.safeParse({ provider });
+  if (!parsed.success) return { ok: false, reason: "unknown_provider" };
+  const p = parsed.data.provider;
+  const claims = token ? await verifyConnectToken(token, p) : undefined;
+  if (!claims) return { ok: false, reason: "invalid_link" };
+  const existing = await getConnection(claims.userId, p);
+  const info = connectableProviderInfo[p];
+  return {
+    ok: true,
+    provider: p,
+    displayName: info.displayName,
+    grants: info.grants,
+    username: claims.username || claims.userId,
+    ...(existing ? { connectedAs: existing.accountLabel } : {}),
+  };
+}
+
