@@ -83,6 +83,10 @@ function toResponse(err: unknown, req: Request): Response {
   if (err instanceof AppError && err.status < 500) {
     return errorResponse(new LfError(err.status, err.message, "invalid_request_error", err.code));
   }
+  if (err instanceof AppError && err.status === 503) {
+    // e.g. the identity provider's keys are unreachable: say so, and let the client retry.
+    return errorResponse(new LfError(503, err.message, "server_error", err.code));
+  }
   logger().error({ err, correlationId: correlationIdFrom(req.headers), method: req.method, path: new URL(req.url).pathname }, "local agent service failed");
   return errorResponse(new LfError(500, "The local agent service failed. Please try again.", "server_error", "server_error"));
 }
