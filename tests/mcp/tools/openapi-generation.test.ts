@@ -8,17 +8,17 @@ import { DEALER_API_DOCUMENT, DEALER_API_GENERATED } from "@/mcp-server/openapi/
 import { isOpenApiTool } from "@/mcp-server/openapi/tools";
 
 const expected: Record<string, { method: string; risk: string; privileged: boolean }> = {
-  dealer_list_vehicles: { method: "get", risk: "read", privileged: false },
-  dealer_get_vehicle: { method: "get", risk: "read", privileged: false },
-  dealer_list_enquiries: { method: "get", risk: "read", privileged: false },
-  dealer_create_enquiry: { method: "post", risk: "write", privileged: false },
-  dealer_get_enquiry: { method: "get", risk: "read", privileged: false },
-  dealer_update_enquiry_status: { method: "patch", risk: "write", privileged: false },
-  dealer_list_bookings: { method: "get", risk: "read", privileged: false },
-  dealer_create_booking: { method: "post", risk: "write", privileged: false },
-  dealer_cancel_booking: { method: "delete", risk: "privileged", privileged: true },
-  dealer_create_payment: { method: "post", risk: "privileged", privileged: true },
-  dealer_get_payment: { method: "get", risk: "read", privileged: false },
+  openapi_dealer_list_vehicles: { method: "get", risk: "read", privileged: false },
+  openapi_dealer_get_vehicle: { method: "get", risk: "read", privileged: false },
+  openapi_dealer_list_enquiries: { method: "get", risk: "read", privileged: false },
+  openapi_dealer_create_enquiry: { method: "post", risk: "write", privileged: false },
+  openapi_dealer_get_enquiry: { method: "get", risk: "read", privileged: false },
+  openapi_dealer_update_enquiry_status: { method: "patch", risk: "write", privileged: false },
+  openapi_dealer_list_bookings: { method: "get", risk: "read", privileged: false },
+  openapi_dealer_create_booking: { method: "post", risk: "write", privileged: false },
+  openapi_dealer_cancel_booking: { method: "delete", risk: "privileged", privileged: true },
+  openapi_dealer_create_payment: { method: "post", risk: "privileged", privileged: true },
+  openapi_dealer_get_payment: { method: "get", risk: "read", privileged: false },
 };
 
 function minimalDoc(paths: Record<string, unknown>, version = "3.0.3") {
@@ -31,7 +31,7 @@ describe("OpenAPI generation (bundled dealer API)", () => {
     const api = await generateOperations(DEALER_API_DOCUMENT);
     expect(Object.fromEntries(api.operations.map((o) => [o.toolName, { method: o.method, risk: o.risk, privileged: o.privileged }]))).toEqual(expected);
     for (const op of api.operations) {
-      expect(op.toolName).toBe(`dealer_${snakeCase(op.operationId)}`);
+      expect(op.toolName).toBe(`openapi_dealer_${snakeCase(op.operationId)}`);
       expect(op.annotations.readOnlyHint).toBe(op.method === "get");
       expect(op.annotations.destructiveHint).toBe(op.method === "delete" || op.method === "patch" || op.method === "put");
     }
