@@ -60,8 +60,10 @@ export async function searchDocumentsRanked(session: ProviderSession, userId: st
     );
   const include = args.includeDomains.length ? sql`and (${domainMatch(args.includeDomains)})` : sql``;
   const exclude = args.excludeDomains.length ? sql`and not (${domainMatch(args.excludeDomains)})` : sql``;
-  const words = args.searchDepth === "advanced" ? "MaxWords=60, MinWords=30" : "MaxWords=35, MinWords=15";
-  const headlineOptions = `${words}, StartSel="", StopSel="", MaxFragments=0`;
+  // Basic: the passage around the matches; advanced: the whole page text, as Tavily's advanced depth returns more.
+  const headlineOptions = `MaxWords=60, MinWords=30, StartSel="", StopSel="", MaxFragments=0`;
+  const content =
+    args.searchDepth === "advanced" ? sql`d.body` : sql`ts_headline('english', d.body, q.q, ${headlineOptions})`;
 
   const result = await db.execute(sql`
     with q as (
@@ -69,7 +71,7 @@ export async function searchDocumentsRanked(session: ProviderSession, userId: st
       from unnest(tsvector_to_array(to_tsvector('english', ${args.query}))) as l
     )
     select d.title, d.url, d.published_at,
-           ts_headline('english', d.body, q.q, ${headlineOptions}) as content,
+           ${content} as content,
            ts_rank(d.tsv, q.q, 32) as score
     from ${searchDocuments} d, q
     where q.q is not null and d.tsv @@ q.q and d.topic = ${args.topic} ${include} ${exclude}

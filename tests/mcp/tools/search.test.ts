@@ -35,6 +35,10 @@ describe("tavily_search", () => {
     expect(excluded.results).toHaveLength(0);
     const included = await tavilySearch.run({ query: "warranty", include_domains: ["contoso-motors.example"] }, ctx(p));
     expect(included.results[0]!.title).toBe("Approved used warranty");
+    const advanced = await tavilySearch.run({ query: "warranty", search_depth: "advanced", max_results: 1 }, ctx(p));
+    const body = searchCorpus.find((d) => d.url === advanced.results[0]!.url)!.body;
+    expect(advanced.results[0]!.content).toBe(body);
+    expect(included.results[0]!.content.length).toBeLessThan(body.length);
   });
 
   it("returns nothing for words absent from the corpus, and refuses a blank or overlong query", async () => {
