@@ -8,9 +8,10 @@ import { assertSandboxSession } from "./session-issuer";
 
 /** Twilio's documented limits: 1600 characters per message body (SMS and WhatsApp). */
 export const TWILIO_MAX_BODY = 1600;
-/** The sandbox's own numbers (valid, routable-looking; nothing is ever delivered). */
+/** The sandbox account's numbers (valid, routable-looking; nothing is ever delivered). */
 export const SANDBOX_SMS_FROM = "+14155238886";
 export const SANDBOX_WHATSAPP_FROM = "+14155238886";
+export const SANDBOX_ACCOUNT_NUMBERS: readonly string[] = [SANDBOX_SMS_FROM, "+447480123456"];
 
 export interface TwilioMessage {
   sid: string;
@@ -41,6 +42,10 @@ export async function sendTwilioMessage(
     checkNotBlank(args.body, "body"),
     checkMaxLength(args.body, TWILIO_MAX_BODY, "body"),
   ]);
+  // Twilio error 21606: the sender must be a number of this account.
+  if (!SANDBOX_ACCOUNT_NUMBERS.includes(from)) {
+    throw new ToolError("invalid_arguments", `from (${from}) is not a number of this Twilio account; use one of ${SANDBOX_ACCOUNT_NUMBERS.join(", ")} or omit it.`);
+  }
   // Twilio error 21266: 'To' and 'From' number cannot be the same.
   if (args.to === from) throw new ToolError("invalid_arguments", "to and from must be different numbers.");
 

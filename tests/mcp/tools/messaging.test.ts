@@ -36,7 +36,8 @@ describe("twilio_send_sms", () => {
     ["an empty body", { to: "+447911123456", body: "" }],
     ["a blank body", { to: "+447911123456", body: "   " }],
     ["a body over 1600 characters", { to: "+447911123456", body: "x".repeat(1601) }],
-    ["the same to and from", { to: "+447911123456", from: "+447911123456", body: "hi" }],
+    ["the same to and from", { to: "+447480123456", from: "+447480123456", body: "hi" }],
+    ["a from number that is not the account's", { to: "+447911123456", from: "+14155550123", body: "hi" }],
   ])("refuses %s with invalid_arguments and sends nothing", async (_label, input) => {
     const p = principal("bad");
     await connect(p, "twilio");
@@ -44,6 +45,13 @@ describe("twilio_send_sms", () => {
     expect(err.code).toBe("invalid_arguments");
     const rows = await db.handle().db.select().from(sandboxOutbox).where(eq(sandboxOutbox.userId, p.userId));
     expect(rows).toHaveLength(0);
+  });
+
+  it("sends from another number of the account", async () => {
+    const p = principal("from");
+    await connect(p, "twilio");
+    const out = await twilioSendSms.run({ to: "+447911123456", from: "+447480123456", body: "hi" }, ctx(p));
+    expect(out.from).toBe("+447480123456");
   });
 
   it("accepts exactly 1600 characters", async () => {
