@@ -1,0 +1,15 @@
+import { authenticate } from "@/lib/identity/authenticate";
+import { json, route } from "@/lib/http/route";
+import { describeTool } from "@/mcp-server/describe";
+import { visibleTools } from "@/mcp-server/policy";
+
+/**
+ * The tool catalog as the caller may use it: name, title, description, provider, risk, approval
+ * (and who approves), annotations and JSON Schemas. Same policy as tools/list on /api/mcp.
+ */
+export const dynamic = "force-dynamic";
+
+export const GET = route(async ({ req }) => {
+  const principal = await authenticate(req);
+  return json({ items: visibleTools(principal).map((t) => describeTool(t)) });
+});

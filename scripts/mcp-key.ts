@@ -1,0 +1,125 @@
+/**
+ * Access keys for key-based connections (Foundry "Key-based" MCP connections send them in the
+ * `x-api-key` header):
+ *   npm run -s mcp-key -- create <name> [--as app|<username>] [--role <app role>]...
+ *   npm run -s mcp-key -- list
+ *   npm run -s mcp-key -- revoke <name>
+ * `create` prints the key once on stdout; only its sha256 is stored. An app key (default) is its
+ * own app principal with the given roles (default Tools.Read); `--as <username>` makes a key that
+ * acts as that user (a user who has signed in once, or a demo user of the local IdP).
+ */
+import { loadEnvConfig } from "@next/env";
+import { parseArgs } from "node:util";
+
+const USAGE = [
+  "Usage:",
+  "  npm run -s mcp-key -- create <name> [--as app|<username>] [--role <app role>]...",
+  "  npm run -s mcp-key -- list",
+  "  npm run -s mcp-key -- revoke <name>",
+].join("\n");
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: { as: { type: "string", default: "app" }, role: { type: "string", multiple: true }, help: { type: "boolean", short: "h" } },
+    });
+  } catch (err) {
+    fail(`${(err as Error).message}\n${USAGE}`, 2);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return void process.stdout.write(`${USAGE}\n`);
+  const [command, name, ...extra] = positionals;
+  const shapeOk = command === "list" ? !name : (command === "create" || command === "revoke") && Boolean(name);
+  if (!shapeOk || extra.length > 0) fail(USAGE, 2);
+
+  loadEnvConfig(process.cwd(), process.env.NODE_ENV !== "production", { info: () => {}, error: (...a: unknown[]) => console.error(...a) });
+  const { getConfig } = await import("@/lib/config");
+  const { openDb, setDbHandle } = await import("@/lib/db/client");
+  const config = getConfig();
+  if (config.database.kind === "pglite" && (await appIsRunning(config.appUrl))) {
+    fail(`The app at ${config.appUrl} is running on the embedded database, which one process may open at a time. Stop it first (or use DATABASE_URL).`);
+  }
+  const handle = await openDb(config.database.kind === "pglite" ? { kind: "pglite", dir: config.database.dir } : config.database);
+  setDbHandle(Promise.resolve(handle));
+  const { createApiKey, listApiKeys, revokeApiKey } = await import("@/mcp-server/keys/store");
+  try {
+    if (command === "create" && name) await create(name, values.as ?? "app", values.role, createApiKey);
+    else if (command === "list" && !name) await list(listApiKeys);
+    else if (command === "revoke" && name) {
+      if (!(await revokeApiKey(name))) fail(`No key named "${name}".`);
+      process.stderr.write(`Revoked ${name}.\n`);
+    } else fail(USAGE, 2);
+  } finally {
+    setDbHandle(undefined);
+    await handle.close();
+  }
+}
+
+async function appIsRunning(appUrl: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${appUrl}/api/health`, { signal: AbortSignal.timeout(1000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+async function create(name: string, as: string, roles: string[] | undefined, createApiKey: typeof import("@/mcp-server/keys/store").createApiKey) {
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) fail("The name may use letters, digits, '.', '_' and '-' (at most 64).", 2);
+  const { APP_ROLES } = await import("@/mcp-server/policy");
+  if (as === "app") {
+    const { key, info } = await createApiKey({ name, kind: "app", roles: roles ?? [APP_ROLES.read] });
+    process.stderr.write(`Created app key ${info.name} (${info.id}) with roles: ${info.roles.join(", ") || "(none)"}.\n`);
+    process.stdout.write(`${key}\n`);
+    return;
+  }
+  if (roles) fail("--role applies to app keys; a user key has the user's own roles.", 2);
+  const userId = await resolveUser(as);
+  const { key, info } = await createApiKey({ name, kind: "user", userId });
+  process.stderr.write(`Created key ${info.name} (${info.id}) acting as ${as}.\n`);
+  process.stdout.write(`${key}\n`);
+}
+
+/** A user who signed in once (any mode), or a demo user of the local IdP (recorded now). */
+async function resolveUser(username: string): Promise<string> {
+  const { eq, or } = await import("drizzle-orm");
+  const { getDb } = await import("@/lib/db/client");
+  const { users } = await import("@/lib/db/schema");
+  const { getConfig } = await import("@/lib/config");
+  const db = await getDb();
+  const wanted = username.toLowerCase();
+  const [row] = await db.select().from(users).where(or(eq(users.username, wanted), eq(users.id, username)));
+  if (row) return row.id;
+  if (getConfig().identity.mode === "local") {
+    const { findDemoUser } = await import("@/lib/identity/local-idp/users");
+    const demo = findDemoUser(username);
+    if (demo) {
+      const values = { tenantId: getConfig().identity.tenantId, username: demo.preferredUsername, name: demo.name, roles: [...demo.roles] };
+      await db.insert(users).values({ id: demo.oid, ...values }).onConflictDoNothing();
+      return demo.oid;
+    }
+  }
+  return fail(`No user "${username}" has signed in yet.`);
+}
+
+async function list(listApiKeys: typeof import("@/mcp-server/keys/store").listApiKeys) {
+  const keys = await listApiKeys();
+  if (keys.length === 0) return void process.stdout.write("No keys.\n");
+  for (const k of keys) {
+    const who = k.kind === "app" ? `app roles=${k.roles.join(",") || "-"}` : `user=${k.userId}`;
+    const state = k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : `last used ${k.lastUsedAt?.toISOString() ?? "never"}`;
+    process.stdout.write(`${k.name}\t${k.keyPrefix}…\t${who}\t${state}\n`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => fail(err instanceof Error ? err.message : String(err)),
+);
