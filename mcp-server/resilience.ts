@@ -75,7 +75,16 @@ export async function runResilient<T>(
   const attempt = (signal: AbortSignal) =>
     breaker.execute(() => {
       const budget = timeout(Math.max(1, deadline - Date.now()), TimeoutStrategy.Aggressive);
-      return budget.execute(({ signal: s }) => fn(s), signal);
+      return budget.execute(async ({ signal: s }) => {
+        try {
+          return await fn(s);
+        } catch (err) {
+          // Whatever a tool throws once its budget is gone, the caller hears "timed out" (and,
+          // for writes, "may have happened"): the tool cannot know how far the provider got.
+          if (s.aborted) throw new TaskCancelledError("The tool's time budget ran out.");
+          throw err;
+        }
+      }, signal);
     }, signal);
   const outer = opts.signal ?? new AbortController().signal;
   if (!safeToRetry(tool)) return attempt(outer);
