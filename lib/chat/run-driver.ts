@@ -12,6 +12,7 @@ import type { Principal } from "@/lib/identity/principal";
 import { logger } from "@/lib/log";
 import { setUpstreamConversation, titleFromFirstMessage, type ConversationRow } from "./conversations";
 import { appendEvents, type AppendContext } from "./event-log";
+import { EventWriter } from "./event-writer";
 import { createRun, finishRun, getActiveRun, listUnfinishedRuns, setRunUpstreamResponse, type RunRow } from "./runs";
 
 /** What the RunDriver needs from the agent service (lib/agents/agent-service.ts provides it). */
@@ -94,9 +95,10 @@ async function drive(args: {
   const { principal, conversation, text, ctx, signal } = args;
   let state: NormalizerState = initialNormalizerState();
   let terminal: ChatEventType | undefined;
+  const writer = new EventWriter(ctx);
   const emit = async (drafts: ChatEventDraft[]) => {
-    const events = await appendEvents(ctx, drafts);
-    for (const e of events) if (terminalEventTypes.has(e.type)) terminal = e.type;
+    for (const d of drafts) if (terminalEventTypes.has(d.type)) terminal ??= d.type;
+    await writer.push(drafts);
   };
   try {
     const runner = await runnerFor(principal);
@@ -124,10 +126,11 @@ async function drive(args: {
     else if (!terminal && !state.awaiting) await emit(finishNormalizer(state));
   } catch (err) {
     if (!terminal) {
-      if (signal.aborted) await emit([draft("run.cancelled", { reason: "Stopped by the user." })]);
-      else await emit(failureDrafts(state, err, ctx));
+      const ending = signal.aborted ? [draft("run.cancelled", { reason: "Stopped by the user." })] : failureDrafts(state, err, ctx);
+      await emit(ending).catch(() => undefined);
     }
   } finally {
+    await writer.flush().catch((err: unknown) => logger().error({ err, runId: ctx.runId }, "could not record the run's events"));
     await finishRun(ctx.runId, statusAfter(terminal, state)).catch((err: unknown) =>
       logger().error({ err, runId: ctx.runId }, "could not record the run's final status"),
     );

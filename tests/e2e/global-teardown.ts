@@ -17,5 +17,5 @@ export default async function globalTeardown(): Promise<void> {
     }
   }
   const dir = process.env.E2E_DATA_DIR;
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  if (dir && !process.env.E2E_KEEP_DATA) fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -1,0 +1,75 @@
+import { expect, send, test } from "./fixtures";
+
+const END_OF_LONG = "That is the end of the long answer.";
+
+test("a user signs in, watches an answer stream, reloads mid-stream and sees the whole answer once", async ({ page, signIn }) => {
+  await signIn("Alice");
+  await send(page, "Please give me a long answer");
+  await expect(page).toHaveURL(/\/c\/[0-9a-f-]{36}$/);
+
+  const answer = page.getByTestId("assistant-message");
+  await expect(answer).toContainText("Part 1 of 12");
+  await expect(page.getByRole("button", { name: "Stop" })).toBeVisible();
+  await expect(answer).not.toContainText(END_OF_LONG);
+
+  await page.reload();
+  await expect(page.getByTestId("turn")).toHaveAttribute("data-status", "completed");
+  await expect(page.getByTestId("user-message")).toHaveCount(1);
+  await expect(page.getByTestId("assistant-message")).toHaveCount(1);
+  const text = await page.getByTestId("assistant-message").innerText();
+  for (let i = 1; i <= 12; i++) expect(text.split(`Part ${i} of 12.`).length - 1, `part ${i}`).toBe(1);
+  expect(text.split(END_OF_LONG).length - 1).toBe(1);
+  await expect(page.getByRole("button", { name: "Send" })).toBeVisible();
+  // The conversation is kept and named after the first message.
+  await expect(page.getByRole("navigation", { name: "Conversations" }).getByRole("link", { name: "Please give me a long answer" })).toBeVisible();
+});
+
+test("Stop cancels the run on the server", async ({ page, signIn }) => {
+  await signIn("Alice");
+  await send(page, "Another long answer, please");
+  await expect(page.getByTestId("assistant-message")).toContainText("Part 1 of 12");
+  await page.getByRole("button", { name: "Stop" }).click();
+  await expect(page.getByTestId("run-cancelled")).toBeVisible();
+  await expect(page.getByTestId("turn")).toHaveAttribute("data-status", "cancelled");
+  await expect(page.getByTestId("assistant-message")).not.toContainText(END_OF_LONG);
+  await page.reload();
+  await expect(page.getByTestId("turn")).toHaveAttribute("data-status", "cancelled");
+  await expect(page.getByTestId("assistant-message")).not.toContainText(END_OF_LONG);
+});
+
+test("another user gets 404 for a conversation and its events", async ({ page, signIn, token, request }) => {
+  await signIn("Alice");
+  await send(page, "Hello there");
+  await expect(page).toHaveURL(/\/c\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId("turn")).toHaveAttribute("data-status", "completed");
+  const url = page.url();
+  const id = url.split("/c/")[1]!;
+
+  await page.getByRole("button", { name: /Alice/ }).click();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await signIn("Bob");
+  await page.goto(url);
+  await expect(page.getByRole("alert").filter({ hasText: "doesn't exist" })).toBeVisible();
+  await expect(page.getByText("Hello there")).toHaveCount(0);
+
+  const bob = token();
+  expect(bob).not.toBe("");
+  for (const path of [`/api/conversations/${id}`, `/api/conversations/${id}/events`]) {
+    const res = await request.get(path, { headers: { authorization: `Bearer ${bob}` } });
+    expect(res.status(), path).toBe(404);
+  }
+});
+
+test("the layout works on a phone and in dark mode", async ({ page, signIn }) => {
+  await page.setViewportSize({ width: 390, height: 780 });
+  await page.emulateMedia({ colorScheme: "dark" });
+  await signIn("Alice");
+  await expect(page.locator("html")).toHaveClass(/dark/);
+  await page.getByRole("button", { name: "Open conversations" }).click();
+  await expect(page.getByRole("dialog", { name: "Conversations" })).toBeVisible();
+  await page.getByRole("button", { name: "+ New conversation" }).click();
+  await expect(page.getByRole("dialog", { name: "Conversations" })).toBeHidden();
+  await send(page, "Show me a markdown demo");
+  await expect(page.getByRole("table")).toBeVisible();
+  await expect(page.getByTestId("turn")).toHaveAttribute("data-status", "completed");
+});

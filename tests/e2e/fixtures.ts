@@ -1,0 +1,30 @@
+import { test as base, expect, type Page } from "@playwright/test";
+
+/** Tests run against the app that global-setup started; `token()` is the bearer the page uses. */
+export const test = base.extend<{ signIn: (user: "Alice" | "Bob" | "Carol" | "Dana") => Promise<void>; token: () => string }>({
+  baseURL: async ({}, use) => use(process.env.E2E_BASE_URL),
+  token: async ({ page }, use) => {
+    let bearer = "";
+    page.on("request", (req) => {
+      const auth = req.headers()["authorization"];
+      if (auth?.startsWith("Bearer ")) bearer = auth.slice(7);
+    });
+    await use(() => bearer);
+  },
+  signIn: async ({ page }, use) => {
+    await use(async (user) => {
+      await page.goto("/");
+      await page.getByRole("button", { name: "Sign in", exact: true }).click();
+      await page.getByRole("button", { name: new RegExp(`Sign in as ${user}`) }).click();
+      await expect(page.getByRole("textbox", { name: "Message" })).toBeVisible();
+    });
+  },
+});
+
+export { expect };
+
+export async function send(page: Page, text: string): Promise<void> {
+  const box = page.getByRole("textbox", { name: "Message" });
+  await box.fill(text);
+  await box.press("Enter");
+}
