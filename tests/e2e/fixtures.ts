@@ -2,17 +2,17 @@ import { test as base, expect, type Page } from "@playwright/test";
 
 /** Tests run against the app that global-setup started; `token()` is the bearer the page uses. */
 export const test = base.extend<{ signIn: (user: "Alice" | "Bob" | "Carol" | "Dana") => Promise<void>; token: () => string }>({
-  baseURL: async ({}, use) => use(process.env.E2E_BASE_URL),
-  token: async ({ page }, use) => {
+  baseURL: async ({}, provide) => provide(process.env.E2E_BASE_URL),
+  token: async ({ page }, provide) => {
     let bearer = "";
     page.on("request", (req) => {
       const auth = req.headers()["authorization"];
       if (auth?.startsWith("Bearer ")) bearer = auth.slice(7);
     });
-    await use(() => bearer);
+    await provide(() => bearer);
   },
-  signIn: async ({ page }, use) => {
-    await use(async (user) => {
+  signIn: async ({ page }, provide) => {
+    await provide(async (user) => {
       await page.goto("/");
       await page.getByRole("button", { name: "Sign in", exact: true }).click();
       await page.getByRole("button", { name: new RegExp(`Sign in as ${user}`) }).click();
