@@ -1,5 +1,6 @@
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv-provider.js";
 import type { Principal } from "@/lib/identity/principal";
 import { handleToolCall, type CallDeps } from "./call";
 import { toMcpTool } from "./describe";
@@ -17,10 +18,14 @@ const INSTRUCTIONS =
  * rather than `McpServer`, because tools/list is filtered per caller by the policy and tools/call
  * runs our own pipeline (validation errors in our error shape, idempotency, audit).
  */
+// Building an Ajv instance costs more than the rest of a request; one serves every server.
+const sharedValidator = new AjvJsonSchemaValidator();
+
 export function buildMcpServer(principal: Principal, correlationId: string, deps: CallDeps): Server {
   const server = new Server(SERVER_INFO, {
     capabilities: { tools: { listChanged: false }, logging: {} },
     instructions: INSTRUCTIONS,
+    jsonSchemaValidator: sharedValidator,
   });
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
     tools: visibleTools(principal, deps.tools, deps.policy).map((t) => toMcpTool(t, deps.policy)),
