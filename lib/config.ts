@@ -64,6 +64,9 @@ const envSchema = z.object({
 
 export type RawEnv = z.infer<typeof envSchema>;
 
+/** Every variable the app reads (docs and .env.example must list them all). */
+export const configKeys = Object.keys(envSchema.shape) as (keyof RawEnv)[];
+
 /** Fixed identifiers of the embedded identity provider (shaped like Entra GUIDs). */
 export const LOCAL_TENANT_ID = "7f3c1a52-0d4e-4c1b-9a39-5b8e4c0f1d00";
 export const LOCAL_API_CLIENT_ID = "b2f1d7e4-3c5a-4e8b-9f21-6a0c9d4e1f00";

@@ -73,3 +73,13 @@ test("the layout works on a phone and in dark mode", async ({ page, signIn }) =>
   await expect(page.getByRole("table")).toBeVisible();
   await expect(page.getByTestId("turn")).toHaveAttribute("data-status", "completed");
 });
+
+test("pages are served with security headers", async ({ request }) => {
+  const res = await request.get("/");
+  const headers = res.headers();
+  expect(headers["content-security-policy"]).toContain("frame-ancestors 'none'");
+  expect(headers["content-security-policy"]).toContain("object-src 'none'");
+  expect(headers["x-content-type-options"]).toBe("nosniff");
+  expect(headers["x-frame-options"]).toBe("DENY");
+  expect(headers["x-powered-by"]).toBeUndefined();
+});
