@@ -11,13 +11,12 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { AddressInfo } from "node:net";
-import { createAdaptorServer } from "@hono/node-server";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import autocannon from "autocannon";
 import { z } from "zod";
 import type { ToolDefinition } from "@/mcp-server/catalog/types";
+import { serve } from "../../tests/helpers/serve";
 
 export interface LoadFigures {
   rps: number;
@@ -80,19 +79,7 @@ async function bareHandler(req: Request): Promise<Response> {
   }
 }
 
-async function listen(fetch: (req: Request) => Promise<Response>): Promise<{ url: string; close(): Promise<void> }> {
-  const server = createAdaptorServer({ fetch, hostname: "127.0.0.1" });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-        server.close(() => resolve());
-      }),
-  };
-}
+
 
 /** One call through the real client path, to be sure the load below measures successes. */
 async function assertCallWorks(url: string, headers: Record<string, string>): Promise<void> {
@@ -134,8 +121,8 @@ export async function benchMcp(opts: McpBenchOptions = {}): Promise<McpBenchResu
   const { resetMcpCallLimiter } = await import("@/lib/limits/mcp");
 
   const ours = createMcpHandler({ tools: [benchEcho], policy: { ...POLICY, allow: [TOOL] } });
-  const oursServer = await listen(ours);
-  const bareServer = await listen(bareHandler);
+  const oursServer = await serve(ours);
+  const bareServer = await serve(bareHandler);
   // Embedded defaults (local IdP, in-memory PGlite) with a limit the load cannot reach.
   Object.assign(process.env, { APP_URL: oursServer.url, DATA_DIR: dataDir, MCP_RATE_LIMIT_PER_MINUTE: "1000000", LOG_LEVEL: process.env.LOG_LEVEL ?? "silent" });
   resetConfig();

@@ -4,6 +4,8 @@
  */
 import os from "node:os";
 import { benchChat, formatChat } from "./chat";
+import { benchMcp, formatMcp } from "./mcp";
+import { createScratchDatabase } from "../../tests/helpers/postgres";
 
 async function main() {
   const only = process.argv[2];
@@ -11,6 +13,17 @@ async function main() {
   if (!only || only === "chat") {
     console.log(formatChat(await benchChat()));
     console.log();
+  }
+  if (!only || only === "mcp") {
+    console.log(formatMcp(await benchMcp()));
+    console.log();
+    // The same against a scratch PostgreSQL database (the scale-out mode).
+    const scratch = await createScratchDatabase();
+    try {
+      console.log(formatMcp(await benchMcp({ databaseUrl: scratch.url })));
+    } finally {
+      await scratch.drop();
+    }
   }
   process.exit(0);
 }

@@ -18,6 +18,13 @@ export async function createScratchDatabase(): Promise<{ url: string; drop: () =
     drop: async () => {
       const c = new pg.Client({ connectionString: PG_ADMIN_URL });
       await c.connect();
+      // A closed pool's connections may still be saying goodbye; forcing them off the server
+      // then surfaces as an uncaught "terminating connection" in the test that owned them.
+      for (let i = 0; i < 50; i++) {
+        const { rows } = await c.query("select count(*)::int as n from pg_stat_activity where datname = $1", [name]);
+        if (rows[0].n === 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
       await c.query(`drop database if exists ${name} with (force)`);
       await c.end();
     },

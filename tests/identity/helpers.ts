@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { SignJWT, type JWTPayload } from "jose";
 import { resetConfig } from "@/lib/config";
-import { openDb, setDbHandle, type DbHandle } from "@/lib/db/client";
+import { useFreshDb } from "../helpers/db";
 import { resetRecentUsers } from "@/lib/identity/authenticate";
 import { resetLocalIdpState } from "@/lib/identity/local-idp/grants";
 import { resetLocalKeyCache } from "@/lib/identity/local-idp/keys";
@@ -59,17 +59,7 @@ export function resetAll(): void {
 }
 
 /** An in-memory PGlite installed as the app's database. */
-export async function useMemoryDb(): Promise<{ handle: DbHandle; close: () => Promise<void> }> {
-  const handle = await openDb({ kind: "pglite", dir: null });
-  setDbHandle(Promise.resolve(handle));
-  return {
-    handle,
-    close: async () => {
-      setDbHandle(undefined);
-      await handle.close();
-    },
-  };
-}
+export const useMemoryDb = () => useFreshDb("pglite");
 
 /** A route that answers with the caller's Principal: what any `/api/*` handler sees. */
 export const whoAmI = route(async ({ req }) => {
