@@ -24,9 +24,7 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
       <head>
         <script dangerouslySetInnerHTML={{ __html: themeScript }} />
       </head>
-      <body className="h-dvh bg-background text-foreground antialiased">
-        {children}
-      </body>
+      <body className="h-dvh bg-background text-foreground antialiased">{children}</body>
     </html>
   );
 }

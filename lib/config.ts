@@ -58,7 +58,11 @@ const envSchema = z.object({
   MCP_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
 
   // Request limits.
-  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024),
   MAX_MESSAGE_CHARS: z.coerce.number().int().min(1).default(16_000),
 });
 
@@ -84,7 +88,11 @@ export function buildConfig(env: Record<string, string | undefined>) {
   const appUrl = (e.APP_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, "");
   const entra = e.ENTRA_TENANT_ID && e.ENTRA_API_CLIENT_ID;
   const identityMode = entra ? ("entra" as const) : ("local" as const);
-  if (identityMode === "local" && e.NODE_ENV === "production" && !e.ALLOW_LOCAL_IDENTITY_IN_PRODUCTION) {
+  if (
+    identityMode === "local" &&
+    e.NODE_ENV === "production" &&
+    !e.ALLOW_LOCAL_IDENTITY_IN_PRODUCTION
+  ) {
     throw new Error(
       "Invalid configuration:\n  The local identity provider is refused when NODE_ENV=production. " +
         "Configure ENTRA_TENANT_ID and ENTRA_API_CLIENT_ID, or set ALLOW_LOCAL_IDENTITY_IN_PRODUCTION=true.",
@@ -111,7 +119,10 @@ export function buildConfig(env: Record<string, string | undefined>) {
       apiAppIdUri: e.ENTRA_API_APP_ID_URI ?? `api://${apiClientId}`,
       apiClientSecret: e.ENTRA_API_CLIENT_SECRET,
       spaClientId: e.ENTRA_SPA_CLIENT_ID ?? LOCAL_SPA_CLIENT_ID,
-      authorityHost: identityMode === "entra" ? e.ENTRA_AUTHORITY_HOST.replace(/\/$/, "") : `${appUrl}/local-idp`,
+      authorityHost:
+        identityMode === "entra"
+          ? e.ENTRA_AUTHORITY_HOST.replace(/\/$/, "")
+          : `${appUrl}/local-idp`,
       /** Delegated scope the SPA asks for; the API checks `scp` contains it. */
       apiScopeName: "access_as_user",
       localKeyPath: path.join(dataDir, "local-idp-key.json"),
@@ -146,7 +157,10 @@ export function buildConfig(env: Record<string, string | undefined>) {
 }
 
 function csv(value: string | undefined): string[] {
-  return (value ?? "").split(",").map((v) => v.trim()).filter(Boolean);
+  return (value ?? "")
+    .split(",")
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 export type AppConfig = ReturnType<typeof buildConfig>;

@@ -57,7 +57,10 @@ export interface ProblemDocument {
 }
 
 /** Maps any thrown value to the problem document a client sees; unknown errors say nothing internal. */
-export function toProblem(err: unknown, correlationId?: string): { problem: ProblemDocument; headers: Record<string, string> } {
+export function toProblem(
+  err: unknown,
+  correlationId?: string,
+): { problem: ProblemDocument; headers: Record<string, string> } {
   if (err instanceof AppError) {
     return {
       problem: {

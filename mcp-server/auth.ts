@@ -16,14 +16,21 @@ export async function authenticateMcp(req: Request): Promise<Principal> {
   const key = req.headers.get(API_KEY_HEADER);
   if (key !== null) {
     const principal = key.trim() ? await principalForApiKey(key.trim()) : undefined;
-    if (!principal) throw unauthenticated("The access key is not valid.", { error: "invalid_token", description: "The access key is not valid." });
+    if (!principal)
+      throw unauthenticated("The access key is not valid.", {
+        error: "invalid_token",
+        description: "The access key is not valid.",
+      });
     return principal;
   }
   const header = req.headers.get("authorization");
   const token = bearerToken(header);
   if (!token) {
     if (header && /^\s*bearer\b/i.test(header)) {
-      throw unauthenticated("The access token is not valid.", { error: "invalid_token", description: "The Authorization header is malformed." });
+      throw unauthenticated("The access token is not valid.", {
+        error: "invalid_token",
+        description: "The Authorization header is malformed.",
+      });
     }
     throw unauthenticated("Sign in to use these tools.", {});
   }
@@ -38,20 +45,30 @@ export async function authenticateMcp(req: Request): Promise<Principal> {
 function withMcpChallenge(err: unknown): unknown {
   if (!(err instanceof AppError)) return err;
   if (err.code === "unauthenticated") {
-    const detail = typeof err.extensions?.detail === "string" ? err.extensions.detail : "The access token is not valid.";
+    const detail =
+      typeof err.extensions?.detail === "string"
+        ? err.extensions.detail
+        : "The access token is not valid.";
     return unauthenticated(err.message, { error: "invalid_token", description: detail }, err);
   }
   if (err.code === "insufficient_scope") {
     return new AppError("insufficient_scope", err.message, {
       extensions: err.extensions,
       cause: err,
-      headers: { ...err.headers, "www-authenticate": mcpChallenge({ error: "insufficient_scope", description: err.message }) },
+      headers: {
+        ...err.headers,
+        "www-authenticate": mcpChallenge({ error: "insufficient_scope", description: err.message }),
+      },
     });
   }
   return err;
 }
 
-function unauthenticated(message: string, params: Pick<ChallengeParams, "error" | "description">, cause?: unknown): AppError {
+function unauthenticated(
+  message: string,
+  params: Pick<ChallengeParams, "error" | "description">,
+  cause?: unknown,
+): AppError {
   return new AppError("unauthenticated", message, {
     extensions: params.description ? { detail: params.description } : undefined,
     cause,
@@ -61,5 +78,9 @@ function unauthenticated(message: string, params: Pick<ChallengeParams, "error" 
 
 /** RFC 6750 challenge + RFC 9728 `resource_metadata` + the scope to ask for. */
 export function mcpChallenge(params: Pick<ChallengeParams, "error" | "description">): string {
-  return bearerChallenge({ ...params, scope: requiredScope(), extra: { resource_metadata: resourceMetadataUrl() } });
+  return bearerChallenge({
+    ...params,
+    scope: requiredScope(),
+    extra: { resource_metadata: resourceMetadataUrl() },
+  });
 }

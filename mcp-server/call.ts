@@ -37,10 +37,15 @@ const staleAfter = (timeoutMs: number) => timeoutMs * 2 + 60_000;
  * privileged tools) → the tool under timeout/retry/circuit breaker → audit → result. Expected
  * failures are isError results; an unknown tool is a JSON-RPC error (MCP 2025-11-25).
  */
-export async function handleToolCall(req: CallRequest, ctx: CallContext, deps: CallDeps): Promise<CallToolResult> {
+export async function handleToolCall(
+  req: CallRequest,
+  ctx: CallContext,
+  deps: CallDeps,
+): Promise<CallToolResult> {
   const started = performance.now();
   const tool = deps.tools.find((t) => t.name === req.name);
-  if (!tool || !isAllowlisted(tool.name, deps.policy)) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${req.name}`);
+  if (!tool || !isAllowlisted(tool.name, deps.policy))
+    throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${req.name}`);
   const args = req.arguments ?? {};
   const risk = effectiveRisk(tool, deps.policy);
   const audit = auditor(ctx, tool, risk, argumentHash(args), started);
@@ -50,19 +55,40 @@ export async function handleToolCall(req: CallRequest, ctx: CallContext, deps: C
   const verdict = await deps.limiter.consume(ctx.principal.userId);
   const decision = decide(ctx.principal, tool, deps.policy);
   if (!verdict.allowed) {
-    logger().warn({ tool: tool.name, userId: ctx.principal.userId, correlationId: ctx.correlationId }, "mcp call rate limited");
-    return fail("rate_limited", "Too many tool calls; slow down.", ctx.correlationId, { retryAfterSeconds: verdict.retryAfterSeconds });
+    logger().warn(
+      { tool: tool.name, userId: ctx.principal.userId, correlationId: ctx.correlationId },
+      "mcp call rate limited",
+    );
+    return fail("rate_limited", "Too many tool calls; slow down.", ctx.correlationId, {
+      retryAfterSeconds: verdict.retryAfterSeconds,
+    });
   }
-  if (!decision.allow) return audit.done(fail("forbidden", decision.reason, ctx.correlationId), null);
+  if (!decision.allow)
+    return audit.done(fail("forbidden", decision.reason, ctx.correlationId), null);
 
   const parsed = tool.inputSchema.safeParse(args);
-  if (!parsed.success) return audit.done(fail("invalid_arguments", describeIssues(parsed.error.issues), ctx.correlationId), null);
+  if (!parsed.success)
+    return audit.done(
+      fail("invalid_arguments", describeIssues(parsed.error.issues), ctx.correlationId),
+      null,
+    );
 
   const key = risk === "read" ? null : idempotencyKeyOf(req.meta, req.headers);
   if (key !== null && typeof key === "object") {
-    return audit.done(fail("invalid_arguments", "The idempotency key must be 1-255 visible ASCII characters.", ctx.correlationId), null);
+    return audit.done(
+      fail(
+        "invalid_arguments",
+        "The idempotency key must be 1-255 visible ASCII characters.",
+        ctx.correlationId,
+      ),
+      null,
+    );
   }
-  if (key === null) return audit.done((await executeTool(tool, parsed.data, { ...ctx, timeoutMs: deps.timeoutMs })).result, null);
+  if (key === null)
+    return audit.done(
+      (await executeTool(tool, parsed.data, { ...ctx, timeoutMs: deps.timeoutMs })).result,
+      null,
+    );
 
   const claim = await claimIdempotencyKey({
     userId: ctx.principal.userId,
@@ -74,7 +100,13 @@ export async function handleToolCall(req: CallRequest, ctx: CallContext, deps: C
   });
   if (claim.kind === "replay") return audit.done(markReplayed(claim.result), key, "replayed");
   if (claim.kind === "conflict") {
-    return audit.done(fail("conflict", claim.message, ctx.correlationId, { retryAfterSeconds: claim.retryAfterSeconds, retriable: claim.retryAfterSeconds !== undefined }), key);
+    return audit.done(
+      fail("conflict", claim.message, ctx.correlationId, {
+        retryAfterSeconds: claim.retryAfterSeconds,
+        retriable: claim.retryAfterSeconds !== undefined,
+      }),
+      key,
+    );
   }
   const run = await executeTool(tool, parsed.data, { ...ctx, timeoutMs: deps.timeoutMs });
   if (run.sentNothing) await claim.release();
@@ -87,10 +119,20 @@ function markReplayed(result: CallToolResult): CallToolResult {
 }
 
 /** Writes the call's audit row once its result is known; an audit failure is logged, never hides the result. */
-function auditor(ctx: CallContext, tool: ToolDefinition, risk: string, argsHash: string, started: number) {
+function auditor(
+  ctx: CallContext,
+  tool: ToolDefinition,
+  risk: string,
+  argsHash: string,
+  started: number,
+) {
   return {
     argsHash,
-    async done(result: CallToolResult, idempotencyKey: string | null, outcome = outcomeOf(result)): Promise<CallToolResult> {
+    async done(
+      result: CallToolResult,
+      idempotencyKey: string | null,
+      outcome = outcomeOf(result),
+    ): Promise<CallToolResult> {
       const latencyMs = Math.round(performance.now() - started);
       const entry = {
         at: new Date(),
@@ -110,7 +152,10 @@ function auditor(ctx: CallContext, tool: ToolDefinition, risk: string, argsHash:
         logger().info({ ...entry, at: undefined }, "mcp tool call");
       } catch (err) {
         // The action already happened; failing the call now would invite a duplicate retry.
-        logger().error({ err, audit: entry }, "audit append failed; the call's record is only in this log");
+        logger().error(
+          { err, audit: entry },
+          "audit append failed; the call's record is only in this log",
+        );
       }
       return result;
     },

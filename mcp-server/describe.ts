@@ -1,6 +1,13 @@
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { Risk, ToolAnnotations, ToolDefinition } from "./catalog/types";
-import { approvalFor, approverRolesFor, effectiveRisk, type Approval, type Policy, POLICY } from "./policy";
+import {
+  approvalFor,
+  approverRolesFor,
+  effectiveRisk,
+  type Approval,
+  type Policy,
+  POLICY,
+} from "./policy";
 import { inputJsonSchema, outputJsonSchema, type JsonSchema } from "./tool-schema";
 
 /** `_meta` keys of tools/list entries; reverse-DNS prefixed as the MCP spec asks. */
@@ -51,6 +58,10 @@ export function toMcpTool(tool: ToolDefinition, policy: Policy = POLICY): Tool {
     inputSchema: d.inputSchema as Tool["inputSchema"],
     ...(d.outputSchema ? { outputSchema: d.outputSchema as Tool["outputSchema"] } : {}),
     annotations: { title: d.title, ...d.annotations },
-    _meta: { [META.risk]: d.risk, [META.approval]: d.approval, [META.approverRoles]: [...d.approverRoles] },
+    _meta: {
+      [META.risk]: d.risk,
+      [META.approval]: d.approval,
+      [META.approverRoles]: [...d.approverRoles],
+    },
   };
 }

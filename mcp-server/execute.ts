@@ -32,7 +32,12 @@ export async function executeTool(
   try {
     const output = await runResilient(
       tool,
-      (signal) => tool.run(input as never, { principal: ctx.principal, correlationId: ctx.correlationId, signal }),
+      (signal) =>
+        tool.run(input as never, {
+          principal: ctx.principal,
+          correlationId: ctx.correlationId,
+          signal,
+        }),
       { timeoutMs: ctx.timeoutMs },
     );
     return { result: successResult(tool, output), sentNothing: false };
@@ -43,14 +48,22 @@ export async function executeTool(
 
 function failure(tool: ToolDefinition, err: unknown, correlationId: string): Execution {
   if (err instanceof ToolError) {
-    return { result: errorResult(toolErrorBody(err, correlationId)), sentNothing: REFUSED_BEFORE_ACTING.has(err.code) };
+    return {
+      result: errorResult(toolErrorBody(err, correlationId)),
+      sentNothing: REFUSED_BEFORE_ACTING.has(err.code),
+    };
   }
   if (err instanceof BrokenCircuitError) {
-    const body = errorBody("provider_error", `The ${tool.provider} provider is failing; calls to it are paused.`, correlationId, {
-      retriable: true,
-      retryAfterSeconds: Math.ceil(BREAKER_HALF_OPEN_AFTER_MS / 1000),
-      provider: tool.provider,
-    });
+    const body = errorBody(
+      "provider_error",
+      `The ${tool.provider} provider is failing; calls to it are paused.`,
+      correlationId,
+      {
+        retriable: true,
+        retryAfterSeconds: Math.ceil(BREAKER_HALF_OPEN_AFTER_MS / 1000),
+        provider: tool.provider,
+      },
+    );
     return { result: errorResult(body), sentNothing: true };
   }
   if (err instanceof TaskCancelledError) {
@@ -59,9 +72,15 @@ function failure(tool: ToolDefinition, err: unknown, correlationId: string): Exe
     const message = safe
       ? "The tool did not answer in time."
       : "The tool did not answer in time; the action may still have happened. Check before trying again.";
-    return { result: errorResult(errorBody("timeout", message, correlationId, { retriable: safe })), sentNothing: false };
+    return {
+      result: errorResult(errorBody("timeout", message, correlationId, { retriable: safe })),
+      sentNothing: false,
+    };
   }
   logger().error({ err, tool: tool.name, correlationId }, "tool failed unexpectedly");
-  const body = errorBody("provider_error", "The tool failed unexpectedly.", correlationId, { retriable: false, provider: tool.provider });
+  const body = errorBody("provider_error", "The tool failed unexpectedly.", correlationId, {
+    retriable: false,
+    provider: tool.provider,
+  });
   return { result: errorResult(body), sentNothing: false };
 }

@@ -34,14 +34,17 @@ export interface FoundryToolOptions {
 export function foundryMcpTool(opts: FoundryToolOptions = {}): FoundryMcpTool {
   const policy = opts.policy ?? POLICY;
   const all = opts.tools ?? catalog;
-  const tools = opts.principal ? visibleTools(opts.principal, all, policy) : allowlistedTools(all, policy);
+  const tools = opts.principal
+    ? visibleTools(opts.principal, all, policy)
+    : allowlistedTools(all, policy);
   const never = tools.filter((t) => approvalFor(t, policy) === "never").map((t) => t.name);
   const always = tools.filter((t) => approvalFor(t, policy) === "always").map((t) => t.name);
   return {
     type: "mcp",
     server_label: opts.serverLabel ?? "foundry_agent_chat",
     server_url: opts.serverUrl ?? getConfig().mcp.resourceUrl,
-    server_description: "Governed business tools: messaging, e-mail, web search, Microsoft 365 tasks.",
+    server_description:
+      "Governed business tools: messaging, e-mail, web search, Microsoft 365 tasks.",
     allowed_tools: tools.map((t) => t.name),
     require_approval: {
       ...(never.length ? { never: { tool_names: never } } : {}),

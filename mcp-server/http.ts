@@ -27,7 +27,9 @@ export interface McpHandlerOptions {
  * answered with JSON. Stateless means no session and no server-initiated stream, so GET and
  * DELETE answer 405 as the transport spec allows.
  */
-export function createMcpHandler(opts: McpHandlerOptions = {}): (req: Request) => Promise<Response> {
+export function createMcpHandler(
+  opts: McpHandlerOptions = {},
+): (req: Request) => Promise<Response> {
   return route(async ({ req, correlationId }) => {
     const { appUrl, mcp } = getConfig();
     const verdict = checkHostAndOrigin(req.headers.get("host"), req.headers.get("origin"), {
@@ -38,7 +40,11 @@ export function createMcpHandler(opts: McpHandlerOptions = {}): (req: Request) =
     if (!verdict.ok) throw new AppError("forbidden", verdict.reason);
     const principal = await authenticateMcp(req);
     if (req.method !== "POST") {
-      throw new AppError("method_not_allowed", "This MCP server is stateless: send every message with POST.", { headers: { allow: "POST" } });
+      throw new AppError(
+        "method_not_allowed",
+        "This MCP server is stateless: send every message with POST.",
+        { headers: { allow: "POST" } },
+      );
     }
     const server = buildMcpServer(principal, correlationId, {
       tools: opts.tools ?? catalog,

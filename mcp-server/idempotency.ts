@@ -18,7 +18,10 @@ export type Claim =
  * The key of a call: `params._meta["io.foundry-agent-chat/idempotency-key"]` (per call), else the
  * `Idempotency-Key` HTTP header (per request). `null`: no key was sent.
  */
-export function idempotencyKeyOf(meta: Record<string, unknown> | undefined, headers: Record<string, string | string[] | undefined>): string | null | { invalid: true } {
+export function idempotencyKeyOf(
+  meta: Record<string, unknown> | undefined,
+  headers: Record<string, string | string[] | undefined>,
+): string | null | { invalid: true } {
   const fromMeta = meta?.[META.idempotencyKey];
   const header = headers[IDEMPOTENCY_HEADER];
   const raw = fromMeta ?? (Array.isArray(header) ? header[0] : header);
@@ -59,24 +62,42 @@ export async function claimIdempotencyKey(args: {
     return {
       kind: "claimed",
       complete: async (result) => {
-        await db.update(idempotencyKeys).set({ status: "completed", result, completedAt: new Date() }).where(where);
+        await db
+          .update(idempotencyKeys)
+          .set({ status: "completed", result, completedAt: new Date() })
+          .where(where);
       },
       release: async () => {
-        await db.delete(idempotencyKeys).where(and(where, eq(idempotencyKeys.status, "in_progress")));
+        await db
+          .delete(idempotencyKeys)
+          .where(and(where, eq(idempotencyKeys.status, "in_progress")));
       },
     };
   }
   const [row] = await db.select().from(idempotencyKeys).where(where);
-  if (!row) return { kind: "conflict", message: "The idempotency key was released meanwhile; send the call again.", retryAfterSeconds: 1 };
+  if (!row)
+    return {
+      kind: "conflict",
+      message: "The idempotency key was released meanwhile; send the call again.",
+      retryAfterSeconds: 1,
+    };
   if (row.tool !== args.tool || row.argsHash !== args.argsHash) {
-    return { kind: "conflict", message: "This idempotency key was already used for a different call; use a new key." };
+    return {
+      kind: "conflict",
+      message: "This idempotency key was already used for a different call; use a new key.",
+    };
   }
   if (row.status === "completed") return { kind: "replay", result: row.result as CallToolResult };
   if (Date.now() - row.createdAt.getTime() > args.staleAfterMs) {
     return {
       kind: "conflict",
-      message: "An earlier call with this idempotency key never finished, so whether it took effect is unknown. Check, then retry with a new key.",
+      message:
+        "An earlier call with this idempotency key never finished, so whether it took effect is unknown. Check, then retry with a new key.",
     };
   }
-  return { kind: "conflict", message: "A call with this idempotency key is still running.", retryAfterSeconds: 1 };
+  return {
+    kind: "conflict",
+    message: "A call with this idempotency key is still running.",
+    retryAfterSeconds: 1,
+  };
 }

@@ -14,12 +14,18 @@ export type OriginVerdict = { ok: true } | { ok: false; reason: string };
 
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
-export function checkHostAndOrigin(host: string | null, origin: string | null, rules: OriginRules): OriginVerdict {
+export function checkHostAndOrigin(
+  host: string | null,
+  origin: string | null,
+  rules: OriginRules,
+): OriginVerdict {
   const app = new URL(rules.appUrl);
   const hostUrl = parseHost(host);
   if (!hostUrl) return { ok: false, reason: "The Host header is missing or malformed." };
   const hostAllowed =
-    LOOPBACK.has(hostUrl.hostname) || hostUrl.host === app.host || rules.allowedHosts.includes(hostUrl.host);
+    LOOPBACK.has(hostUrl.hostname) ||
+    hostUrl.host === app.host ||
+    rules.allowedHosts.includes(hostUrl.host);
   if (!hostAllowed) return { ok: false, reason: `Host ${hostUrl.host} is not served here.` };
   if (origin === null) return { ok: true };
   const originUrl = parseOrigin(origin);
@@ -29,7 +35,9 @@ export function checkHostAndOrigin(host: string | null, origin: string | null, r
     rules.allowedOrigins.includes(originUrl.origin) ||
     // A development server on loopback trusts pages on loopback (the MCP Inspector, for one).
     (LOOPBACK.has(app.hostname) && LOOPBACK.has(originUrl.hostname));
-  return originAllowed ? { ok: true } : { ok: false, reason: `Origin ${originUrl.origin} may not call this server.` };
+  return originAllowed
+    ? { ok: true }
+    : { ok: false, reason: `Origin ${originUrl.origin} may not call this server.` };
 }
 
 function parseHost(host: string | null): URL | undefined {

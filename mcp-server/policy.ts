@@ -69,16 +69,35 @@ export const POLICY: Policy = {
     "openapi_*",
   ],
   risks: {
-    read: { approval: "never", approverRoles: [], users: "any", apps: [APP_ROLES.read, APP_ROLES.write] },
+    read: {
+      approval: "never",
+      approverRoles: [],
+      users: "any",
+      apps: [APP_ROLES.read, APP_ROLES.write],
+    },
     write: { approval: "always", approverRoles: [], users: "any", apps: [APP_ROLES.write] },
     // Money, deletion, bulk sends: a second person with the Approver role approves. No app may
     // call them: nobody could prove an Approver approved a call that did not come through our chat.
     privileged: { approval: "always", approverRoles: [ROLES.approver], users: "any", apps: [] },
   },
   overrides: [
-    { openapiMethods: ["delete"], risk: "privileged", why: "Deletes records in a business system." },
-    { match: "openapi_*_cancel_*", openapiMethods: CHANGES, risk: "privileged", why: "Cancels a customer's commitment." },
-    { match: "openapi_*payment*", openapiMethods: CHANGES, risk: "privileged", why: "Moves money." },
+    {
+      openapiMethods: ["delete"],
+      risk: "privileged",
+      why: "Deletes records in a business system.",
+    },
+    {
+      match: "openapi_*_cancel_*",
+      openapiMethods: CHANGES,
+      risk: "privileged",
+      why: "Cancels a customer's commitment.",
+    },
+    {
+      match: "openapi_*payment*",
+      openapiMethods: CHANGES,
+      risk: "privileged",
+      why: "Moves money.",
+    },
     { match: "openapi_*refund*", openapiMethods: CHANGES, risk: "privileged", why: "Moves money." },
   ],
 };
@@ -96,7 +115,10 @@ export function isAllowlisted(name: string, policy: Policy = POLICY): boolean {
 
 /** The tool's risk after policy overrides (never lower than the tool declares). */
 export function effectiveRisk(tool: PolicyTool, policy: Policy = POLICY): Risk {
-  return overridesFor(tool, policy).reduce<Risk>((risk, o) => (o.risk && higher(o.risk, risk) ? o.risk : risk), tool.risk);
+  return overridesFor(tool, policy).reduce<Risk>(
+    (risk, o) => (o.risk && higher(o.risk, risk) ? o.risk : risk),
+    tool.risk,
+  );
 }
 
 export function approvalFor(tool: PolicyTool, policy: Policy = POLICY): Approval {
@@ -110,32 +132,50 @@ export function approverRolesFor(tool: PolicyTool, policy: Policy = POLICY): rea
 
 /** May this principal call (and so see) this tool? */
 export function decide(principal: Principal, tool: PolicyTool, policy: Policy = POLICY): Decision {
-  if (!isAllowlisted(tool.name, policy)) return deny(`The tool ${tool.name} is not offered by this server.`);
+  if (!isAllowlisted(tool.name, policy))
+    return deny(`The tool ${tool.name} is not offered by this server.`);
   const risk = effectiveRisk(tool, policy);
   const rule = callerRule(tool, risk, policy);
   if (principal.kind === "app") {
     if (rule.apps.some((r) => principal.roles.includes(r))) return { allow: true };
     return rule.apps.length === 0
       ? deny(`Applications may not call ${risk} tools; a signed-in user must make this call.`)
-      : deny(`This application needs one of the app roles ${rule.apps.join(", ")} to call ${tool.name}.`);
+      : deny(
+          `This application needs one of the app roles ${rule.apps.join(", ")} to call ${tool.name}.`,
+        );
   }
-  if (rule.users === "any" || rule.users.some((r) => principal.roles.includes(r))) return { allow: true };
+  if (rule.users === "any" || rule.users.some((r) => principal.roles.includes(r)))
+    return { allow: true };
   return deny(`Calling ${tool.name} needs one of the roles ${rule.users.join(", ")}.`);
 }
 
 /** The tools this principal may see and call, in catalog order. */
-export function visibleTools(principal: Principal, tools: readonly ToolDefinition[] = catalog, policy: Policy = POLICY): ToolDefinition[] {
+export function visibleTools(
+  principal: Principal,
+  tools: readonly ToolDefinition[] = catalog,
+  policy: Policy = POLICY,
+): ToolDefinition[] {
   return tools.filter((t) => decide(principal, t, policy).allow);
 }
 
 /** The tools anyone may call at all (the Foundry agent's `allowed_tools`). */
-export function allowlistedTools(tools: readonly ToolDefinition[] = catalog, policy: Policy = POLICY): ToolDefinition[] {
+export function allowlistedTools(
+  tools: readonly ToolDefinition[] = catalog,
+  policy: Policy = POLICY,
+): ToolDefinition[] {
   return tools.filter((t) => isAllowlisted(t.name, policy));
 }
 
-function callerRule(tool: PolicyTool, risk: Risk, policy: Policy): Pick<RiskRule, "users" | "apps"> {
+function callerRule(
+  tool: PolicyTool,
+  risk: Risk,
+  policy: Policy,
+): Pick<RiskRule, "users" | "apps"> {
   const base = { users: policy.risks[risk].users, apps: policy.risks[risk].apps };
-  return overridesFor(tool, policy).reduce((rule, o) => ({ users: o.users ?? rule.users, apps: o.apps ?? rule.apps }), base);
+  return overridesFor(tool, policy).reduce(
+    (rule, o) => ({ users: o.users ?? rule.users, apps: o.apps ?? rule.apps }),
+    base,
+  );
 }
 
 function overridesFor(tool: PolicyTool, policy: Policy): readonly ToolOverride[] {
@@ -143,7 +183,8 @@ function overridesFor(tool: PolicyTool, policy: Policy): readonly ToolOverride[]
     (o) =>
       (o.match !== undefined || o.openapiMethods !== undefined) &&
       (o.match === undefined || globMatch(o.match, tool.name)) &&
-      (o.openapiMethods === undefined || o.openapiMethods.includes(tool.openapi?.method as HttpMethod)),
+      (o.openapiMethods === undefined ||
+        o.openapiMethods.includes(tool.openapi?.method as HttpMethod)),
   );
 }
 

@@ -25,7 +25,10 @@ export function isProviderFailure(err: unknown): boolean {
 
 /** Worth another attempt within this call: transient provider trouble the tool marked retriable. */
 export function isTransient(err: unknown): boolean {
-  if (err instanceof ToolError) return (err.code === "provider_error" || err.code === "timeout") && err.details.retriable !== false;
+  if (err instanceof ToolError)
+    return (
+      (err.code === "provider_error" || err.code === "timeout") && err.details.retriable !== false
+    );
   return err instanceof TaskCancelledError;
 }
 
@@ -90,7 +93,10 @@ export async function runResilient<T>(
   if (!safeToRetry(tool)) return attempt(outer);
   const retrying = retry(
     handleWhen((err) => isTransient(err) && Date.now() < deadline - 100),
-    { maxAttempts: MAX_RETRIES, backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1_000 }) },
+    {
+      maxAttempts: MAX_RETRIES,
+      backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1_000 }),
+    },
   );
   return retrying.execute(({ signal }) => attempt(signal), outer);
 }

@@ -31,14 +31,21 @@ export function errorBody(
   code: CallErrorCode,
   message: string,
   correlationId: string,
-  extra: { retriable?: boolean; retryAfterSeconds?: number; connectUrl?: string; provider?: string } = {},
+  extra: {
+    retriable?: boolean;
+    retryAfterSeconds?: number;
+    connectUrl?: string;
+    provider?: string;
+  } = {},
 ): CallErrorBody {
   return {
     code,
     message,
     correlation_id: correlationId,
     retriable: extra.retriable ?? RETRIABLE_BY_DEFAULT[code],
-    ...(extra.retryAfterSeconds !== undefined ? { retry_after_seconds: extra.retryAfterSeconds } : {}),
+    ...(extra.retryAfterSeconds !== undefined
+      ? { retry_after_seconds: extra.retryAfterSeconds }
+      : {}),
     ...(extra.connectUrl ? { connect_url: extra.connectUrl } : {}),
     ...(extra.provider ? { provider: extra.provider } : {}),
   };

@@ -6,7 +6,11 @@ import { handleToolCall, type CallDeps } from "./call";
 import { toMcpTool } from "./describe";
 import { visibleTools } from "./policy";
 
-export const SERVER_INFO = { name: "foundry-agent-chat", title: "Foundry Agent Chat tools", version: "1.0.0" } as const;
+export const SERVER_INFO = {
+  name: "foundry-agent-chat",
+  title: "Foundry Agent Chat tools",
+  version: "1.0.0",
+} as const;
 
 const INSTRUCTIONS =
   "Governed business tools. Tool results that fail are JSON { code, message, correlation_id, retriable, retry_after_seconds? }; " +
@@ -21,7 +25,11 @@ const INSTRUCTIONS =
 // Building an Ajv instance costs more than the rest of a request; one serves every server.
 const sharedValidator = new AjvJsonSchemaValidator();
 
-export function buildMcpServer(principal: Principal, correlationId: string, deps: CallDeps): Server {
+export function buildMcpServer(
+  principal: Principal,
+  correlationId: string,
+  deps: CallDeps,
+): Server {
   const server = new Server(SERVER_INFO, {
     capabilities: { tools: { listChanged: false }, logging: {} },
     instructions: INSTRUCTIONS,

@@ -22,7 +22,11 @@ export function inputJsonSchema(tool: ToolDefinition): JsonSchema {
 
 /** The shape of `structuredContent` on success, when the tool declares one. */
 export function outputJsonSchema(tool: ToolDefinition): JsonSchema | undefined {
-  if (!outputCache.has(tool)) outputCache.set(tool, tool.outputSchema ? toJsonSchema(tool.outputSchema, "output") : undefined);
+  if (!outputCache.has(tool))
+    outputCache.set(
+      tool,
+      tool.outputSchema ? toJsonSchema(tool.outputSchema, "output") : undefined,
+    );
   return outputCache.get(tool);
 }
 
@@ -37,7 +41,8 @@ function toJsonSchema(schema: z.ZodType, io: "input" | "output"): JsonSchema {
  * multi-type properties. Returns the JSON pointers of every offending place; empty means plain.
  */
 export function nonPlainSchemaParts(schema: unknown, pointer = ""): string[] {
-  if (Array.isArray(schema)) return schema.flatMap((s, i) => nonPlainSchemaParts(s, `${pointer}/${i}`));
+  if (Array.isArray(schema))
+    return schema.flatMap((s, i) => nonPlainSchemaParts(s, `${pointer}/${i}`));
   if (!schema || typeof schema !== "object") return [];
   const problems: string[] = [];
   for (const [key, value] of Object.entries(schema)) {

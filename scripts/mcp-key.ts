@@ -28,7 +28,11 @@ async function main(): Promise<void> {
   try {
     parsed = parseArgs({
       allowPositionals: true,
-      options: { as: { type: "string", default: "app" }, role: { type: "string", multiple: true }, help: { type: "boolean", short: "h" } },
+      options: {
+        as: { type: "string", default: "app" },
+        role: { type: "string", multiple: true },
+        help: { type: "boolean", short: "h" },
+      },
     });
   } catch (err) {
     fail(`${(err as Error).message}\n${USAGE}`, 2);
@@ -36,21 +40,32 @@ async function main(): Promise<void> {
   const { values, positionals } = parsed;
   if (values.help) return void process.stdout.write(`${USAGE}\n`);
   const [command, name, ...extra] = positionals;
-  const shapeOk = command === "list" ? !name : (command === "create" || command === "revoke") && Boolean(name);
+  const shapeOk =
+    command === "list" ? !name : (command === "create" || command === "revoke") && Boolean(name);
   if (!shapeOk || extra.length > 0) fail(USAGE, 2);
 
-  loadEnvConfig(process.cwd(), process.env.NODE_ENV !== "production", { info: () => {}, error: (...a: unknown[]) => console.error(...a) });
+  loadEnvConfig(process.cwd(), process.env.NODE_ENV !== "production", {
+    info: () => {},
+    error: (...a: unknown[]) => console.error(...a),
+  });
   const { getConfig } = await import("@/lib/config");
   const { openDb, setDbHandle } = await import("@/lib/db/client");
   const config = getConfig();
   if (config.database.kind === "pglite" && (await appIsRunning(config.appUrl))) {
-    fail(`The app at ${config.appUrl} is running on the embedded database, which one process may open at a time. Stop it first (or use DATABASE_URL).`);
+    fail(
+      `The app at ${config.appUrl} is running on the embedded database, which one process may open at a time. Stop it first (or use DATABASE_URL).`,
+    );
   }
-  const handle = await openDb(config.database.kind === "pglite" ? { kind: "pglite", dir: config.database.dir } : config.database);
+  const handle = await openDb(
+    config.database.kind === "pglite"
+      ? { kind: "pglite", dir: config.database.dir }
+      : config.database,
+  );
   setDbHandle(Promise.resolve(handle));
   const { createApiKey, listApiKeys, revokeApiKey } = await import("@/mcp-server/keys/store");
   try {
-    if (command === "create" && name) await create(name, values.as ?? "app", values.role, createApiKey);
+    if (command === "create" && name)
+      await create(name, values.as ?? "app", values.role, createApiKey);
     else if (command === "list" && !name) await list(listApiKeys);
     else if (command === "revoke" && name) {
       if (!(await revokeApiKey(name))) fail(`No key named "${name}".`);
@@ -71,12 +86,24 @@ async function appIsRunning(appUrl: string): Promise<boolean> {
   }
 }
 
-async function create(name: string, as: string, roles: string[] | undefined, createApiKey: typeof import("@/mcp-server/keys/store").createApiKey) {
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) fail("The name may use letters, digits, '.', '_' and '-' (at most 64).", 2);
+async function create(
+  name: string,
+  as: string,
+  roles: string[] | undefined,
+  createApiKey: typeof import("@/mcp-server/keys/store").createApiKey,
+) {
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(name))
+    fail("The name may use letters, digits, '.', '_' and '-' (at most 64).", 2);
   const { APP_ROLES } = await import("@/mcp-server/policy");
   if (as === "app") {
-    const { key, info } = await createApiKey({ name, kind: "app", roles: roles ?? [APP_ROLES.read] });
-    process.stderr.write(`Created app key ${info.name} (${info.id}) with roles: ${info.roles.join(", ") || "(none)"}.\n`);
+    const { key, info } = await createApiKey({
+      name,
+      kind: "app",
+      roles: roles ?? [APP_ROLES.read],
+    });
+    process.stderr.write(
+      `Created app key ${info.name} (${info.id}) with roles: ${info.roles.join(", ") || "(none)"}.\n`,
+    );
     process.stdout.write(`${key}\n`);
     return;
   }
@@ -95,14 +122,25 @@ async function resolveUser(username: string): Promise<string> {
   const { getConfig } = await import("@/lib/config");
   const db = await getDb();
   const wanted = username.toLowerCase();
-  const [row] = await db.select().from(users).where(or(eq(users.username, wanted), eq(users.id, username)));
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(or(eq(users.username, wanted), eq(users.id, username)));
   if (row) return row.id;
   if (getConfig().identity.mode === "local") {
     const { findDemoUser } = await import("@/lib/identity/local-idp/users");
     const demo = findDemoUser(username);
     if (demo) {
-      const values = { tenantId: getConfig().identity.tenantId, username: demo.preferredUsername, name: demo.name, roles: [...demo.roles] };
-      await db.insert(users).values({ id: demo.oid, ...values }).onConflictDoNothing();
+      const values = {
+        tenantId: getConfig().identity.tenantId,
+        username: demo.preferredUsername,
+        name: demo.name,
+        roles: [...demo.roles],
+      };
+      await db
+        .insert(users)
+        .values({ id: demo.oid, ...values })
+        .onConflictDoNothing();
       return demo.oid;
     }
   }
@@ -114,7 +152,9 @@ async function list(listApiKeys: typeof import("@/mcp-server/keys/store").listAp
   if (keys.length === 0) return void process.stdout.write("No keys.\n");
   for (const k of keys) {
     const who = k.kind === "app" ? `app roles=${k.roles.join(",") || "-"}` : `user=${k.userId}`;
-    const state = k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : `last used ${k.lastUsedAt?.toISOString() ?? "never"}`;
+    const state = k.revokedAt
+      ? `revoked ${k.revokedAt.toISOString()}`
+      : `last used ${k.lastUsedAt?.toISOString() ?? "never"}`;
     process.stdout.write(`${k.name}\t${k.keyPrefix}…\t${who}\t${state}\n`);
   }
 }

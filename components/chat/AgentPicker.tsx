@@ -12,7 +12,8 @@ export function AgentPicker(props: {
   const { agents } = props;
   if (props.error) return <p className="text-sm text-destructive">{props.error}</p>;
   if (!agents) return <p className="text-sm text-muted-foreground">Loading agents…</p>;
-  if (agents.length === 0) return <p className="text-sm text-muted-foreground">No agents are available.</p>;
+  if (agents.length === 0)
+    return <p className="text-sm text-muted-foreground">No agents are available.</p>;
   const selected = agents.find((a) => a.name === props.value) ?? agents[0]!;
   return (
     <div className="flex flex-col items-center gap-2">
@@ -32,7 +33,9 @@ export function AgentPicker(props: {
           </option>
         ))}
       </select>
-      {selected.description ? <p className="max-w-md text-center text-sm text-muted-foreground">{selected.description}</p> : null}
+      {selected.description ? (
+        <p className="max-w-md text-center text-sm text-muted-foreground">{selected.description}</p>
+      ) : null}
     </div>
   );
 }

@@ -6,7 +6,12 @@ import { useAuth } from "@/components/auth/AuthProvider";
 import { UserMenu } from "@/components/auth/UserMenu";
 import { Spinner } from "@/components/ui/Spinner";
 import { ThemeToggle } from "@/components/ui/ThemeToggle";
-import { ApiError, createApiClient, type AgentInfo, type ConversationSummary } from "@/lib/chat/api-client";
+import {
+  ApiError,
+  createApiClient,
+  type AgentInfo,
+  type ConversationSummary,
+} from "@/lib/chat/api-client";
 import type { ChatEvent } from "@/lib/chat/events";
 import { Composer } from "./Composer";
 import { EmptyState } from "./EmptyState";
@@ -15,7 +20,8 @@ import { TurnView } from "./TurnView";
 import { useConversationStream } from "./useConversationStream";
 import { useStickToBottom } from "./useStickToBottom";
 
-const message = (err: unknown) => (err instanceof ApiError ? err.message : "Something went wrong. Please try again.");
+const message = (err: unknown) =>
+  err instanceof ApiError ? err.message : "Something went wrong. Please try again.";
 
 /** The chat screen: conversation list, transcript of the open conversation, and the composer. */
 export function ChatApp() {
@@ -61,7 +67,13 @@ export function ChatApp() {
   const refreshTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
   const onEvent = useCallback(
     (e: ChatEvent) => {
-      if (e.type !== "run.started" && e.type !== "run.completed" && e.type !== "run.failed" && e.type !== "run.cancelled") return;
+      if (
+        e.type !== "run.started" &&
+        e.type !== "run.completed" &&
+        e.type !== "run.failed" &&
+        e.type !== "run.cancelled"
+      )
+        return;
       clearTimeout(refreshTimer.current);
       refreshTimer.current = setTimeout(() => void refreshList(), 250);
     },
@@ -70,7 +82,8 @@ export function ChatApp() {
 
   const { view, status, loaded } = useConversationStream(conversationId, getAccessToken, onEvent);
   const lastTurn = view.turns.at(-1);
-  const running = !!lastTurn && ["running", "awaiting_approval", "awaiting_consent"].includes(lastTurn.status);
+  const running =
+    !!lastTurn && ["running", "awaiting_approval", "awaiting_consent"].includes(lastTurn.status);
   const scrollRef = useStickToBottom<HTMLDivElement>(view);
   const current = conversations?.find((c) => c.id === conversationId);
 
@@ -105,7 +118,9 @@ export function ChatApp() {
   const rename = async (id: string, title: string) => {
     try {
       const updated = await api.renameConversation(id, title);
-      setConversations((list) => list?.map((c) => (c.id === id ? { ...c, title: updated.title } : c)));
+      setConversations((list) =>
+        list?.map((c) => (c.id === id ? { ...c, title: updated.title } : c)),
+      );
     } catch (err) {
       setListError(message(err));
     }
@@ -138,11 +153,25 @@ export function ChatApp() {
 
   return (
     <div className="flex h-dvh">
-      <aside className="hidden w-72 shrink-0 border-r border-sidebar-border bg-sidebar md:block">{sidebar}</aside>
+      <aside className="hidden w-72 shrink-0 border-r border-sidebar-border bg-sidebar md:block">
+        {sidebar}
+      </aside>
       {drawerOpen ? (
-        <div className="fixed inset-0 z-40 md:hidden" role="dialog" aria-modal="true" aria-label="Conversations">
-          <button type="button" aria-label="Close conversations" className="absolute inset-0 bg-black/40" onClick={() => setDrawerOpen(false)} />
-          <aside className="absolute inset-y-0 left-0 w-[min(20rem,85vw)] border-r bg-sidebar shadow-xl">{sidebar}</aside>
+        <div
+          className="fixed inset-0 z-40 md:hidden"
+          role="dialog"
+          aria-modal="true"
+          aria-label="Conversations"
+        >
+          <button
+            type="button"
+            aria-label="Close conversations"
+            className="absolute inset-0 bg-black/40"
+            onClick={() => setDrawerOpen(false)}
+          />
+          <aside className="absolute inset-y-0 left-0 w-[min(20rem,85vw)] border-r bg-sidebar shadow-xl">
+            {sidebar}
+          </aside>
         </div>
       ) : null}
 
@@ -158,14 +187,19 @@ export function ChatApp() {
           </button>
           <h1 className="min-w-0 flex-1 truncate text-sm font-semibold">
             {conversationId ? (current?.title ?? "Conversation") : "New conversation"}
-            {current ? <span className="ml-2 font-normal text-muted-foreground">· {current.agent.name}</span> : null}
+            {current ? (
+              <span className="ml-2 font-normal text-muted-foreground">· {current.agent.name}</span>
+            ) : null}
           </h1>
           <ThemeToggle />
           <UserMenu />
         </header>
 
         {status.state === "reconnecting" ? (
-          <p role="status" className="bg-warning px-4 py-1.5 text-center text-xs text-warning-foreground">
+          <p
+            role="status"
+            className="bg-warning px-4 py-1.5 text-center text-xs text-warning-foreground"
+          >
             Connection lost. Reconnecting…
           </p>
         ) : null}
@@ -180,9 +214,16 @@ export function ChatApp() {
               onSuggestion={(text) => void send(text)}
             />
           ) : status.state === "error" ? (
-            <div role="alert" className="flex h-full flex-col items-center justify-center gap-3 p-6 text-center">
+            <div
+              role="alert"
+              className="flex h-full flex-col items-center justify-center gap-3 p-6 text-center"
+            >
               <p className="text-sm">{status.detail ?? "This conversation could not be loaded."}</p>
-              <button type="button" onClick={() => router.push("/")} className="rounded-md border px-3 py-1.5 text-sm hover:bg-muted">
+              <button
+                type="button"
+                onClick={() => router.push("/")}
+                className="rounded-md border px-3 py-1.5 text-sm hover:bg-muted"
+              >
                 Start a new conversation
               </button>
             </div>
@@ -191,9 +232,16 @@ export function ChatApp() {
               <Spinner label="Loading conversation" />
             </div>
           ) : view.turns.length === 0 ? (
-            <p className="p-8 text-center text-sm text-muted-foreground">No messages yet. Say hello below.</p>
+            <p className="p-8 text-center text-sm text-muted-foreground">
+              No messages yet. Say hello below.
+            </p>
           ) : (
-            <div role="log" aria-label="Conversation" aria-busy={running} className="mx-auto w-full max-w-3xl space-y-8 px-4 py-6">
+            <div
+              role="log"
+              aria-label="Conversation"
+              aria-busy={running}
+              className="mx-auto w-full max-w-3xl space-y-8 px-4 py-6"
+            >
               {view.turns.map((turn) => (
                 <TurnView key={turn.runId} turn={turn} />
               ))}
@@ -203,7 +251,10 @@ export function ChatApp() {
 
         <footer className="border-t px-3 pt-3 pb-2">
           {sendError ? (
-            <p role="alert" className="mx-auto mb-2 max-w-3xl rounded-md bg-destructive/10 px-3 py-2 text-sm text-destructive">
+            <p
+              role="alert"
+              className="mx-auto mb-2 max-w-3xl rounded-md bg-destructive/10 px-3 py-2 text-sm text-destructive"
+            >
               {sendError}
             </p>
           ) : null}

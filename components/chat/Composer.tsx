@@ -96,7 +96,8 @@ export function Composer(props: {
       <p id="composer-hint" className="mt-1.5 px-2 text-xs text-muted-foreground">
         {tooLong ? (
           <span id="composer-too-long" className="text-destructive">
-            {text.length.toLocaleString()} / {maxChars.toLocaleString()} characters: please shorten your message.
+            {text.length.toLocaleString()} / {maxChars.toLocaleString()} characters: please shorten
+            your message.
           </span>
         ) : running ? (
           "The agent is answering. Press Stop or Escape to stop it."

@@ -17,9 +17,16 @@ export function EmptyState(props: {
     <div className="flex h-full flex-col items-center justify-center gap-6 px-4 py-10 text-center">
       <div>
         <h2 className="text-2xl font-semibold">How can I help?</h2>
-        <p className="mt-1 text-sm text-muted-foreground">Answers stream in as the agent writes them.</p>
+        <p className="mt-1 text-sm text-muted-foreground">
+          Answers stream in as the agent writes them.
+        </p>
       </div>
-      <AgentPicker agents={props.agents} value={props.agent} onChange={props.onAgentChange} error={props.agentError} />
+      <AgentPicker
+        agents={props.agents}
+        value={props.agent}
+        onChange={props.onAgentChange}
+        error={props.agentError}
+      />
       <ul className="flex flex-wrap justify-center gap-2" aria-label="Suggestions">
         {SUGGESTIONS.map((s) => (
           <li key={s}>

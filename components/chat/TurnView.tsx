@@ -14,7 +14,10 @@ export function TurnView({ turn }: { turn: Turn }) {
     <article className="space-y-3" data-testid="turn" data-status={turn.status} aria-busy={running}>
       {turn.userText !== undefined ? (
         <div className="flex justify-end">
-          <div className="max-w-[85%] rounded-2xl rounded-br-md bg-primary px-4 py-2.5 text-[15px] whitespace-pre-wrap text-primary-foreground" data-testid="user-message">
+          <div
+            className="max-w-[85%] rounded-2xl rounded-br-md bg-primary px-4 py-2.5 text-[15px] whitespace-pre-wrap text-primary-foreground"
+            data-testid="user-message"
+          >
             <span className="sr-only">You said: </span>
             {turn.userText}
           </div>
@@ -41,7 +44,8 @@ function BlockView({ block }: { block: Block }) {
     case "tools_listed":
       return (
         <p className="my-1 text-xs text-muted-foreground">
-          Connected to <span className="font-medium">{block.serverLabel}</span>: {block.tools.length} tool
+          Connected to <span className="font-medium">{block.serverLabel}</span>:{" "}
+          {block.tools.length} tool
           {block.tools.length === 1 ? "" : "s"} available
         </p>
       );
@@ -83,11 +87,18 @@ function Thinking() {
 function TurnEnding({ turn }: { turn: Turn }) {
   if (turn.status === "failed" && turn.error) {
     return (
-      <div role="alert" className="mt-2 rounded-lg border border-destructive/40 bg-destructive/10 px-3 py-2 text-sm" data-testid="run-error">
+      <div
+        role="alert"
+        className="mt-2 rounded-lg border border-destructive/40 bg-destructive/10 px-3 py-2 text-sm"
+        data-testid="run-error"
+      >
         <p className="font-medium text-destructive">The agent could not finish this answer.</p>
         <p className="mt-1 whitespace-pre-wrap text-foreground">{turn.error.message}</p>
         <p className="mt-1 text-xs text-muted-foreground">
-          {turn.error.retriable ? "You can send your message again." : "Try rephrasing your request."} (code: {turn.error.code})
+          {turn.error.retriable
+            ? "You can send your message again."
+            : "Try rephrasing your request."}{" "}
+          (code: {turn.error.code})
         </p>
       </div>
     );

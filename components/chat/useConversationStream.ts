@@ -22,7 +22,9 @@ export function useConversationStream(
   onEvent?: (e: ChatEvent) => void,
 ) {
   const [view, dispatch] = useReducer(viewReducer, undefined, emptyView);
-  const [status, setStatus] = useState<{ state: StreamStatus; detail?: string }>({ state: "connecting" });
+  const [status, setStatus] = useState<{ state: StreamStatus; detail?: string }>({
+    state: "connecting",
+  });
   const [loadedFor, setLoadedFor] = useState<string>();
 
   useEffect(() => {

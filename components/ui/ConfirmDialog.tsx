@@ -31,14 +31,20 @@ export function ConfirmDialog(props: {
       </h2>
       <p className="mt-2 text-sm text-muted-foreground">{props.body}</p>
       <div className="mt-5 flex justify-end gap-2">
-        <button type="button" onClick={props.onCancel} className="rounded-md border px-3 py-1.5 text-sm hover:bg-muted">
+        <button
+          type="button"
+          onClick={props.onCancel}
+          className="rounded-md border px-3 py-1.5 text-sm hover:bg-muted"
+        >
           Cancel
         </button>
         <button
           type="button"
           onClick={props.onConfirm}
           className={`rounded-md px-3 py-1.5 text-sm font-medium ${
-            props.destructive ? "bg-destructive text-destructive-foreground" : "bg-primary text-primary-foreground"
+            props.destructive
+              ? "bg-destructive text-destructive-foreground"
+              : "bg-primary text-primary-foreground"
           }`}
         >
           {props.confirmLabel}

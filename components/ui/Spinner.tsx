@@ -1,4 +1,10 @@
-export function Spinner({ label = "Loading", className = "" }: { label?: string; className?: string }) {
+export function Spinner({
+  label = "Loading",
+  className = "",
+}: {
+  label?: string;
+  className?: string;
+}) {
   return (
     <span role="status" className={`inline-flex items-center gap-2 ${className}`}>
       <span

@@ -1,7 +1,10 @@
 import type { AIProjectClient } from "@azure/ai-projects";
 import type { RestError } from "@azure/core-rest-pipeline";
 import type OpenAI from "openai";
-import type { Response as OpenAIResponse, ResponseStreamEvent } from "openai/resources/responses/responses";
+import type {
+  Response as OpenAIResponse,
+  ResponseStreamEvent,
+} from "openai/resources/responses/responses";
 import { getConfig } from "@/lib/config";
 import { traceparentFor } from "@/lib/http/correlation";
 import type { Principal } from "@/lib/identity/principal";
@@ -76,7 +79,10 @@ export class AgentService {
   }
 
   async createResponse(args: ResponseArgs): Promise<OpenAIResponse> {
-    return this.openai.responses.create({ conversation: args.conversationId, input: args.input }, requestOptions(args));
+    return this.openai.responses.create(
+      { conversation: args.conversationId, input: args.input },
+      requestOptions(args),
+    );
   }
 
   /** Asks the service to stop a running response; returns its status afterwards. */
@@ -89,7 +95,13 @@ export class AgentService {
 /** `agent_reference` goes through the SDK's body override (see overwriteOpenAIClient). */
 function requestOptions(args: ResponseArgs) {
   return {
-    body: { agent_reference: { type: "agent_reference", name: args.agent.name, ...(args.agent.version ? { version: args.agent.version } : {}) } },
+    body: {
+      agent_reference: {
+        type: "agent_reference",
+        name: args.agent.name,
+        ...(args.agent.version ? { version: args.agent.version } : {}),
+      },
+    },
     signal: args.signal,
     headers: args.correlationId ? { traceparent: traceparentFor(args.correlationId) } : undefined,
   };

@@ -20,7 +20,11 @@ export function getAgentCatalog(principal: Principal) {
     try {
       items = await forPrincipal(principal).listAgents();
     } catch (cause) {
-      throw new AppError("upstream_error", "The agent service is not answering right now. Please try again.", { cause });
+      throw new AppError(
+        "upstream_error",
+        "The agent service is not answering right now. Please try again.",
+        { cause },
+      );
     }
     items.sort((a, b) => a.name.localeCompare(b.name));
     g[KEY] = { at: Date.now(), items };

@@ -37,8 +37,15 @@ export function localCredential(userId: string, now: () => number = Date.now): T
       const cache = localTokens();
       const hit = cache.get(userId);
       if (hit && hit.expiresOnTimestamp - REFRESH_MARGIN_MS > now()) return hit;
-      const token = await mintLocalAccessTokenForUserId(userId, { audience: "foundry", ttlSeconds: LOCAL_TTL_SECONDS });
-      const fresh: AccessToken = { token, expiresOnTimestamp: now() + LOCAL_TTL_SECONDS * 1000, tokenType: "Bearer" };
+      const token = await mintLocalAccessTokenForUserId(userId, {
+        audience: "foundry",
+        ttlSeconds: LOCAL_TTL_SECONDS,
+      });
+      const fresh: AccessToken = {
+        token,
+        expiresOnTimestamp: now() + LOCAL_TTL_SECONDS * 1000,
+        tokenType: "Bearer",
+      };
       cache.set(userId, fresh);
       return fresh;
     },
@@ -49,14 +56,20 @@ export function localCredential(userId: string, now: () => number = Date.now): T
 function ownTokenCredential(token: string): TokenCredential {
   return {
     async getToken(): Promise<AccessToken> {
-      return { token, expiresOnTimestamp: jwtExpiry(token) ?? Date.now() + 60_000, tokenType: "Bearer" };
+      return {
+        token,
+        expiresOnTimestamp: jwtExpiry(token) ?? Date.now() + 60_000,
+        tokenType: "Bearer",
+      };
     },
   };
 }
 
 function jwtExpiry(token: string): number | undefined {
   try {
-    const payload = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as { exp?: unknown };
+    const payload = JSON.parse(
+      Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8"),
+    ) as { exp?: unknown };
     return typeof payload.exp === "number" ? payload.exp * 1000 : undefined;
   } catch {
     return undefined;
@@ -74,7 +87,10 @@ export function onBehalfOfCredential(assertion: string): TokenCredential {
         // MSAL caches the result per assertion (per user); a repeat call costs no round trip.
         const result = await app.acquireTokenOnBehalfOf({
           oboAssertion: assertion,
-          scopes: Array.isArray(scopes) && scopes.length > 0 ? scopes : [typeof scopes === "string" ? scopes : FOUNDRY_SCOPE],
+          scopes:
+            Array.isArray(scopes) && scopes.length > 0
+              ? scopes
+              : [typeof scopes === "string" ? scopes : FOUNDRY_SCOPE],
         });
         if (!result?.accessToken) throw new Error("MSAL returned no access token.");
         return {
@@ -91,12 +107,20 @@ export function onBehalfOfCredential(assertion: string): TokenCredential {
 
 function oboError(err: unknown): Error {
   if (err instanceof InteractionRequiredAuthError) {
-    return new AppError("forbidden", "Azure AI Foundry needs your consent (or a fresh sign-in) before this agent can run.", {
-      extensions: { reason: "consent_required" },
-      cause: err,
-    });
+    return new AppError(
+      "forbidden",
+      "Azure AI Foundry needs your consent (or a fresh sign-in) before this agent can run.",
+      {
+        extensions: { reason: "consent_required" },
+        cause: err,
+      },
+    );
   }
-  return new AppError("upstream_error", "Could not get a token for Azure AI Foundry on your behalf.", { cause: err });
+  return new AppError(
+    "upstream_error",
+    "Could not get a token for Azure AI Foundry on your behalf.",
+    { cause: err },
+  );
 }
 
 function msalApp(): ConfidentialClientApplication {

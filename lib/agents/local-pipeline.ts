@@ -1,5 +1,9 @@
 import type { TokenCredential } from "@azure/core-auth";
-import { createPipelineFromOptions, type Pipeline, type PipelinePolicy } from "@azure/core-rest-pipeline";
+import {
+  createPipelineFromOptions,
+  type Pipeline,
+  type PipelinePolicy,
+} from "@azure/core-rest-pipeline";
 
 /**
  * The Azure SDK's bearerTokenAuthenticationPolicy refuses plain-http URLs, and the local agent
@@ -8,13 +12,19 @@ import { createPipelineFromOptions, type Pipeline, type PipelinePolicy } from "@
  * for the local endpoint (only) we build the default policies plus this small bearer policy.
  * The OpenAI client from getOpenAIClient() takes a token provider and works over http as is.
  */
-export function loopbackBearerPolicy(credential: TokenCredential, scope: string, origin: string): PipelinePolicy {
+export function loopbackBearerPolicy(
+  credential: TokenCredential,
+  scope: string,
+  origin: string,
+): PipelinePolicy {
   return {
     name: "localFoundryBearerPolicy",
     async sendRequest(request, next) {
       // The local token must never travel anywhere but to the local service (e.g. via a next link).
       if (new URL(request.url).origin !== origin) {
-        throw new Error(`Refusing to send the local agent-service token to ${new URL(request.url).origin}.`);
+        throw new Error(
+          `Refusing to send the local agent-service token to ${new URL(request.url).origin}.`,
+        );
       }
       const token = await credential.getToken(scope, { abortSignal: request.abortSignal });
       if (!token) throw new Error("The credential returned no token for the local agent service.");
@@ -24,7 +34,11 @@ export function loopbackBearerPolicy(credential: TokenCredential, scope: string,
   };
 }
 
-export function createLoopbackPipeline(credential: TokenCredential, scope: string, endpoint: string): Pipeline {
+export function createLoopbackPipeline(
+  credential: TokenCredential,
+  scope: string,
+  endpoint: string,
+): Pipeline {
   const pipeline = createPipelineFromOptions({});
   pipeline.addPolicy(loopbackBearerPolicy(credential, scope, new URL(endpoint).origin));
   return pipeline;

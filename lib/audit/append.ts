@@ -59,7 +59,11 @@ async function appendBatch(entries: AuditEntry[]): Promise<{ id: number; hash: s
   const db = await getDb();
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
-    const [last] = await tx.select({ hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.id)).limit(1);
+    const [last] = await tx
+      .select({ hash: auditLog.hash })
+      .from(auditLog)
+      .orderBy(desc(auditLog.id))
+      .limit(1);
     let prevHash = last?.hash ?? GENESIS_HASH;
     const rows = entries.map((e) => {
       // Stored with millisecond precision, so what is hashed is exactly what is read back.
@@ -70,7 +74,10 @@ async function appendBatch(entries: AuditEntry[]): Promise<{ id: number; hash: s
       return row;
     });
     // Identity values follow the VALUES order, so id order is chain order (verify.ts checks it).
-    const inserted = await tx.insert(auditLog).values(rows).returning({ id: auditLog.id, hash: auditLog.hash });
+    const inserted = await tx
+      .insert(auditLog)
+      .values(rows)
+      .returning({ id: auditLog.id, hash: auditLog.hash });
     const idByHash = new Map(inserted.map((r) => [r.hash, r.id]));
     return rows.map((r) => ({ id: idByHash.get(r.hash)!, hash: r.hash }));
   });

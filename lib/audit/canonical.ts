@@ -7,12 +7,14 @@ import { createHash } from "node:crypto";
  * that tools take: strings, finite numbers, booleans, null, arrays, objects).
  */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value === "boolean" || typeof value === "string") return JSON.stringify(value);
+  if (value === null || typeof value === "boolean" || typeof value === "string")
+    return JSON.stringify(value);
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new TypeError("Non-finite numbers have no JSON form.");
     return JSON.stringify(value);
   }
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? "null" : canonicalJson(v))).join(",")}]`;
+  if (Array.isArray(value))
+    return `[${value.map((v) => (v === undefined ? "null" : canonicalJson(v))).join(",")}]`;
   if (typeof value === "object") {
     if (value instanceof Date) return JSON.stringify(value.toISOString());
     const entries = Object.entries(value as Record<string, unknown>)

@@ -5,7 +5,8 @@ import { GENESIS_HASH, chainHash, type AuditEntry } from "./record";
 
 const PAGE = 1000;
 
-export type AuditChainVerdict = { ok: true; rows: number } | { ok: false; brokenAt: number; reason: string };
+export type AuditChainVerdict =
+  { ok: true; rows: number } | { ok: false; brokenAt: number; reason: string };
 
 /**
  * Walks the audit log in id order and recomputes every hash. The first row whose content does not
@@ -19,10 +20,17 @@ export async function verifyAuditChain(): Promise<AuditChainVerdict> {
   let afterId = 0;
   let rows = 0;
   for (;;) {
-    const page = await db.select().from(auditLog).where(gt(auditLog.id, afterId)).orderBy(asc(auditLog.id)).limit(PAGE);
+    const page = await db
+      .select()
+      .from(auditLog)
+      .where(gt(auditLog.id, afterId))
+      .orderBy(asc(auditLog.id))
+      .limit(PAGE);
     for (const row of page) {
-      if (row.prevHash !== prevHash) return { ok: false, brokenAt: row.id, reason: "prev_hash does not match the previous row" };
-      if (chainHash(toEntry(row), row.prevHash) !== row.hash) return { ok: false, brokenAt: row.id, reason: "content does not match its hash" };
+      if (row.prevHash !== prevHash)
+        return { ok: false, brokenAt: row.id, reason: "prev_hash does not match the previous row" };
+      if (chainHash(toEntry(row), row.prevHash) !== row.hash)
+        return { ok: false, brokenAt: row.id, reason: "content does not match its hash" };
       prevHash = row.hash;
       afterId = row.id;
       rows += 1;

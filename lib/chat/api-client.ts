@@ -36,7 +36,10 @@ const fallbackMessages: Record<number, string> = {
   429: "You are sending messages too quickly. Please wait a moment.",
 };
 
-export function createApiClient(getAccessToken: () => Promise<string>, fetchImpl: typeof fetch = fetch) {
+export function createApiClient(
+  getAccessToken: () => Promise<string>,
+  fetchImpl: typeof fetch = fetch,
+) {
   async function call<T>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<T> {
     const { json, ...rest } = init;
     const headers = new Headers(rest.headers);
@@ -44,7 +47,11 @@ export function createApiClient(getAccessToken: () => Promise<string>, fetchImpl
     if (json !== undefined) headers.set("content-type", "application/json");
     let res: Response;
     try {
-      res = await fetchImpl(path, { ...rest, headers, body: json !== undefined ? JSON.stringify(json) : rest.body });
+      res = await fetchImpl(path, {
+        ...rest,
+        headers,
+        body: json !== undefined ? JSON.stringify(json) : rest.body,
+      });
     } catch {
       throw new ApiError("Cannot reach the server. Check your connection and try again.", 0);
     }
@@ -61,15 +68,21 @@ export function createApiClient(getAccessToken: () => Promise<string>, fetchImpl
 
   return {
     listAgents: () => call<{ items: AgentInfo[] }>("/api/agents").then((r) => r.items),
-    listConversations: () => call<{ items: ConversationSummary[] }>("/api/conversations").then((r) => r.items),
+    listConversations: () =>
+      call<{ items: ConversationSummary[] }>("/api/conversations").then((r) => r.items),
     createConversation: (body: { agent?: string; title?: string }) =>
       call<ConversationSummary>("/api/conversations", { method: "POST", json: body }),
     renameConversation: (id: string, title: string) =>
       call<ConversationSummary>(`/api/conversations/${id}`, { method: "PATCH", json: { title } }),
-    deleteConversation: (id: string) => call<void>(`/api/conversations/${id}`, { method: "DELETE" }),
+    deleteConversation: (id: string) =>
+      call<void>(`/api/conversations/${id}`, { method: "DELETE" }),
     sendMessage: (id: string, text: string) =>
-      call<{ runId: string }>(`/api/conversations/${id}/messages`, { method: "POST", json: { text } }),
-    cancel: (id: string) => call<{ runId: string }>(`/api/conversations/${id}/cancel`, { method: "POST" }),
+      call<{ runId: string }>(`/api/conversations/${id}/messages`, {
+        method: "POST",
+        json: { text },
+      }),
+    cancel: (id: string) =>
+      call<{ runId: string }>(`/api/conversations/${id}/cancel`, { method: "POST" }),
   };
 }
 

@@ -11,12 +11,16 @@ export interface Message {
 }
 
 /** A conversation's messages, rebuilt from its event log with the same reducer the browser uses. */
-export async function conversationView(conversationId: string): Promise<{ lastSeq: number; messages: Message[] }> {
+export async function conversationView(
+  conversationId: string,
+): Promise<{ lastSeq: number; messages: Message[] }> {
   const view = reduceAll(await readEvents(conversationId, 0, 100_000));
   const messages = view.turns.flatMap((turn): Message[] => {
     const answer = turn.blocks.flatMap((b) => (b.type === "text" ? [b.text] : [])).join("\n\n");
     return [
-      ...(turn.userText !== undefined ? [{ role: "user" as const, runId: turn.runId, text: turn.userText, at: turn.startedAt }] : []),
+      ...(turn.userText !== undefined
+        ? [{ role: "user" as const, runId: turn.runId, text: turn.userText, at: turn.startedAt }]
+        : []),
       {
         role: "assistant" as const,
         runId: turn.runId,

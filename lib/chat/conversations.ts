@@ -66,7 +66,11 @@ export async function getOwnedConversation(owner: Principal, id: string): Promis
   return row;
 }
 
-export async function renameConversation(owner: Principal, id: string, title: string): Promise<ConversationRow> {
+export async function renameConversation(
+  owner: Principal,
+  id: string,
+  title: string,
+): Promise<ConversationRow> {
   await getOwnedConversation(owner, id);
   const db = await getDb();
   const [row] = await db
@@ -79,7 +83,10 @@ export async function renameConversation(owner: Principal, id: string, title: st
 
 export async function setUpstreamConversation(id: string, upstreamId: string): Promise<void> {
   const db = await getDb();
-  await db.update(conversations).set({ upstreamConversationId: upstreamId }).where(eq(conversations.id, id));
+  await db
+    .update(conversations)
+    .set({ upstreamConversationId: upstreamId })
+    .where(eq(conversations.id, id));
 }
 
 /** Names an untitled conversation after its first message, as chat apps do. */
@@ -101,5 +108,7 @@ export function deriveTitle(text: string): string {
 export async function deleteConversation(owner: Principal, id: string): Promise<void> {
   await getOwnedConversation(owner, id);
   const db = await getDb();
-  await db.delete(conversations).where(and(eq(conversations.id, id), eq(conversations.ownerId, owner.userId)));
+  await db
+    .delete(conversations)
+    .where(and(eq(conversations.id, id), eq(conversations.ownerId, owner.userId)));
 }

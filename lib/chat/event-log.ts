@@ -15,7 +15,10 @@ export interface AppendContext {
  * row, incremented under its row lock, so replicas sharing one Postgres never collide. Live
  * subscribers are notified after the commit.
  */
-export async function appendEvents(ctx: AppendContext, drafts: ChatEventDraft[]): Promise<ChatEvent[]> {
+export async function appendEvents(
+  ctx: AppendContext,
+  drafts: ChatEventDraft[],
+): Promise<ChatEvent[]> {
   if (drafts.length === 0) return [];
   const db = await getDb();
   const at = new Date().toISOString();
@@ -28,7 +31,15 @@ export async function appendEvents(ctx: AppendContext, drafts: ChatEventDraft[])
     if (!row) throw new Error(`conversation ${ctx.conversationId} vanished while appending`);
     const first = row.lastSeq - drafts.length + 1;
     const stamped = drafts.map(
-      (d, i) => ({ ...d, seq: first + i, conversationId: ctx.conversationId, runId: ctx.runId, correlationId: ctx.correlationId, at }) as ChatEvent,
+      (d, i) =>
+        ({
+          ...d,
+          seq: first + i,
+          conversationId: ctx.conversationId,
+          runId: ctx.runId,
+          correlationId: ctx.correlationId,
+          at,
+        }) as ChatEvent,
     );
     await tx.insert(conversationEvents).values(
       stamped.map((e) => ({
@@ -49,12 +60,18 @@ export async function appendEvents(ctx: AppendContext, drafts: ChatEventDraft[])
 }
 
 /** Events with `seq > after`, in order. */
-export async function readEvents(conversationId: string, after = 0, limit = 1000): Promise<ChatEvent[]> {
+export async function readEvents(
+  conversationId: string,
+  after = 0,
+  limit = 1000,
+): Promise<ChatEvent[]> {
   const db = await getDb();
   const rows = await db
     .select()
     .from(conversationEvents)
-    .where(and(eq(conversationEvents.conversationId, conversationId), gt(conversationEvents.seq, after)))
+    .where(
+      and(eq(conversationEvents.conversationId, conversationId), gt(conversationEvents.seq, after)),
+    )
     .orderBy(asc(conversationEvents.seq))
     .limit(limit);
   return rows.map(

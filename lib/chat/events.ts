@@ -5,7 +5,15 @@ import { z } from "zod";
  * Imported by the server (normalizer, RunDriver, SSE route) and by the client (reducer, UI).
  * Keep it free of server-only imports.
  */
-const toolKind = z.enum(["mcp", "file_search", "openapi", "function", "web_search", "code_interpreter", "other"]);
+const toolKind = z.enum([
+  "mcp",
+  "file_search",
+  "openapi",
+  "function",
+  "web_search",
+  "code_interpreter",
+  "other",
+]);
 
 const dataByType = {
   "run.started": z.object({
@@ -67,7 +75,11 @@ const dataByType = {
   "run.completed": z.object({
     responseId: z.string().optional(),
     usage: z
-      .object({ inputTokens: z.number().optional(), outputTokens: z.number().optional(), totalTokens: z.number().optional() })
+      .object({
+        inputTokens: z.number().optional(),
+        outputTokens: z.number().optional(),
+        totalTokens: z.number().optional(),
+      })
       .optional(),
   }),
   "run.failed": z.object({
@@ -109,7 +121,9 @@ export type ChatEvent = {
 }[ChatEventType];
 
 /** What the normalizer produces: an event before the RunDriver stamps seq, ids and time. */
-export type ChatEventDraft = { [T in ChatEventType]: { type: T; data: ChatEventData<T> } }[ChatEventType];
+export type ChatEventDraft = {
+  [T in ChatEventType]: { type: T; data: ChatEventData<T> };
+}[ChatEventType];
 
 export function draft<T extends ChatEventType>(type: T, data: ChatEventData<T>): ChatEventDraft {
   return { type, data } as ChatEventDraft;
@@ -119,4 +133,8 @@ export function parseChatEvent(value: unknown): ChatEvent {
   return chatEventSchema.parse(value) as ChatEvent;
 }
 
-export const terminalEventTypes: ReadonlySet<ChatEventType> = new Set(["run.completed", "run.failed", "run.cancelled"]);
+export const terminalEventTypes: ReadonlySet<ChatEventType> = new Set([
+  "run.completed",
+  "run.failed",
+  "run.cancelled",
+]);

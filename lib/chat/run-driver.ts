@@ -1,4 +1,9 @@
-import { draft, terminalEventTypes, type ChatEventDraft, type ChatEventType } from "@/lib/chat/events";
+import {
+  draft,
+  terminalEventTypes,
+  type ChatEventDraft,
+  type ChatEventType,
+} from "@/lib/chat/events";
 import {
   finishNormalizer,
   initialNormalizerState,
@@ -10,10 +15,21 @@ import { getBus, runControlChannel } from "@/lib/bus";
 import type { RunStatus } from "@/lib/db/schema";
 import type { Principal } from "@/lib/identity/principal";
 import { logger } from "@/lib/log";
-import { setUpstreamConversation, titleFromFirstMessage, type ConversationRow } from "./conversations";
+import {
+  setUpstreamConversation,
+  titleFromFirstMessage,
+  type ConversationRow,
+} from "./conversations";
 import { appendEvents, type AppendContext } from "./event-log";
 import { EventWriter } from "./event-writer";
-import { createRun, finishRun, getActiveRun, listUnfinishedRuns, setRunUpstreamResponse, type RunRow } from "./runs";
+import {
+  createRun,
+  finishRun,
+  getActiveRun,
+  listUnfinishedRuns,
+  setRunUpstreamResponse,
+  type RunRow,
+} from "./runs";
 
 /** What the RunDriver needs from the agent service (lib/agents/agent-service.ts provides it). */
 export interface AgentRunner {
@@ -73,14 +89,19 @@ export async function startRun(args: {
     correlationId,
   });
   const ctx: AppendContext = { conversationId: conversation.id, runId: run.id, correlationId };
-  const agent = { name: conversation.agentName, ...(conversation.agentVersion ? { version: conversation.agentVersion } : {}) };
+  const agent = {
+    name: conversation.agentName,
+    ...(conversation.agentVersion ? { version: conversation.agentVersion } : {}),
+  };
   await appendEvents(ctx, [draft("run.started", { agent, input: text })]);
   await titleFromFirstMessage(conversation, text);
 
   const controller = new AbortController();
-  const done = drive({ principal, conversation, text, ctx, signal: controller.signal }).finally(() => {
-    holder().active.delete(run.id);
-  });
+  const done = drive({ principal, conversation, text, ctx, signal: controller.signal }).finally(
+    () => {
+      holder().active.delete(run.id);
+    },
+  );
   holder().active.set(run.id, { controller, done });
   return run;
 }
@@ -109,7 +130,10 @@ async function drive(args: {
     }
     const stream = await runner.streamResponse({
       conversationId: upstreamConversation,
-      agent: { name: conversation.agentName, ...(conversation.agentVersion ? { version: conversation.agentVersion } : {}) },
+      agent: {
+        name: conversation.agentName,
+        ...(conversation.agentVersion ? { version: conversation.agentVersion } : {}),
+      },
       input: text,
       signal,
       correlationId: ctx.correlationId,
@@ -122,15 +146,22 @@ async function drive(args: {
       if (!terminal) await emit(result.events);
     }
     // An aborted stream may simply end instead of throwing.
-    if (!terminal && signal.aborted) await emit([draft("run.cancelled", { reason: "Stopped by the user." })]);
+    if (!terminal && signal.aborted)
+      await emit([draft("run.cancelled", { reason: "Stopped by the user." })]);
     else if (!terminal && !state.awaiting) await emit(finishNormalizer(state));
   } catch (err) {
     if (!terminal) {
-      const ending = signal.aborted ? [draft("run.cancelled", { reason: "Stopped by the user." })] : failureDrafts(state, err, ctx);
+      const ending = signal.aborted
+        ? [draft("run.cancelled", { reason: "Stopped by the user." })]
+        : failureDrafts(state, err, ctx);
       await emit(ending).catch(() => undefined);
     }
   } finally {
-    await writer.flush().catch((err: unknown) => logger().error({ err, runId: ctx.runId }, "could not record the run's events"));
+    await writer
+      .flush()
+      .catch((err: unknown) =>
+        logger().error({ err, runId: ctx.runId }, "could not record the run's events"),
+      );
     await finishRun(ctx.runId, statusAfter(terminal, state)).catch((err: unknown) =>
       logger().error({ err, runId: ctx.runId }, "could not record the run's final status"),
     );
@@ -148,7 +179,9 @@ function statusAfter(terminal: ChatEventType | undefined, state: NormalizerState
 
 function createdResponseId(event: unknown): string | undefined {
   const e = event as { type?: unknown; response?: { id?: unknown } };
-  return e?.type === "response.created" && typeof e.response?.id === "string" ? e.response.id : undefined;
+  return e?.type === "response.created" && typeof e.response?.id === "string"
+    ? e.response.id
+    : undefined;
 }
 
 /**
@@ -172,7 +205,10 @@ function failureDrafts(state: NormalizerState, err: unknown, ctx: AppendContext)
  * Stop: aborts the upstream stream if this process drives the run; tells other replicas over the
  * bus; a run nobody drives any more (process restarted, or paused for approval) ends here.
  */
-export async function cancelRun(conversationId: string, correlationId: string): Promise<RunRow | undefined> {
+export async function cancelRun(
+  conversationId: string,
+  correlationId: string,
+): Promise<RunRow | undefined> {
   const run = await getActiveRun(conversationId);
   if (!run) return undefined;
   const local = holder().active.get(run.id);
@@ -210,13 +246,17 @@ export async function recoverInterruptedRuns(): Promise<number> {
   for (const run of orphans) {
     if (holder().active.has(run.id)) continue;
     if (await finishRun(run.id, "failed")) {
-      await appendEvents({ conversationId: run.conversationId, runId: run.id, correlationId: run.correlationId }, [
-        draft("run.failed", {
-          code: "interrupted",
-          message: "The server restarted while the agent was answering. Please send your message again.",
-          retriable: true,
-        }),
-      ]);
+      await appendEvents(
+        { conversationId: run.conversationId, runId: run.id, correlationId: run.correlationId },
+        [
+          draft("run.failed", {
+            code: "interrupted",
+            message:
+              "The server restarted while the agent was answering. Please send your message again.",
+            retriable: true,
+          }),
+        ],
+      );
     }
   }
   return orphans.length;

@@ -23,7 +23,10 @@ export async function createRun(input: {
     return row!;
   } catch (err) {
     if (isUniqueViolation(err)) {
-      throw new AppError("conflict", "The agent is still answering. Wait for it to finish or stop it first.");
+      throw new AppError(
+        "conflict",
+        "The agent is still answering. Wait for it to finish or stop it first.",
+      );
     }
     throw err;
   }

@@ -11,11 +11,19 @@ export const createConversationSchema = z
   })
   .strict();
 
-export const renameConversationSchema = z.object({ title: z.string().trim().min(1).max(200) }).strict();
+export const renameConversationSchema = z
+  .object({ title: z.string().trim().min(1).max(200) })
+  .strict();
 
 export function sendMessageSchema() {
   return z
-    .object({ text: z.string().trim().min(1, "Type a message first.").max(getConfig().limits.maxMessageChars) })
+    .object({
+      text: z
+        .string()
+        .trim()
+        .min(1, "Type a message first.")
+        .max(getConfig().limits.maxMessageChars),
+    })
     .strict();
 }
 

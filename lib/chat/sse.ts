@@ -61,7 +61,10 @@ export function conversationEventStream(opts: {
         wake?.();
       };
       signal.addEventListener("abort", stop, { once: true });
-      const heartbeat = setInterval(() => send(": keep-alive\n\n"), opts.heartbeatMs ?? HEARTBEAT_MS);
+      const heartbeat = setInterval(
+        () => send(": keep-alive\n\n"),
+        opts.heartbeatMs ?? HEARTBEAT_MS,
+      );
 
       try {
         send("retry: 2000\n\n");
@@ -74,7 +77,10 @@ export function conversationEventStream(opts: {
           }
           const batch = pending.splice(0, pending.length).filter((e) => e.seq > last);
           if (batch.length === 0) continue;
-          if (batch[0]!.seq === last + 1 && batch.every((e, i) => i === 0 || e.seq === batch[i - 1]!.seq + 1)) {
+          if (
+            batch[0]!.seq === last + 1 &&
+            batch.every((e, i) => i === 0 || e.seq === batch[i - 1]!.seq + 1)
+          ) {
             sendEvents(batch);
           } else {
             await catchUp();

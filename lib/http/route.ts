@@ -24,7 +24,10 @@ export function route<P = Record<string, never>>(fn: (ctx: RouteContext<P>) => P
       return res;
     } catch (err) {
       if (!(err instanceof AppError) || err.status >= 500) {
-        logger().error({ err, correlationId, method: req.method, path: new URL(req.url).pathname }, "request failed");
+        logger().error(
+          { err, correlationId, method: req.method, path: new URL(req.url).pathname },
+          "request failed",
+        );
       }
       return problemResponse(err, correlationId);
     }

@@ -1,5 +1,10 @@
 import type { Redis } from "ioredis";
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from "rate-limiter-flexible";
 
 export type RateLimitVerdict =
   | { allowed: true; remaining: number }
@@ -28,7 +33,12 @@ export interface RateLimiterOptions {
 export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
   const base = { points: opts.points, duration: opts.durationSeconds, keyPrefix: opts.keyPrefix };
   const limiter: RateLimiterAbstract = opts.redis
-    ? new RateLimiterRedis({ ...base, storeClient: opts.redis, rejectIfRedisNotReady: true, insuranceLimiter: new RateLimiterMemory(base) })
+    ? new RateLimiterRedis({
+        ...base,
+        storeClient: opts.redis,
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: new RateLimiterMemory(base),
+      })
     : new RateLimiterMemory(base);
   return {
     store: opts.redis ? "redis" : "memory",
@@ -38,7 +48,11 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
         return { allowed: true, remaining: res.remainingPoints };
       } catch (err) {
         if (!(err instanceof RateLimiterRes)) throw err;
-        return { allowed: false, remaining: 0, retryAfterSeconds: Math.max(1, Math.ceil(err.msBeforeNext / 1000)) };
+        return {
+          allowed: false,
+          remaining: 0,
+          retryAfterSeconds: Math.max(1, Math.ceil(err.msBeforeNext / 1000)),
+        };
       }
     },
   };

@@ -12,7 +12,11 @@ export function limitsRedis(url: string): Redis {
   g[KEY] ??= new Map();
   let client = g[KEY].get(url);
   if (!client) {
-    client = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectionName: "fac-limits" });
+    client = new Redis(url, {
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      connectionName: "fac-limits",
+    });
     // Connection errors are retried by ioredis and surface per command; don't crash on the event.
     client.on("error", () => undefined);
     g[KEY].set(url, client);

@@ -3,7 +3,8 @@
  * (`{ error: { message, type, code, param } }`), so the SDKs raise the same error classes
  * against this service as against the cloud.
  */
-export type LfErrorType = "invalid_request_error" | "authentication_error" | "not_found_error" | "server_error";
+export type LfErrorType =
+  "invalid_request_error" | "authentication_error" | "not_found_error" | "server_error";
 
 export class LfError extends Error {
   constructor(

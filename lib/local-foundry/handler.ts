@@ -29,7 +29,9 @@ const routes: LfRoute[] = [...agentRoutes, ...conversationRoutes, ...responseRou
  * The local agent service as one fetch handler: the subset of the Foundry project data plane that
  * @azure/ai-projects and the openai client use, with Foundry's shapes and errors.
  */
-export function createLocalFoundryHandler(opts: LocalFoundryOptions): (req: Request) => Promise<Response> {
+export function createLocalFoundryHandler(
+  opts: LocalFoundryOptions,
+): (req: Request) => Promise<Response> {
   const base = opts.basePath.replace(/\/$/, "");
   const model = opts.model ?? modelFromConfig;
   let seeded: Promise<void> | undefined;
@@ -45,23 +47,39 @@ export function createLocalFoundryHandler(opts: LocalFoundryOptions): (req: Requ
   return async (req) => {
     try {
       const url = new URL(req.url);
-      if (url.pathname !== base && !url.pathname.startsWith(`${base}/`)) throw routeNotFound(req.method, url.pathname);
+      if (url.pathname !== base && !url.pathname.startsWith(`${base}/`))
+        throw routeNotFound(req.method, url.pathname);
       const principal = await authenticate(req, opts.verify);
       const match = matchRoute(routes, req.method, url.pathname.slice(base.length) || "/");
       if (!match) throw routeNotFound(req.method, url.pathname);
       if ("methodNotAllowed" in match) {
-        throw new LfError(405, `Method ${req.method} is not allowed on ${url.pathname}.`, "invalid_request_error", "method_not_allowed");
+        throw new LfError(
+          405,
+          `Method ${req.method} is not allowed on ${url.pathname}.`,
+          "invalid_request_error",
+          "method_not_allowed",
+        );
       }
       await ensureSeeded();
       const db = await getDb();
-      return await match.route.handle({ req, url, params: match.params, principal, db, model: model() });
+      return await match.route.handle({
+        req,
+        url,
+        params: match.params,
+        principal,
+        db,
+        model: model(),
+      });
     } catch (err) {
       return toResponse(err, req);
     }
   };
 }
 
-async function authenticate(req: Request, verify: LocalFoundryOptions["verify"]): Promise<Principal> {
+async function authenticate(
+  req: Request,
+  verify: LocalFoundryOptions["verify"],
+): Promise<Principal> {
   const header = req.headers.get("authorization") ?? "";
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
   if (!match) throw unauthorized("Missing bearer token.");
@@ -73,7 +91,8 @@ async function authenticate(req: Request, verify: LocalFoundryOptions["verify"])
   }
 }
 
-const unauthorized = (message: string) => new LfError(401, message, "authentication_error", "invalid_token");
+const unauthorized = (message: string) =>
+  new LfError(401, message, "authentication_error", "invalid_token");
 
 const routeNotFound = (method: string, path: string) =>
   new LfError(404, `Unknown route: ${method} ${path}`, "invalid_request_error", "not_found");
@@ -87,6 +106,21 @@ function toResponse(err: unknown, req: Request): Response {
     // e.g. the identity provider's keys are unreachable: say so, and let the client retry.
     return errorResponse(new LfError(503, err.message, "server_error", err.code));
   }
-  logger().error({ err, correlationId: correlationIdFrom(req.headers), method: req.method, path: new URL(req.url).pathname }, "local agent service failed");
-  return errorResponse(new LfError(500, "The local agent service failed. Please try again.", "server_error", "server_error"));
+  logger().error(
+    {
+      err,
+      correlationId: correlationIdFrom(req.headers),
+      method: req.method,
+      path: new URL(req.url).pathname,
+    },
+    "local agent service failed",
+  );
+  return errorResponse(
+    new LfError(
+      500,
+      "The local agent service failed. Please try again.",
+      "server_error",
+      "server_error",
+    ),
+  );
 }

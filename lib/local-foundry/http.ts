@@ -15,7 +15,8 @@ export function json(body: unknown, status = 200): Response {
  * A request with no body at all counts as `{}` (the SDKs send none for optional bodies).
  */
 export async function readBody<S extends z.ZodType>(req: Request, schema: S): Promise<z.infer<S>> {
-  const hasBody = req.headers.has("content-type") || Number(req.headers.get("content-length") ?? "0") > 0;
+  const hasBody =
+    req.headers.has("content-type") || Number(req.headers.get("content-length") ?? "0") > 0;
   try {
     if (!hasBody) return await readJson(withJson(req, "{}"), schema);
     return await readJson(req, schema);
@@ -25,7 +26,11 @@ export async function readBody<S extends z.ZodType>(req: Request, schema: S): Pr
 }
 
 function withJson(req: Request, body: string): Request {
-  return new Request(req.url, { method: "POST", headers: { "content-type": "application/json" }, body });
+  return new Request(req.url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+  });
 }
 
 function toLfError(err: AppError): LfError {

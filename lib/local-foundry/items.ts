@@ -8,7 +8,8 @@ import type { Json } from "./shapes";
  */
 export function normalizeInput(input: string | InputItem[] | undefined): Json[] {
   if (input === undefined) return [];
-  if (typeof input === "string") return [normalizeItem({ type: "message", role: "user", content: input })];
+  if (typeof input === "string")
+    return [normalizeItem({ type: "message", role: "user", content: input })];
   return input.map(normalizeItem);
 }
 
@@ -18,7 +19,9 @@ export function normalizeItem(item: InputItem): Json {
   const role = item.role ?? "user";
   const partType = role === "assistant" ? "output_text" : "input_text";
   const content =
-    typeof item.content === "string" ? [{ type: partType, text: item.content }] : (item.content ?? []);
+    typeof item.content === "string"
+      ? [{ type: partType, text: item.content }]
+      : (item.content ?? []);
   return { type: "message", id: prefixedId("msg"), role, content, status: "completed" };
 }
 

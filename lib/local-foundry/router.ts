@@ -18,7 +18,8 @@ export interface LfRoute {
   handle(ctx: LfContext): Promise<Response>;
 }
 
-export type Match = { route: LfRoute; params: Record<string, string> } | { methodNotAllowed: true } | null;
+export type Match =
+  { route: LfRoute; params: Record<string, string> } | { methodNotAllowed: true } | null;
 
 /** Finds the route for a method and path; a known path with another method is told apart from an unknown one. */
 export function matchRoute(routes: LfRoute[], method: string, path: string): Match {

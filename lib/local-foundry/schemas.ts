@@ -12,14 +12,19 @@ export const inputItemSchema = z
     role: z.enum(["user", "assistant", "system", "developer"]).optional(),
     content: z.union([text, z.array(contentPart)]).optional(),
   })
-  .refine((i) => (i.type ?? "message") !== "message" || (i.role !== undefined && i.content !== undefined), {
-    message: "A message item needs a role and content.",
-  });
+  .refine(
+    (i) => (i.type ?? "message") !== "message" || (i.role !== undefined && i.content !== undefined),
+    {
+      message: "A message item needs a role and content.",
+    },
+  );
 export type InputItem = z.infer<typeof inputItemSchema>;
 
-const metadata = z.record(z.string().max(64), z.string().max(512)).refine((m) => Object.keys(m).length <= 16, {
-  message: "At most 16 metadata keys.",
-});
+const metadata = z
+  .record(z.string().max(64), z.string().max(512))
+  .refine((m) => Object.keys(m).length <= 16, {
+    message: "At most 16 metadata keys.",
+  });
 
 const agentRef = z.looseObject({
   type: z.literal("agent_reference").optional(),

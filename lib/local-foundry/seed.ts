@@ -15,7 +15,8 @@ export function seedAgents(): { name: string; version: NewAgentVersion }[] {
         definition: {
           kind: "prompt",
           model: cfg.localModel.name,
-          instructions: "You are a helpful assistant. Answer clearly, use Markdown where it helps, and say when you are unsure.",
+          instructions:
+            "You are a helpful assistant. Answer clearly, use Markdown where it helps, and say when you are unsure.",
         },
         metadata: { seeded: "true" },
       },

@@ -10,7 +10,8 @@ export interface AgentRef {
 
 export type Json = Record<string, unknown>;
 
-export const unixSeconds = (d: Date | number) => Math.floor((typeof d === "number" ? d : d.getTime()) / 1000);
+export const unixSeconds = (d: Date | number) =>
+  Math.floor((typeof d === "number" ? d : d.getTime()) / 1000);
 
 export interface AgentVersionRecord {
   name: string;
@@ -35,11 +36,20 @@ export function agentVersionJson(v: AgentVersionRecord): Json {
 }
 
 export function agentJson(latest: AgentVersionRecord): Json {
-  return { object: "agent", id: latest.name, name: latest.name, versions: { latest: agentVersionJson(latest) } };
+  return {
+    object: "agent",
+    id: latest.name,
+    name: latest.name,
+    versions: { latest: agentVersionJson(latest) },
+  };
 }
 
 /** The `{ object: "list", data, first_id, last_id, has_more }` page used by every list endpoint. */
-export function listJson(data: Json[], hasMore: boolean, idOf: (x: Json) => string = (x) => String(x.id)): Json {
+export function listJson(
+  data: Json[],
+  hasMore: boolean,
+  idOf: (x: Json) => string = (x) => String(x.id),
+): Json {
   const first = data[0];
   const last = data[data.length - 1];
   return {
@@ -51,12 +61,25 @@ export function listJson(data: Json[], hasMore: boolean, idOf: (x: Json) => stri
   };
 }
 
-export function conversationJson(c: { id: string; metadata: Record<string, string> | null; createdAt: Date }): Json {
-  return { id: c.id, object: "conversation", metadata: c.metadata ?? {}, created_at: unixSeconds(c.createdAt) };
+export function conversationJson(c: {
+  id: string;
+  metadata: Record<string, string> | null;
+  createdAt: Date;
+}): Json {
+  return {
+    id: c.id,
+    object: "conversation",
+    metadata: c.metadata ?? {},
+    created_at: unixSeconds(c.createdAt),
+  };
 }
 
 const agentId = (a: AgentRef) => ({ type: "agent_id", name: a.name, version: a.version });
-const agentReference = (a: AgentRef) => ({ type: "agent_reference", name: a.name, version: a.version });
+const agentReference = (a: AgentRef) => ({
+  type: "agent_reference",
+  name: a.name,
+  version: a.version,
+});
 
 /** Keys Foundry adds to every output item: who produced it, in which response. */
 export function provenance(agent: AgentRef, responseId: string): Json {
@@ -73,7 +96,13 @@ export function outputTextPart(text: string): Json {
 
 export type ItemStatus = "in_progress" | "completed" | "incomplete";
 
-export function assistantMessage(args: { id: string; responseId: string; agent: AgentRef; text: string | null; status: ItemStatus }): Json {
+export function assistantMessage(args: {
+  id: string;
+  responseId: string;
+  agent: AgentRef;
+  text: string | null;
+  status: ItemStatus;
+}): Json {
   return {
     type: "message",
     id: args.id,

@@ -36,7 +36,12 @@ export class ToolError extends Error {
       | "forbidden"
       | "conflict",
     message: string,
-    readonly details: { retriable?: boolean; retryAfterSeconds?: number; connectUrl?: string; provider?: string } = {},
+    readonly details: {
+      retriable?: boolean;
+      retryAfterSeconds?: number;
+      connectUrl?: string;
+      provider?: string;
+    } = {},
   ) {
     super(message);
     this.name = "ToolError";
@@ -47,7 +52,10 @@ export class ToolError extends Error {
  * One tool = one file under mcp-server/catalog/tools/. Input (and output) schemas are zod objects
  * that must convert to plain JSON Schema: no unions, no anyOf/allOf, one type per property.
  */
-export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject | undefined = z.ZodObject | undefined> {
+export interface ToolDefinition<
+  I extends z.ZodObject = z.ZodObject,
+  O extends z.ZodObject | undefined = z.ZodObject | undefined,
+> {
   name: string;
   title: string;
   description: string;

@@ -64,11 +64,22 @@ export async function createConnectToken(claims: ConnectClaims, now = new Date()
 }
 
 /** Verifies signature, audience, expiry and that the token was minted for `provider`; undefined otherwise. */
-export async function verifyConnectToken(token: string, provider: string): Promise<ConnectClaims | undefined> {
+export async function verifyConnectToken(
+  token: string,
+  provider: string,
+): Promise<ConnectClaims | undefined> {
   try {
-    const { payload } = await jwtVerify(token, key(), { audience: AUDIENCE, issuer: ISSUER, algorithms: ["HS256"] });
+    const { payload } = await jwtVerify(token, key(), {
+      audience: AUDIENCE,
+      issuer: ISSUER,
+      algorithms: ["HS256"],
+    });
     if (payload.provider !== provider || typeof payload.sub !== "string") return undefined;
-    return { userId: payload.sub, provider: payload.provider as ConnectableProvider, username: String(payload.username ?? "") };
+    return {
+      userId: payload.sub,
+      provider: payload.provider as ConnectableProvider,
+      username: String(payload.username ?? ""),
+    };
   } catch {
     return undefined;
   }

@@ -31,13 +31,20 @@ export function parseProvider(params: unknown): ConnectableProvider {
  */
 export function assertSameOrigin(req: Request): void {
   const site = req.headers.get("sec-fetch-site");
-  if (site && site !== "same-origin" && site !== "none") throw new AppError("forbidden", "Cross-site requests are not allowed here.");
+  if (site && site !== "same-origin" && site !== "none")
+    throw new AppError("forbidden", "Cross-site requests are not allowed here.");
   const origin = req.headers.get("origin");
-  if (origin && !appOrigins(getConfig().appUrl).includes(origin)) throw new AppError("forbidden", "Cross-origin requests are not allowed here.");
+  if (origin && !appOrigins(getConfig().appUrl).includes(origin))
+    throw new AppError("forbidden", "Cross-origin requests are not allowed here.");
 }
 
 function connectionJson(c: { provider: string; accountLabel: string; connectedAt: Date }) {
-  return { provider: c.provider, connected: true, accountLabel: c.accountLabel, connectedAt: c.connectedAt.toISOString() };
+  return {
+    provider: c.provider,
+    connected: true,
+    accountLabel: c.accountLabel,
+    connectedAt: c.connectedAt.toISOString(),
+  };
 }
 
 /**
@@ -54,10 +61,15 @@ export async function postConnection(req: Request, params: unknown): Promise<Res
   let userId: string;
   let label: string;
   const claims = body.token ? await verifyConnectToken(body.token, provider) : undefined;
-  if (body.token && !claims) throw new AppError("unauthenticated", "This connect link has expired or is not valid. Start again from the chat.");
+  if (body.token && !claims)
+    throw new AppError(
+      "unauthenticated",
+      "This connect link has expired or is not valid. Start again from the chat.",
+    );
   if (hasBearer || !claims) {
     const principal = await authenticate(req);
-    if (claims && claims.userId !== principal.userId) throw new AppError("forbidden", "This connect link belongs to another user.");
+    if (claims && claims.userId !== principal.userId)
+      throw new AppError("forbidden", "This connect link belongs to another user.");
     userId = principal.userId;
     label = principal.username;
   } else {
@@ -85,7 +97,16 @@ export async function getConnections(req: Request): Promise<Response> {
       const c = mine.get(provider);
       const displayName = connectableProviderInfo[provider].displayName;
       if (c) return { ...connectionJson(c), displayName };
-      return { provider, displayName, connected: false, connectUrl: await connectUrl({ userId: principal.userId, provider, username: principal.username }) };
+      return {
+        provider,
+        displayName,
+        connected: false,
+        connectUrl: await connectUrl({
+          userId: principal.userId,
+          provider,
+          username: principal.username,
+        }),
+      };
     }),
   );
   return json({ items });
@@ -94,9 +115,19 @@ export async function getConnections(req: Request): Promise<Response> {
 /** What the consent page needs to render, or why it cannot. */
 export type ConsentView =
   | { ok: false; reason: "unknown_provider" | "invalid_link" }
-  | { ok: true; provider: ConnectableProvider; displayName: string; grants: string[]; username: string; connectedAs?: string };
+  | {
+      ok: true;
+      provider: ConnectableProvider;
+      displayName: string;
+      grants: string[];
+      username: string;
+      connectedAs?: string;
+    };
 
-export async function consentView(provider: string, token: string | undefined): Promise<ConsentView> {
+export async function consentView(
+  provider: string,
+  token: string | undefined,
+): Promise<ConsentView> {
   const parsed = providerParam.safeParse({ provider });
   if (!parsed.success) return { ok: false, reason: "unknown_provider" };
   const p = parsed.data.provider;
@@ -113,4 +144,3 @@ export async function consentView(provider: string, token: string | undefined): 
     ...(existing ? { connectedAs: existing.accountLabel } : {}),
   };
 }
-

@@ -12,11 +12,19 @@ import { getConnection } from "./store";
 export async function requireConnection(principal: Principal, provider: string): Promise<void> {
   if (!isConnectableProvider(provider)) return;
   if (await getConnection(principal.userId, provider)) return;
-  const url = await connectUrl({ userId: principal.userId, provider, username: principal.username });
-  const name = connectableProviderInfo[provider].displayName;
-  throw new ToolError("auth_required", `Connect your ${name} account to use this tool, then try again.`, {
-    connectUrl: url,
+  const url = await connectUrl({
+    userId: principal.userId,
     provider,
-    retriable: true,
+    username: principal.username,
   });
+  const name = connectableProviderInfo[provider].displayName;
+  throw new ToolError(
+    "auth_required",
+    `Connect your ${name} account to use this tool, then try again.`,
+    {
+      connectUrl: url,
+      provider,
+      retriable: true,
+    },
+  );
 }

@@ -13,23 +13,45 @@ export interface ProviderConnection {
 }
 
 /** Every read and write is keyed by the user id: a user only ever sees their own connections. */
-export async function getConnection(userId: string, provider: string): Promise<ProviderConnection | undefined> {
+export async function getConnection(
+  userId: string,
+  provider: string,
+): Promise<ProviderConnection | undefined> {
   const db = await getDb();
   const [row] = await db
     .select()
     .from(providerConnections)
     .where(and(eq(providerConnections.userId, userId), eq(providerConnections.provider, provider)));
-  return row ? { provider: row.provider, accountLabel: row.accountLabel, scopes: row.scopes, connectedAt: row.connectedAt } : undefined;
+  return row
+    ? {
+        provider: row.provider,
+        accountLabel: row.accountLabel,
+        scopes: row.scopes,
+        connectedAt: row.connectedAt,
+      }
+    : undefined;
 }
 
 export async function listConnections(userId: string): Promise<ProviderConnection[]> {
   const db = await getDb();
-  const rows = await db.select().from(providerConnections).where(eq(providerConnections.userId, userId));
-  return rows.map((r) => ({ provider: r.provider, accountLabel: r.accountLabel, scopes: r.scopes, connectedAt: r.connectedAt }));
+  const rows = await db
+    .select()
+    .from(providerConnections)
+    .where(eq(providerConnections.userId, userId));
+  return rows.map((r) => ({
+    provider: r.provider,
+    accountLabel: r.accountLabel,
+    scopes: r.scopes,
+    connectedAt: r.connectedAt,
+  }));
 }
 
 /** Records (or refreshes) the user's consent; connecting twice is harmless. */
-export async function recordConnection(userId: string, provider: ConnectableProvider, accountLabel: string): Promise<ProviderConnection> {
+export async function recordConnection(
+  userId: string,
+  provider: ConnectableProvider,
+  accountLabel: string,
+): Promise<ProviderConnection> {
   const db = await getDb();
   const scopes = connectableProviderInfo[provider].scopes;
   const [row] = await db
@@ -40,7 +62,12 @@ export async function recordConnection(userId: string, provider: ConnectableProv
       set: { accountLabel, scopes, connectedAt: new Date() },
     })
     .returning();
-  return { provider: row!.provider, accountLabel: row!.accountLabel, scopes: row!.scopes, connectedAt: row!.connectedAt };
+  return {
+    provider: row!.provider,
+    accountLabel: row!.accountLabel,
+    scopes: row!.scopes,
+    connectedAt: row!.connectedAt,
+  };
 }
 
 export async function removeConnection(userId: string, provider: string): Promise<boolean> {

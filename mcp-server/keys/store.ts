@@ -26,7 +26,10 @@ export function hashApiKey(key: string): string {
 }
 
 /** Creates a key and returns it once; only its hash is stored. */
-export async function createApiKey(opts: { name: string; kind: "app"; roles: string[] } | { name: string; kind: "user"; userId: string }): Promise<{ key: string; info: ApiKeyInfo }> {
+export async function createApiKey(
+  opts:
+    { name: string; kind: "app"; roles: string[] } | { name: string; kind: "user"; userId: string },
+): Promise<{ key: string; info: ApiKeyInfo }> {
   const key = `${KEY_PREFIX}${randomBytes(32).toString("base64url")}`;
   const db = await getDb();
   const [row] = await db
@@ -67,7 +70,11 @@ function toInfo(r: typeof mcpApiKeys.$inferSelect): ApiKeyInfo {
 
 export async function revokeApiKey(name: string): Promise<boolean> {
   const db = await getDb();
-  const rows = await db.update(mcpApiKeys).set({ revokedAt: new Date() }).where(eq(mcpApiKeys.name, name)).returning({ id: mcpApiKeys.id });
+  const rows = await db
+    .update(mcpApiKeys)
+    .set({ revokedAt: new Date() })
+    .where(eq(mcpApiKeys.name, name))
+    .returning({ id: mcpApiKeys.id });
   return rows.length > 0;
 }
 
@@ -92,7 +99,16 @@ export async function principalForApiKey(key: string): Promise<Principal | undef
   if (row.key.kind === "user") {
     if (!row.user) return undefined;
     const u = row.user;
-    return { userId: u.id, tenantId: u.tenantId, username: u.username, name: u.name, roles: u.roles, scopes: [apiScopeName], kind: "user", token: "" };
+    return {
+      userId: u.id,
+      tenantId: u.tenantId,
+      username: u.username,
+      name: u.name,
+      roles: u.roles,
+      scopes: [apiScopeName],
+      kind: "user",
+      token: "",
+    };
   }
   return {
     userId: row.key.id,
@@ -112,5 +128,8 @@ async function touch(id: string): Promise<void> {
   if (now - (lastUsedWrites.get(id) ?? 0) < USED_WRITE_INTERVAL_MS) return;
   lastUsedWrites.set(id, now);
   const db = await getDb();
-  await db.update(mcpApiKeys).set({ lastUsedAt: new Date(now) }).where(eq(mcpApiKeys.id, id));
+  await db
+    .update(mcpApiKeys)
+    .set({ lastUsedAt: new Date(now) })
+    .where(eq(mcpApiKeys.id, id));
 }

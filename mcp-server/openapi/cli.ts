@@ -12,7 +12,9 @@ async function main() {
   const api = await generateOperations(DEALER_API_DOCUMENT);
   fs.mkdirSync(path.dirname(DEALER_API_GENERATED), { recursive: true });
   fs.writeFileSync(DEALER_API_GENERATED, `${JSON.stringify(api, null, 2)}\n`);
-  console.log(`Wrote ${api.operations.length} operations to ${path.relative(process.cwd(), DEALER_API_GENERATED)}`);
+  console.log(
+    `Wrote ${api.operations.length} operations to ${path.relative(process.cwd(), DEALER_API_GENERATED)}`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -7,7 +7,12 @@ import type { GeneratedOperation } from "./generate";
 export type Transport = (req: Request) => Promise<Response>;
 
 /** Builds the HTTP request an operation describes from a tool's (already validated) arguments. */
-export function buildRequest(op: GeneratedOperation, baseUrl: string, args: Record<string, unknown>, session: ProviderSession): Request {
+export function buildRequest(
+  op: GeneratedOperation,
+  baseUrl: string,
+  args: Record<string, unknown>,
+  session: ProviderSession,
+): Request {
   let path = op.path;
   const query = new URLSearchParams();
   for (const p of op.parameters) {
@@ -18,7 +23,10 @@ export function buildRequest(op: GeneratedOperation, baseUrl: string, args: Reco
     else query.set(p.name, String(v));
   }
   const qs = query.toString();
-  const headers: Record<string, string> = { accept: "application/json", authorization: `Bearer ${session.id}` };
+  const headers: Record<string, string> = {
+    accept: "application/json",
+    authorization: `Bearer ${session.id}`,
+  };
   const hasBody = op.body !== undefined && args.body !== undefined;
   if (hasBody) headers["content-type"] = "application/json";
   return new Request(`${baseUrl}${path}${qs ? `?${qs}` : ""}`, {
@@ -31,7 +39,9 @@ export function buildRequest(op: GeneratedOperation, baseUrl: string, args: Reco
 async function problemDetail(res: Response): Promise<string> {
   try {
     const body = (await res.json()) as { title?: unknown; detail?: unknown };
-    return [body.title, body.detail].filter((s): s is string => typeof s === "string" && s !== "").join(": ");
+    return [body.title, body.detail]
+      .filter((s): s is string => typeof s === "string" && s !== "")
+      .join(": ");
   } catch {
     return res.statusText;
   }
@@ -67,9 +77,14 @@ export async function executeOperation(
       throw new ToolError("conflict", detail);
     case 429: {
       const after = Number(res.headers.get("retry-after"));
-      throw new ToolError("rate_limited", detail, { retriable: true, ...(Number.isFinite(after) && after > 0 ? { retryAfterSeconds: after } : {}) });
+      throw new ToolError("rate_limited", detail, {
+        retriable: true,
+        ...(Number.isFinite(after) && after > 0 ? { retryAfterSeconds: after } : {}),
+      });
     }
     default:
-      throw new ToolError("provider_error", `${op.operationId} failed: ${detail}`, { retriable: res.status >= 500 });
+      throw new ToolError("provider_error", `${op.operationId} failed: ${detail}`, {
+        retriable: res.status >= 500,
+      });
   }
 }

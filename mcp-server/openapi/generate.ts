@@ -56,15 +56,40 @@ export function riskFor(method: HttpMethod, privileged: boolean): Risk {
 export function annotationsFor(method: HttpMethod, openWorld: boolean): ToolAnnotations {
   switch (method) {
     case "get":
-      return { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: openWorld };
+      return {
+        readOnlyHint: true,
+        destructiveHint: false,
+        idempotentHint: true,
+        openWorldHint: openWorld,
+      };
     case "post":
-      return { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: openWorld };
+      return {
+        readOnlyHint: false,
+        destructiveHint: false,
+        idempotentHint: false,
+        openWorldHint: openWorld,
+      };
     case "put":
-      return { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: openWorld };
+      return {
+        readOnlyHint: false,
+        destructiveHint: true,
+        idempotentHint: true,
+        openWorldHint: openWorld,
+      };
     case "patch":
-      return { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: openWorld };
+      return {
+        readOnlyHint: false,
+        destructiveHint: true,
+        idempotentHint: false,
+        openWorldHint: openWorld,
+      };
     case "delete":
-      return { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: openWorld };
+      return {
+        readOnlyHint: false,
+        destructiveHint: true,
+        idempotentHint: true,
+        openWorldHint: openWorld,
+      };
   }
 }
 
@@ -86,9 +111,11 @@ export async function generateOperations(source: string | Obj): Promise<Generate
   const input = typeof source === "string" ? source : (structuredClone(source) as never);
   // validate() = parse + dereference + schema/spec validation; a broken document stops here.
   const doc = (await SwaggerParser.validate(input)) as unknown as Obj;
-  if (typeof doc.openapi !== "string" || !doc.openapi.startsWith("3.")) throw new Error("Only OpenAPI 3.x documents are supported.");
+  if (typeof doc.openapi !== "string" || !doc.openapi.startsWith("3."))
+    throw new Error("Only OpenAPI 3.x documents are supported.");
   const info = (doc.info ?? {}) as Obj;
-  const prefix = typeof info["x-mcp-tool-prefix"] === "string" ? snakeCase(info["x-mcp-tool-prefix"]) : "";
+  const prefix =
+    typeof info["x-mcp-tool-prefix"] === "string" ? snakeCase(info["x-mcp-tool-prefix"]) : "";
   const operations: GeneratedOperation[] = [];
   const paths = (doc.paths ?? {}) as Record<string, Obj>;
 
@@ -102,24 +129,40 @@ export async function generateOperations(source: string | Obj): Promise<Generate
   }
   const names = new Set<string>();
   for (const op of operations) {
-    if (names.has(op.toolName)) throw new Error(`Two operations map to the tool name ${op.toolName}.`);
+    if (names.has(op.toolName))
+      throw new Error(`Two operations map to the tool name ${op.toolName}.`);
     names.add(op.toolName);
   }
   const servers = Array.isArray(doc.servers) ? (doc.servers as Obj[]) : [];
   const baseUrl = typeof servers[0]?.url === "string" ? servers[0].url.replace(/\/$/, "") : "";
-  return { title: String(info.title ?? ""), version: String(info.version ?? ""), baseUrl, toolPrefix: prefix, operations };
+  return {
+    title: String(info.title ?? ""),
+    version: String(info.version ?? ""),
+    baseUrl,
+    toolPrefix: prefix,
+    operations,
+  };
 }
 
-function generateOperation(path: string, method: HttpMethod, op: Obj, shared: Obj[], prefix: string): GeneratedOperation {
+function generateOperation(
+  path: string,
+  method: HttpMethod,
+  op: Obj,
+  shared: Obj[],
+  prefix: string,
+): GeneratedOperation {
   const where = `${method.toUpperCase()} ${path}`;
-  if (typeof op.operationId !== "string" || op.operationId === "") throw new Error(`${where} has no operationId; tools are named from it.`);
+  if (typeof op.operationId !== "string" || op.operationId === "")
+    throw new Error(`${where} has no operationId; tools are named from it.`);
   const operationId = op.operationId;
   const toolName = [prefix, snakeCase(operationId)].filter(Boolean).join("_");
-  if (!/^[a-z][a-z0-9_]{0,63}$/.test(toolName)) throw new Error(`${where}: tool name "${toolName}" is not a valid tool name.`);
+  if (!/^[a-z][a-z0-9_]{0,63}$/.test(toolName))
+    throw new Error(`${where}: tool name "${toolName}" is not a valid tool name.`);
 
   // Operation-level parameters override path-level ones with the same name and location.
   const byKey = new Map<string, Obj>();
-  for (const p of [...shared, ...(Array.isArray(op.parameters) ? (op.parameters as Obj[]) : [])]) byKey.set(`${p.in}:${p.name}`, p);
+  for (const p of [...shared, ...(Array.isArray(op.parameters) ? (op.parameters as Obj[]) : [])])
+    byKey.set(`${p.in}:${p.name}`, p);
 
   const properties: Record<string, PlainSchema> = {};
   const required: string[] = [];
@@ -128,8 +171,10 @@ function generateOperation(path: string, method: HttpMethod, op: Obj, shared: Ob
     // Headers and cookies carry transport concerns (auth, idempotency); the executor owns them.
     if (p.in !== "path" && p.in !== "query") continue;
     const name = String(p.name);
-    if (name === "body") throw new Error(`${where}: a parameter named "body" would clash with the request body.`);
-    if (properties[name]) throw new Error(`${where}: parameter "${name}" appears both in path and query.`);
+    if (name === "body")
+      throw new Error(`${where}: a parameter named "body" would clash with the request body.`);
+    if (properties[name])
+      throw new Error(`${where}: parameter "${name}" appears both in path and query.`);
     const schema = toPlainSchema(p.schema ?? { type: "string" }, `${where} parameter ${name}`);
     const description = typeof p.description === "string" ? p.description : schema.description;
     properties[name] = { ...schema, ...(description ? { description } : {}) };
@@ -144,7 +189,10 @@ function generateOperation(path: string, method: HttpMethod, op: Obj, shared: Ob
     const json = content["application/json"];
     if (!json) throw new Error(`${where}: only application/json request bodies are supported.`);
     const schema = toPlainSchema(json.schema ?? { type: "object" }, `${where} request body`);
-    const description = typeof op.requestBody.description === "string" ? op.requestBody.description : (schema.description ?? "Request body.");
+    const description =
+      typeof op.requestBody.description === "string"
+        ? op.requestBody.description
+        : (schema.description ?? "Request body.");
     properties.body = { ...schema, description };
     body = { required: op.requestBody.required === true };
     if (body.required) required.push("body");
@@ -154,7 +202,11 @@ function generateOperation(path: string, method: HttpMethod, op: Obj, shared: Ob
   const moneyTag = Array.isArray(op.tags) && op.tags.includes("payments") && method !== "get";
   const privileged = method === "delete" || op["x-privileged"] === true || moneyTag;
   const summary = typeof op.summary === "string" ? op.summary : operationId;
-  const description = [op.summary, op.description].filter((s): s is string => typeof s === "string").join(". ").replace(/\.\.\s/g, ". ").trim();
+  const description = [op.summary, op.description]
+    .filter((s): s is string => typeof s === "string")
+    .join(". ")
+    .replace(/\.\.\s/g, ". ")
+    .trim();
 
   return {
     toolName,
@@ -168,7 +220,12 @@ function generateOperation(path: string, method: HttpMethod, op: Obj, shared: Ob
     annotations: annotationsFor(method, op["x-mcp-open-world"] === true),
     parameters,
     ...(body ? { body } : {}),
-    inputSchema: { type: "object", properties, ...(required.length ? { required } : {}), additionalProperties: false },
+    inputSchema: {
+      type: "object",
+      properties,
+      ...(required.length ? { required } : {}),
+      additionalProperties: false,
+    },
     ...outputFor(op, where),
   };
 }
@@ -177,7 +234,10 @@ function generateOperation(path: string, method: HttpMethod, op: Obj, shared: Ob
 function outputFor(op: Obj, where: string): { outputSchema?: PlainSchema } {
   const responses = (op.responses ?? {}) as Record<string, Obj>;
   const ok = ["200", "201", "202"].map((s) => responses[s]).find(isObj);
-  const schema = ok && isObj(ok.content) && isObj((ok.content as Obj)["application/json"]) ? ((ok.content as Obj)["application/json"] as Obj).schema : undefined;
+  const schema =
+    ok && isObj(ok.content) && isObj((ok.content as Obj)["application/json"])
+      ? ((ok.content as Obj)["application/json"] as Obj).schema
+      : undefined;
   if (!isObj(schema)) return {};
   const plain = toPlainSchema(schema, `${where} response`);
   return plain.type === "object" ? { outputSchema: plain } : {};

@@ -24,7 +24,14 @@ export interface PlainSchema {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const TYPES = new Set(["object", "array", "string", "integer", "number", "boolean"]);
-const NUMBER_KEYS = ["minItems", "maxItems", "minLength", "maxLength", "minimum", "maximum"] as const;
+const NUMBER_KEYS = [
+  "minItems",
+  "maxItems",
+  "minLength",
+  "maxLength",
+  "minimum",
+  "maximum",
+] as const;
 
 export function toPlainSchema(input: unknown, where: string): PlainSchema {
   if (!isObj(input)) throw new Error(`${where}: schema must be an object.`);
@@ -38,11 +45,16 @@ export function toPlainSchema(input: unknown, where: string): PlainSchema {
   // OpenAPI 3.1 writes nullable as ["string", "null"]; a tool argument simply omits the value.
   if (Array.isArray(type)) {
     const nonNull = type.filter((t) => t !== "null");
-    if (nonNull.length !== 1) throw new Error(`${where}: multi-type ${JSON.stringify(type)} cannot be expressed as a plain tool schema.`);
+    if (nonNull.length !== 1)
+      throw new Error(
+        `${where}: multi-type ${JSON.stringify(type)} cannot be expressed as a plain tool schema.`,
+      );
     type = nonNull[0];
   }
-  if (type === undefined) type = isObj(s.properties) ? "object" : Array.isArray(s.enum) ? "string" : undefined;
-  if (typeof type !== "string" || !TYPES.has(type)) throw new Error(`${where}: needs a single type (got ${JSON.stringify(s.type)}).`);
+  if (type === undefined)
+    type = isObj(s.properties) ? "object" : Array.isArray(s.enum) ? "string" : undefined;
+  if (typeof type !== "string" || !TYPES.has(type))
+    throw new Error(`${where}: needs a single type (got ${JSON.stringify(s.type)}).`);
 
   const out: PlainSchema = { type: type as PlainSchema["type"] };
   if (typeof s.description === "string") out.description = s.description.trim();
@@ -53,8 +65,12 @@ export function toPlainSchema(input: unknown, where: string): PlainSchema {
 
   if (out.type === "object") {
     const props = isObj(s.properties) ? s.properties : {};
-    out.properties = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, toPlainSchema(v, `${where}.${k}`)]));
-    const req = Array.isArray(s.required) ? s.required.filter((r): r is string => typeof r === "string" && r in props) : [];
+    out.properties = Object.fromEntries(
+      Object.entries(props).map(([k, v]) => [k, toPlainSchema(v, `${where}.${k}`)]),
+    );
+    const req = Array.isArray(s.required)
+      ? s.required.filter((r): r is string => typeof r === "string" && r in props)
+      : [];
     if (req.length) out.required = req;
     out.additionalProperties = false;
   }
@@ -70,10 +86,16 @@ function mergeAllOf(s: Obj, where: string): Obj {
   let description: string | undefined;
   for (const p of parts) {
     if (Array.isArray(p.allOf)) Object.assign(p, mergeAllOf(p, where));
-    if (p.type !== undefined && p.type !== "object") throw new Error(`${where}: allOf of non-object schemas cannot be merged.`);
+    if (p.type !== undefined && p.type !== "object")
+      throw new Error(`${where}: allOf of non-object schemas cannot be merged.`);
     Object.assign(properties, isObj(p.properties) ? p.properties : {});
     for (const r of Array.isArray(p.required) ? p.required : []) required.add(String(r));
     if (typeof p.description === "string") description ??= p.description;
   }
-  return { type: "object", properties, required: [...required], ...(description ? { description } : {}) };
+  return {
+    type: "object",
+    properties,
+    required: [...required],
+    ...(description ? { description } : {}),
+  };
 }

@@ -19,7 +19,12 @@ export function isOpenApiTool(t: ToolDefinition): t is OpenApiToolDefinition {
   return "openapi" in t;
 }
 
-export function toolFromOperation(op: GeneratedOperation, api: GeneratedApi, provider: string, transport: Transport): OpenApiToolDefinition {
+export function toolFromOperation(
+  op: GeneratedOperation,
+  api: GeneratedApi,
+  provider: string,
+  transport: Transport,
+): OpenApiToolDefinition {
   const inputSchema = plainObjectToZod(op.inputSchema, true);
   const outputSchema = op.outputSchema ? plainObjectToZod(op.outputSchema, false) : undefined;
   return {
@@ -31,21 +36,41 @@ export function toolFromOperation(op: GeneratedOperation, api: GeneratedApi, pro
     provider,
     inputSchema,
     outputSchema,
-    openapi: { operationId: op.operationId, method: op.method, path: op.path, privileged: op.privileged },
+    openapi: {
+      operationId: op.operationId,
+      method: op.method,
+      path: op.path,
+      privileged: op.privileged,
+    },
     async run(input, ctx) {
       const parsed = inputSchema.safeParse(input);
-      if (!parsed.success) throw new ToolError("invalid_arguments", describeIssues(parsed.error.issues));
+      if (!parsed.success)
+        throw new ToolError("invalid_arguments", describeIssues(parsed.error.issues));
       const result = await callProvider(ctx, provider, (session) =>
-        executeOperation(op, api.baseUrl, parsed.data as Record<string, unknown>, session, transport),
+        executeOperation(
+          op,
+          api.baseUrl,
+          parsed.data as Record<string, unknown>,
+          session,
+          transport,
+        ),
       );
       if (!outputSchema) return result;
       const out = outputSchema.safeParse(result);
-      if (!out.success) throw new ToolError("provider_error", `${op.operationId} answered with an unexpected shape.`);
+      if (!out.success)
+        throw new ToolError(
+          "provider_error",
+          `${op.operationId} answered with an unexpected shape.`,
+        );
       return out.data as z.infer<z.ZodObject>;
     },
   };
 }
 
-export function toolsFromApi(api: GeneratedApi, provider: string, transport: Transport): OpenApiToolDefinition[] {
+export function toolsFromApi(
+  api: GeneratedApi,
+  provider: string,
+  transport: Transport,
+): OpenApiToolDefinition[] {
   return api.operations.map((op) => toolFromOperation(op, api, provider, transport));
 }

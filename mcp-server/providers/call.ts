@@ -9,10 +9,17 @@ import type { ProviderSession } from "./types";
  * `auth_required`), then the call runs inside the user's provider session (renewed and retried
  * once on 401/403). Nothing starts once the caller has given up.
  */
-export async function callProvider<T>(ctx: ToolContext, provider: string, fn: (session: ProviderSession) => Promise<T>): Promise<T> {
+export async function callProvider<T>(
+  ctx: ToolContext,
+  provider: string,
+  fn: (session: ProviderSession) => Promise<T>,
+): Promise<T> {
   await requireConnection(ctx.principal, provider);
   return withProviderSession(ctx.principal.userId, provider, (session) => {
-    if (ctx.signal.aborted) throw new ToolError("timeout", "The call was cancelled before it reached the provider.", { retriable: true });
+    if (ctx.signal.aborted)
+      throw new ToolError("timeout", "The call was cancelled before it reached the provider.", {
+        retriable: true,
+      });
     return fn(session);
   });
 }

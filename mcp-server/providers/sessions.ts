@@ -47,16 +47,24 @@ export async function withProviderSession<T>(
     return await fn(session);
   } catch (err) {
     if (err instanceof ProviderAuthError) {
-      throw new ToolError("session_expired", `The ${provider} session was rejected twice (HTTP ${err.status}); try again shortly.`, {
-        retriable: true,
-        provider,
-      });
+      throw new ToolError(
+        "session_expired",
+        `The ${provider} session was rejected twice (HTTP ${err.status}); try again shortly.`,
+        {
+          retriable: true,
+          provider,
+        },
+      );
     }
     throw err;
   }
 }
 
-async function cachedSession(userId: string, provider: string, at: Date): Promise<ProviderSession | undefined> {
+async function cachedSession(
+  userId: string,
+  provider: string,
+  at: Date,
+): Promise<ProviderSession | undefined> {
   const db = await getDb();
   const [row] = await db
     .select()
@@ -66,7 +74,11 @@ async function cachedSession(userId: string, provider: string, at: Date): Promis
   return { id: row.sessionId, userId, provider, expiresAt: row.expiresAt };
 }
 
-async function renewSession(userId: string, provider: string, issuer: SessionIssuer): Promise<ProviderSession> {
+async function renewSession(
+  userId: string,
+  provider: string,
+  issuer: SessionIssuer,
+): Promise<ProviderSession> {
   const session = await issuer.create(userId, provider, SESSION_TTL_MS);
   const db = await getDb();
   await db
@@ -82,5 +94,7 @@ async function renewSession(userId: string, provider: string, issuer: SessionIss
 /** Forgets the cached session (used when a user disconnects a provider). */
 export async function dropProviderSession(userId: string, provider: string): Promise<void> {
   const db = await getDb();
-  await db.delete(providerSessions).where(and(eq(providerSessions.userId, userId), eq(providerSessions.provider, provider)));
+  await db
+    .delete(providerSessions)
+    .where(and(eq(providerSessions.userId, userId), eq(providerSessions.provider, provider)));
 }

@@ -10,19 +10,29 @@ export const E164_PATTERN = /^\+[1-9]\d{1,14}$/;
 
 /** Twilio wants E.164 (`+` country code, up to 15 digits) and refuses numbers no carrier could route. */
 export function checkE164(value: string, field: string): string | undefined {
-  if (!E164_PATTERN.test(value)) return `${field} must be an E.164 phone number such as +14155550123.`;
+  if (!E164_PATTERN.test(value))
+    return `${field} must be an E.164 phone number such as +14155550123.`;
   const parsed = parsePhoneNumberFromString(value);
   if (!parsed || !parsed.isValid()) return `${field} (${value}) is not a valid phone number.`;
   return undefined;
 }
 
 // Practical RFC 5321 address: local part ≤ 64, domain with a dot and a 2+ letter TLD, total ≤ 254.
-const EMAIL_PATTERN = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,63}$/;
+const EMAIL_PATTERN =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,63}$/;
 
 export function checkEmail(value: string, field: string): string | undefined {
   const at = value.lastIndexOf("@");
   const local = value.slice(0, at);
-  if (value.length > 254 || at < 1 || local.length > 64 || !EMAIL_PATTERN.test(value) || local.startsWith(".") || local.endsWith(".") || local.includes("..")) {
+  if (
+    value.length > 254 ||
+    at < 1 ||
+    local.length > 64 ||
+    !EMAIL_PATTERN.test(value) ||
+    local.startsWith(".") ||
+    local.endsWith(".") ||
+    local.includes("..")
+  ) {
     return `${field} (${value}) is not a valid e-mail address.`;
   }
   return undefined;
@@ -34,7 +44,9 @@ export function checkHeaderValue(value: string, field: string): string | undefin
 }
 
 export function checkMaxLength(value: string, max: number, field: string): string | undefined {
-  return value.length > max ? `${field} is ${value.length} characters; the limit is ${max}.` : undefined;
+  return value.length > max
+    ? `${field} is ${value.length} characters; the limit is ${max}.`
+    : undefined;
 }
 
 export function checkNotBlank(value: string, field: string): string | undefined {

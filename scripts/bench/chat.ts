@@ -37,9 +37,15 @@ interface Summary {
 function summarize(samples: Sample[]): Summary {
   return {
     ttftP50: median(samples.map((s) => s.ttftMs)),
-    ttftP95: percentile(samples.map((s) => s.ttftMs), 95),
+    ttftP95: percentile(
+      samples.map((s) => s.ttftMs),
+      95,
+    ),
     perEventP50: median(samples.map((s) => s.perEventMs)),
-    perEventP95: percentile(samples.map((s) => s.perEventMs), 95),
+    perEventP95: percentile(
+      samples.map((s) => s.perEventMs),
+      95,
+    ),
     eventsPerRun: median(samples.map((s) => s.events)),
   };
 }
@@ -49,7 +55,11 @@ async function directRun(token: string): Promise<Sample> {
   const service = forPrincipal(principal);
   const conversationId = await service.createConversation();
   const t0 = performance.now();
-  const stream = await service.streamResponse({ conversationId, agent: { name: "assistant" }, input: PROMPT });
+  const stream = await service.streamResponse({
+    conversationId,
+    agent: { name: "assistant" },
+    input: PROMPT,
+  });
   let first = 0;
   let events = 0;
   for await (const event of stream) {
@@ -69,8 +79,14 @@ async function appRun(baseUrl: string, token: string): Promise<Sample> {
   });
   const { id } = (await created.json()) as { id: string };
   const controller = new AbortController();
-  const res = await fetch(`${baseUrl}/api/conversations/${id}/events`, { headers: auth, signal: controller.signal });
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
+  const res = await fetch(`${baseUrl}/api/conversations/${id}/events`, {
+    headers: auth,
+    signal: controller.signal,
+  });
+  const reader = res
+    .body!.pipeThrough(new TextDecoderStream())
+    .pipeThrough(new EventSourceParserStream())
+    .getReader();
   const t0 = performance.now();
   await fetch(`${baseUrl}/api/conversations/${id}/messages`, {
     method: "POST",
@@ -84,7 +100,12 @@ async function appRun(baseUrl: string, token: string): Promise<Sample> {
     if (done) break;
     events++;
     if (!first && value.event === "text.delta") first = performance.now();
-    if (value.event === "run.completed" || value.event === "run.failed" || value.event === "run.cancelled") break;
+    if (
+      value.event === "run.completed" ||
+      value.event === "run.failed" ||
+      value.event === "run.cancelled"
+    )
+      break;
   }
   const end = performance.now();
   controller.abort();

@@ -54,23 +54,44 @@ const benchEcho: ToolDefinition = {
   description: "Returns its text (benchmark tool).",
   risk: "read",
   provider: "internal",
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  annotations: {
+    readOnlyHint: true,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
   inputSchema: echoInput,
   outputSchema: z.object({ text: z.string() }),
   run: async (input) => ({ text: (input as z.infer<typeof echoInput>).text }),
 };
 
-const CALL_BODY = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: TOOL, arguments: { text: "hello" } } });
-const MCP_HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-11-25" };
+const CALL_BODY = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "tools/call",
+  params: { name: TOOL, arguments: { text: "hello" } },
+});
+const MCP_HEADERS = {
+  "content-type": "application/json",
+  accept: "application/json, text/event-stream",
+  "mcp-protocol-version": "2025-11-25",
+};
 
 /** A bare SDK server: fresh McpServer and stateless transport per request, JSON responses (as ours). */
 async function bareHandler(req: Request): Promise<Response> {
   const server = new McpServer({ name: "bare", version: "1.0.0" });
-  server.registerTool(TOOL, { description: benchEcho.description, inputSchema: { text: z.string().max(200) } }, async ({ text }) => ({
-    content: [{ type: "text", text: JSON.stringify({ text }) }],
-    structuredContent: { text },
-  }));
-  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  server.registerTool(
+    TOOL,
+    { description: benchEcho.description, inputSchema: { text: z.string().max(200) } },
+    async ({ text }) => ({
+      content: [{ type: "text", text: JSON.stringify({ text }) }],
+      structuredContent: { text },
+    }),
+  );
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+  });
   try {
     await server.connect(transport);
     return await transport.handleRequest(req);
@@ -79,29 +100,57 @@ async function bareHandler(req: Request): Promise<Response> {
   }
 }
 
-
-
 /** One call through the real client path, to be sure the load below measures successes. */
 async function assertCallWorks(url: string, headers: Record<string, string>): Promise<void> {
-  const res = await fetch(url, { method: "POST", headers: { ...MCP_HEADERS, ...headers }, body: CALL_BODY });
-  const body = (await res.json()) as { result?: { isError?: boolean; structuredContent?: { text?: string } } };
-  if (res.status !== 200 || body.result?.isError || body.result?.structuredContent?.text !== "hello") {
-    throw new Error(`Benchmark call to ${url} failed: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { ...MCP_HEADERS, ...headers },
+    body: CALL_BODY,
+  });
+  const body = (await res.json()) as {
+    result?: { isError?: boolean; structuredContent?: { text?: string } };
+  };
+  if (
+    res.status !== 200 ||
+    body.result?.isError ||
+    body.result?.structuredContent?.text !== "hello"
+  ) {
+    throw new Error(
+      `Benchmark call to ${url} failed: ${res.status} ${JSON.stringify(body).slice(0, 300)}`,
+    );
   }
 }
 
-async function load(url: string, headers: Record<string, string>, amount: number, connections: number, maxSeconds: number): Promise<LoadFigures> {
+async function load(
+  url: string,
+  headers: Record<string, string>,
+  amount: number,
+  connections: number,
+  maxSeconds: number,
+): Promise<LoadFigures> {
   const started = performance.now();
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon({ url, method: "POST", headers: { ...MCP_HEADERS, ...headers }, body: CALL_BODY, amount, connections }, (err, res) => {
-      clearTimeout(stop);
-      if (err) reject(err);
-      else resolve(res);
-    });
+    const instance = autocannon(
+      {
+        url,
+        method: "POST",
+        headers: { ...MCP_HEADERS, ...headers },
+        body: CALL_BODY,
+        amount,
+        connections,
+      },
+      (err, res) => {
+        clearTimeout(stop);
+        if (err) reject(err);
+        else resolve(res);
+      },
+    );
     const stop = setTimeout(() => instance.stop(), maxSeconds * 1000);
   });
   if (result.errors || result.non2xx || result.timeouts) {
-    throw new Error(`Load on ${url}: ${result.errors} errors, ${result.non2xx} non-2xx, ${result.timeouts} timeouts`);
+    throw new Error(
+      `Load on ${url}: ${result.errors} errors, ${result.non2xx} non-2xx, ${result.timeouts} timeouts`,
+    );
   }
   // autocannon rounds its own duration to whole seconds; short runs need the real elapsed time.
   const seconds = (performance.now() - started) / 1000;
@@ -124,10 +173,17 @@ export async function benchMcp(opts: McpBenchOptions = {}): Promise<McpBenchResu
   const oursServer = await serve(ours);
   const bareServer = await serve(bareHandler);
   // Embedded defaults (local IdP, in-memory PGlite) with a limit the load cannot reach.
-  Object.assign(process.env, { APP_URL: oursServer.url, DATA_DIR: dataDir, MCP_RATE_LIMIT_PER_MINUTE: "1000000", LOG_LEVEL: process.env.LOG_LEVEL ?? "silent" });
+  Object.assign(process.env, {
+    APP_URL: oursServer.url,
+    DATA_DIR: dataDir,
+    MCP_RATE_LIMIT_PER_MINUTE: "1000000",
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "silent",
+  });
   resetConfig();
   resetMcpCallLimiter();
-  const db = await openDb(opts.databaseUrl ? { kind: "postgres", url: opts.databaseUrl } : { kind: "pglite", dir: null });
+  const db = await openDb(
+    opts.databaseUrl ? { kind: "postgres", url: opts.databaseUrl } : { kind: "pglite", dir: null },
+  );
   setDbHandle(Promise.resolve(db));
   try {
     const { mintLocalAccessToken } = await import("@/lib/identity/local-idp/tokens");
@@ -141,7 +197,14 @@ export async function benchMcp(opts: McpBenchOptions = {}): Promise<McpBenchResu
     await load(bareUrl, {}, 200, connections, maxSeconds);
     const oursFigures = await load(oursUrl, auth, calls, connections, maxSeconds);
     const bareFigures = await load(bareUrl, {}, calls, connections, maxSeconds);
-    return { ours: oursFigures, bare: bareFigures, ratio: oursFigures.rps / bareFigures.rps, calls, connections, database: db.kind };
+    return {
+      ours: oursFigures,
+      bare: bareFigures,
+      ratio: oursFigures.rps / bareFigures.rps,
+      calls,
+      connections,
+      database: db.kind,
+    };
   } finally {
     await oursServer.close();
     await bareServer.close();
@@ -155,7 +218,8 @@ export async function benchMcp(opts: McpBenchOptions = {}): Promise<McpBenchResu
 }
 
 export function formatMcp(r: McpBenchResult): string {
-  const row = (name: string, f: LoadFigures) => `| ${name} | ${f.rps.toFixed(0)} | ${f.p50.toFixed(2)} | ${f.p99.toFixed(2)} |`;
+  const row = (name: string, f: LoadFigures) =>
+    `| ${name} | ${f.rps.toFixed(0)} | ${f.p50.toFixed(2)} | ${f.p99.toFixed(2)} |`;
   return [
     `## MCP tools/call (${r.calls} calls per server, ${r.connections} concurrent clients, loopback, audit in ${r.database})`,
     "",

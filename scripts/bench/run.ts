@@ -9,7 +9,9 @@ import { createScratchDatabase } from "../../tests/helpers/postgres";
 
 async function main() {
   const only = process.argv[2];
-  console.log(`# Benchmarks — ${new Date().toISOString()} — Node ${process.version}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB\n`);
+  console.log(
+    `# Benchmarks — ${new Date().toISOString()} — Node ${process.version}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB\n`,
+  );
   if (!only || only === "chat") {
     console.log(formatChat(await benchChat()));
     console.log();

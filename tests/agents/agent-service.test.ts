@@ -19,7 +19,11 @@ describe("AgentService against the local agent service", () => {
     expect(agents).toEqual(
       expect.arrayContaining([
         { name: "assistant", version: "1", description: "General assistant (local agent service)" },
-        { name: "concise-assistant", version: "1", description: "Answers in one or two sentences (local agent service)" },
+        {
+          name: "concise-assistant",
+          version: "1",
+          description: "Answers in one or two sentences (local agent service)",
+        },
       ]),
     );
     expect(await service.getAgent("assistant")).toMatchObject({ name: "assistant", version: "1" });
@@ -50,24 +54,36 @@ describe("AgentService against the local agent service", () => {
       stream: true,
       agent_reference: { type: "agent_reference", name: "assistant", version: "1" },
     });
-    expect(sent.headers.get("traceparent")).toMatch(new RegExp(`^00-${correlationId}-[0-9a-f]{16}-01$`));
+    expect(sent.headers.get("traceparent")).toMatch(
+      new RegExp(`^00-${correlationId}-[0-9a-f]{16}-01$`),
+    );
     // The local credential is a token for alice with the agent service's audience.
     expect(sent.headers.get("authorization")).toMatch(/^Bearer ey/);
 
-    const second = await service.createResponse({ conversationId, agent: { name: "assistant" }, input: "and again" });
+    const second = await service.createResponse({
+      conversationId,
+      agent: { name: "assistant" },
+      input: "and again",
+    });
     expect(second.output_text).toContain("has 2 earlier messages");
   });
 
   it("acts for its user only: another user's conversation is not found", async () => {
     const conversationId = await forPrincipal(h.principal("alice")).createConversation();
     const bob = forPrincipal(h.principal("bob"));
-    await expect(bob.streamResponse({ conversationId, agent: { name: "assistant" }, input: "hi" })).rejects.toMatchObject({ status: 404 });
+    await expect(
+      bob.streamResponse({ conversationId, agent: { name: "assistant" }, input: "hi" }),
+    ).rejects.toMatchObject({ status: 404 });
   });
 
   it("throws from the stream on an error frame (the RunDriver's failure path)", async () => {
     const service = forPrincipal(h.principal("alice"));
     const conversationId = await service.createConversation();
-    const stream = await service.streamResponse({ conversationId, agent: { name: "assistant" }, input: "/fail" });
+    const stream = await service.streamResponse({
+      conversationId,
+      agent: { name: "assistant" },
+      input: "/fail",
+    });
     const consume = async () => {
       for await (const e of stream) void e;
     };
@@ -77,7 +93,11 @@ describe("AgentService against the local agent service", () => {
   it("cancels a running response, and stops it when the signal aborts", async () => {
     const service = forPrincipal(h.principal("alice"));
     const conversationId = await service.createConversation();
-    const stream = await service.streamResponse({ conversationId, agent: { name: "assistant" }, input: "long please" });
+    const stream = await service.streamResponse({
+      conversationId,
+      agent: { name: "assistant" },
+      input: "long please",
+    });
     let cancelled: Promise<string> | undefined;
     let last = "";
     for await (const e of stream) {
@@ -91,10 +111,16 @@ describe("AgentService against the local agent service", () => {
     expect(await cancelled).toBe("cancelled");
 
     const controller = new AbortController();
-    const aborted = await service.streamResponse({ conversationId, agent: { name: "assistant" }, input: "long again", signal: controller.signal });
+    const aborted = await service.streamResponse({
+      conversationId,
+      agent: { name: "assistant" },
+      input: "long again",
+      signal: controller.signal,
+    });
     let deltas = 0;
     const consume = async () => {
-      for await (const e of aborted) if (e.type === "response.output_text.delta" && ++deltas === 2) controller.abort();
+      for await (const e of aborted)
+        if (e.type === "response.output_text.delta" && ++deltas === 2) controller.abort();
     };
     await consume().catch(() => undefined);
     expect(deltas).toBe(2);

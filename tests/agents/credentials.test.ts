@@ -16,7 +16,9 @@ const SECRET = "s3cret-value";
 const AUTHORITY = `https://login.microsoftonline.com/${TENANT}`;
 
 const fakeJwt = (claims: object) =>
-  [{ alg: "none", typ: "JWT" }, claims].map((p) => Buffer.from(JSON.stringify(p)).toString("base64url")).join(".") + ".sig";
+  [{ alg: "none", typ: "JWT" }, claims]
+    .map((p) => Buffer.from(JSON.stringify(p)).toString("base64url"))
+    .join(".") + ".sig";
 
 const openIdConfiguration = {
   token_endpoint: `${AUTHORITY}/oauth2/v2.0/token`,
@@ -29,12 +31,20 @@ const openIdConfiguration = {
 /** A fake of the Entra v2 token endpoint that records what MSAL sends. */
 const tokenRequests: URLSearchParams[] = [];
 const entra = setupServer(
-  http.get(`${AUTHORITY}/v2.0/.well-known/openid-configuration`, () => HttpResponse.json(openIdConfiguration)),
+  http.get(`${AUTHORITY}/v2.0/.well-known/openid-configuration`, () =>
+    HttpResponse.json(openIdConfiguration),
+  ),
   http.get("https://login.microsoftonline.com/common/discovery/instance", () =>
     HttpResponse.json({
       tenant_discovery_endpoint: `${AUTHORITY}/v2.0/.well-known/openid-configuration`,
       "api-version": "1.1",
-      metadata: [{ preferred_network: "login.microsoftonline.com", preferred_cache: "login.windows.net", aliases: ["login.microsoftonline.com", "login.windows.net"] }],
+      metadata: [
+        {
+          preferred_network: "login.microsoftonline.com",
+          preferred_cache: "login.windows.net",
+          aliases: ["login.microsoftonline.com", "login.windows.net"],
+        },
+      ],
     }),
   ),
   http.post(`${AUTHORITY}/oauth2/v2.0/token`, async ({ request }) => {
@@ -42,7 +52,12 @@ const entra = setupServer(
     tokenRequests.push(form);
     if (form.get("assertion") === "needs-consent") {
       return HttpResponse.json(
-        { error: "invalid_grant", error_description: "AADSTS65001: The user has not consented.", error_codes: [65001], suberror: "consent_required" },
+        {
+          error: "invalid_grant",
+          error_description: "AADSTS65001: The user has not consented.",
+          error_codes: [65001],
+          suberror: "consent_required",
+        },
         { status: 400 },
       );
     }
@@ -52,7 +67,12 @@ const entra = setupServer(
       scope: FOUNDRY_SCOPE,
       expires_in: 3600,
       ext_expires_in: 3600,
-      access_token: fakeJwt({ aud: "https://ai.azure.com", iat: now, exp: now + 3600, sub: form.get("assertion") }),
+      access_token: fakeJwt({
+        aud: "https://ai.azure.com",
+        iat: now,
+        exp: now + 3600,
+        sub: form.get("assertion"),
+      }),
     });
   }),
 );
@@ -75,7 +95,14 @@ describe("credentialFor: Foundry with On-Behalf-Of", () => {
   });
   afterAll(() => {
     entra.close();
-    for (const k of ["FOUNDRY_PROJECT_ENDPOINT", "FOUNDRY_CREDENTIAL", "ENTRA_TENANT_ID", "ENTRA_API_CLIENT_ID", "ENTRA_API_CLIENT_SECRET"]) delete process.env[k];
+    for (const k of [
+      "FOUNDRY_PROJECT_ENDPOINT",
+      "FOUNDRY_CREDENTIAL",
+      "ENTRA_TENANT_ID",
+      "ENTRA_API_CLIENT_ID",
+      "ENTRA_API_CLIENT_SECRET",
+    ])
+      delete process.env[k];
     resetConfig();
     resetCredentialCaches();
   });
@@ -98,7 +125,9 @@ describe("credentialFor: Foundry with On-Behalf-Of", () => {
     // Same user again: served from MSAL's cache. Another user: a new exchange.
     await credentialFor(alice).getToken(FOUNDRY_SCOPE);
     expect(tokenRequests).toHaveLength(1);
-    await credentialFor({ ...principalOf("bob"), token: "bob-incoming-token" }).getToken(FOUNDRY_SCOPE);
+    await credentialFor({ ...principalOf("bob"), token: "bob-incoming-token" }).getToken(
+      FOUNDRY_SCOPE,
+    );
     expect(tokenRequests).toHaveLength(2);
     expect(tokenRequests[1]!.get("assertion")).toBe("bob-incoming-token");
   });
@@ -140,7 +169,9 @@ describe("credentialFor: the local agent service", () => {
     const first = await credential.getToken(FOUNDRY_SCOPE);
     const verified = await verifyAccessToken(first!.token, { audience: "foundry" });
     expect(verified.userId).toBe(alice.userId);
-    await expect(verifyAccessToken(first!.token, { audience: "api" })).rejects.toMatchObject({ status: 401 });
+    await expect(verifyAccessToken(first!.token, { audience: "api" })).rejects.toMatchObject({
+      status: 401,
+    });
     expect((await credentialFor(alice).getToken(FOUNDRY_SCOPE))!.token).toBe(first!.token);
   });
 });
@@ -158,7 +189,9 @@ describe("credentialFor: Entra sign-in with the local agent service", () => {
     expect(getConfig().agents.mode).toBe("local");
     const exp = Math.floor(Date.now() / 1000) + 1800;
     const own = fakeJwt({ aud: CLIENT_ID, exp });
-    const token = await credentialFor({ ...principalOf("alice"), token: own }).getToken(FOUNDRY_SCOPE);
+    const token = await credentialFor({ ...principalOf("alice"), token: own }).getToken(
+      FOUNDRY_SCOPE,
+    );
     expect(token).toMatchObject({ token: own, expiresOnTimestamp: exp * 1000 });
   });
 });

@@ -18,7 +18,11 @@ function api(path: string, token: string | undefined, init: RequestInit & { json
   const headers = new Headers(init.headers);
   if (token) headers.set("authorization", `Bearer ${token}`);
   if (init.json !== undefined) headers.set("content-type", "application/json");
-  return fetch(`${app.url}${path}`, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
+  return fetch(`${app.url}${path}`, {
+    ...init,
+    headers,
+    body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
+  });
 }
 
 async function newConversation(token = alice): Promise<string> {
@@ -51,12 +55,20 @@ describe("chat API on the embedded defaults", () => {
     expect(sent.status).toBe(202);
     const { runId } = (await sent.json()) as { runId: string };
 
-    const { events, ids } = await readSse(`${app.url}/api/conversations/${id}/events`, alice, { until: isTerminal });
-    expect(events[0]).toMatchObject({ type: "run.started", runId, data: { agent: { name: "assistant" }, input: "What is the capital of France?" } });
+    const { events, ids } = await readSse(`${app.url}/api/conversations/${id}/events`, alice, {
+      until: isTerminal,
+    });
+    expect(events[0]).toMatchObject({
+      type: "run.started",
+      runId,
+      data: { agent: { name: "assistant" }, input: "What is the capital of France?" },
+    });
     expect(events.at(-1)?.type).toBe("run.completed");
     expect(ids).toEqual(events.map((e) => String(e.seq)));
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
-    const deltas = events.filter((e) => e.type === "text.delta").map((e) => (e.data as { delta: string }).delta);
+    const deltas = events
+      .filter((e) => e.type === "text.delta")
+      .map((e) => (e.data as { delta: string }).delta);
     const done = events.find((e) => e.type === "text.done")!.data as { text: string };
     expect(deltas.length).toBeGreaterThan(3);
     expect(deltas.join("")).toBe(done.text);
@@ -74,7 +86,10 @@ describe("chat API on the embedded defaults", () => {
 
     // A second turn goes to the same upstream conversation, so the model sees the history.
     await send(id, "And what about Spain?");
-    const second = await readSse(`${app.url}/api/conversations/${id}/events`, alice, { lastEventId: events.at(-1)!.seq, until: isTerminal });
+    const second = await readSse(`${app.url}/api/conversations/${id}/events`, alice, {
+      lastEventId: events.at(-1)!.seq,
+      until: isTerminal,
+    });
     const text = (second.events.find((e) => e.type === "text.done")!.data as { text: string }).text;
     expect(text).toContain("2 earlier messages");
   });
@@ -90,7 +105,9 @@ describe("chat API on the embedded defaults", () => {
     });
     const all = [...first.events, ...rest.events];
     expect(all.map((e) => e.seq)).toEqual(all.map((_, i) => i + 1));
-    const full = await readSse(`${app.url}/api/conversations/${id}/events?after=0`, alice, { until: isTerminal });
+    const full = await readSse(`${app.url}/api/conversations/${id}/events?after=0`, alice, {
+      until: isTerminal,
+    });
     expect(all).toEqual(full.events);
   });
 
@@ -102,16 +119,22 @@ describe("chat API on the embedded defaults", () => {
     expect(busy.headers.get("content-type")).toBe("application/problem+json");
     const cancel = await api(`/api/conversations/${id}/cancel`, alice, { method: "POST" });
     expect(cancel.status).toBe(202);
-    const { events } = await readSse(`${app.url}/api/conversations/${id}/events`, alice, { until: isTerminal });
+    const { events } = await readSse(`${app.url}/api/conversations/${id}/events`, alice, {
+      until: isTerminal,
+    });
     expect(events.at(-1)?.type, JSON.stringify(events.slice(-3))).toBe("run.cancelled");
-    expect((await api(`/api/conversations/${id}/cancel`, alice, { method: "POST" })).status).toBe(409);
+    expect((await api(`/api/conversations/${id}/cancel`, alice, { method: "POST" })).status).toBe(
+      409,
+    );
     expect((await send(id, "hello again")).status).toBe(202);
   });
 
   it("shows an upstream error frame as a failed run with the upstream's reason", async () => {
     const id = await newConversation();
     await send(id, "please /fail now");
-    const { events } = await readSse(`${app.url}/api/conversations/${id}/events`, alice, { until: isTerminal });
+    const { events } = await readSse(`${app.url}/api/conversations/${id}/events`, alice, {
+      until: isTerminal,
+    });
     expect(events.at(-1)).toMatchObject({ type: "run.failed", data: { code: "tool_user_error" } });
   });
 
@@ -129,14 +152,19 @@ describe("chat API on the embedded defaults", () => {
       expect(res.status, `${init && "method" in init ? init.method : "GET"} ${path}`).toBe(404);
       expect(res.headers.get("content-type")).toBe("application/problem+json");
     }
-    const list = (await (await api("/api/conversations", bob)).json()) as { items: { id: string }[] };
+    const list = (await (await api("/api/conversations", bob)).json()) as {
+      items: { id: string }[];
+    };
     expect(list.items.map((c) => c.id)).not.toContain(id);
     expect((await api(`/api/conversations/${id}`, alice)).status).toBe(200);
   });
 
   it("renames and deletes a conversation", async () => {
     const id = await newConversation();
-    const renamed = await api(`/api/conversations/${id}`, alice, { method: "PATCH", json: { title: "Trip plans" } });
+    const renamed = await api(`/api/conversations/${id}`, alice, {
+      method: "PATCH",
+      json: { title: "Trip plans" },
+    });
     expect(renamed.status).toBe(200);
     expect(((await renamed.json()) as { title: string }).title).toBe("Trip plans");
     expect((await api(`/api/conversations/${id}`, alice, { method: "DELETE" })).status).toBe(204);
@@ -146,15 +174,79 @@ describe("chat API on the embedded defaults", () => {
   it("refuses bad input with a 4xx problem and changes nothing", async () => {
     const id = await newConversation();
     const cases: [string, RequestInit, number][] = [
-      ["/api/conversations", { method: "POST", body: "{not json", headers: { "content-type": "application/json" } }, 400],
-      ["/api/conversations", { method: "POST", body: JSON.stringify({ title: 42 }), headers: { "content-type": "application/json" } }, 400],
-      ["/api/conversations", { method: "POST", body: JSON.stringify({ agent: "no-such-agent" }), headers: { "content-type": "application/json" } }, 400],
-      ["/api/conversations", { method: "POST", body: JSON.stringify({ extra: true }), headers: { "content-type": "application/json" } }, 400],
-      ["/api/conversations", { method: "POST", body: "title=x", headers: { "content-type": "application/x-www-form-urlencoded" } }, 415],
-      [`/api/conversations/${id}/messages`, { method: "POST", body: JSON.stringify({ text: "" }), headers: { "content-type": "application/json" } }, 400],
-      [`/api/conversations/${id}/messages`, { method: "POST", body: JSON.stringify({ text: ["a"] }), headers: { "content-type": "application/json" } }, 400],
-      [`/api/conversations/${id}/messages`, { method: "POST", body: JSON.stringify({ text: "x".repeat(70_000) }), headers: { "content-type": "application/json" } }, 413],
-      [`/api/conversations/${id}/messages`, { method: "POST", body: "null", headers: { "content-type": "application/json" } }, 400],
+      [
+        "/api/conversations",
+        { method: "POST", body: "{not json", headers: { "content-type": "application/json" } },
+        400,
+      ],
+      [
+        "/api/conversations",
+        {
+          method: "POST",
+          body: JSON.stringify({ title: 42 }),
+          headers: { "content-type": "application/json" },
+        },
+        400,
+      ],
+      [
+        "/api/conversations",
+        {
+          method: "POST",
+          body: JSON.stringify({ agent: "no-such-agent" }),
+          headers: { "content-type": "application/json" },
+        },
+        400,
+      ],
+      [
+        "/api/conversations",
+        {
+          method: "POST",
+          body: JSON.stringify({ extra: true }),
+          headers: { "content-type": "application/json" },
+        },
+        400,
+      ],
+      [
+        "/api/conversations",
+        {
+          method: "POST",
+          body: "title=x",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+        },
+        415,
+      ],
+      [
+        `/api/conversations/${id}/messages`,
+        {
+          method: "POST",
+          body: JSON.stringify({ text: "" }),
+          headers: { "content-type": "application/json" },
+        },
+        400,
+      ],
+      [
+        `/api/conversations/${id}/messages`,
+        {
+          method: "POST",
+          body: JSON.stringify({ text: ["a"] }),
+          headers: { "content-type": "application/json" },
+        },
+        400,
+      ],
+      [
+        `/api/conversations/${id}/messages`,
+        {
+          method: "POST",
+          body: JSON.stringify({ text: "x".repeat(70_000) }),
+          headers: { "content-type": "application/json" },
+        },
+        413,
+      ],
+      [
+        `/api/conversations/${id}/messages`,
+        { method: "POST", body: "null", headers: { "content-type": "application/json" } },
+        400,
+      ],
       ["/api/conversations/not-a-uuid", {}, 400],
       [`/api/conversations/${id}/events?after=-1`, {}, 400],
       [`/api/conversations/${id}/events`, { headers: { "last-event-id": "abc" } }, 400],
@@ -167,7 +259,9 @@ describe("chat API on the embedded defaults", () => {
       expect(problem.status).toBe(status);
       expect(problem.title.length).toBeGreaterThan(0);
     }
-    const convo = (await (await api(`/api/conversations/${id}`, alice)).json()) as { messages: unknown[] };
+    const convo = (await (await api(`/api/conversations/${id}`, alice)).json()) as {
+      messages: unknown[];
+    };
     expect(convo.messages).toEqual([]);
   });
 

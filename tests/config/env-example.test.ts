@@ -25,13 +25,18 @@ describe("configuration", () => {
       ENTRA_API_CLIENT_ID: "api-client",
       DATABASE_URL: "postgres://db/x",
     });
-    expect(config.agents).toMatchObject({ mode: "foundry", endpoint: "https://res.services.ai.azure.com/api/projects/p1" });
+    expect(config.agents).toMatchObject({
+      mode: "foundry",
+      endpoint: "https://res.services.ai.azure.com/api/projects/p1",
+    });
     expect(config.identity).toMatchObject({ mode: "entra", apiAppIdUri: "api://api-client" });
     expect(config.database.kind).toBe("postgres");
   });
 
   it("names the variable when a value is invalid", () => {
     expect(() => buildConfig({ PORT: "eighty" })).toThrow(/PORT/);
-    expect(() => buildConfig({ FOUNDRY_PROJECT_ENDPOINT: "not a url" })).toThrow(/FOUNDRY_PROJECT_ENDPOINT/);
+    expect(() => buildConfig({ FOUNDRY_PROJECT_ENDPOINT: "not a url" })).toThrow(
+      /FOUNDRY_PROJECT_ENDPOINT/,
+    );
   });
 });

@@ -41,19 +41,31 @@ describe.each<DbKind>(["pglite", "postgres"])("data layer on %s", (kind) => {
     const c = await createConversation(alice, { agentName: "assistant" });
     const ctx = { conversationId: c.id, runId: "run_x", correlationId: "corr" };
     await Promise.all(
-      Array.from({ length: 25 }, (_, i) => appendEvents(ctx, [draft("text.delta", { itemId: "m", delta: `${i}` })])),
+      Array.from({ length: 25 }, (_, i) =>
+        appendEvents(ctx, [draft("text.delta", { itemId: "m", delta: `${i}` })]),
+      ),
     );
     const events = await readEvents(c.id);
     expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
     expect(new Set(events.map((e) => (e.data as { delta: string }).delta)).size).toBe(25);
     expect((await readEvents(c.id, 20)).map((e) => e.seq)).toEqual([21, 22, 23, 24, 25]);
-    expect(events[0]).toMatchObject({ conversationId: c.id, runId: "run_x", correlationId: "corr", type: "text.delta" });
+    expect(events[0]).toMatchObject({
+      conversationId: c.id,
+      runId: "run_x",
+      correlationId: "corr",
+      type: "text.delta",
+    });
     expect(new Date(events[0]!.at).toString()).not.toBe("Invalid Date");
   });
 
   it("allows one unfinished run per conversation, and a finished run never changes", async () => {
     const c = await createConversation(alice, { agentName: "assistant" });
-    const base = { conversationId: c.id, requestedBy: alice.userId, agentName: "assistant", correlationId: "c" };
+    const base = {
+      conversationId: c.id,
+      requestedBy: alice.userId,
+      agentName: "assistant",
+      correlationId: "c",
+    };
     const results = await Promise.allSettled([createRun(base), createRun(base), createRun(base)]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     const rejected = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
@@ -68,7 +80,9 @@ describe.each<DbKind>(["pglite", "postgres"])("data layer on %s", (kind) => {
 
   it("deletes a conversation with its events and runs", async () => {
     const c = await createConversation(alice, { agentName: "assistant" });
-    await appendEvents({ conversationId: c.id, runId: "r", correlationId: "c" }, [draft("run.cancelled", {})]);
+    await appendEvents({ conversationId: c.id, runId: "r", correlationId: "c" }, [
+      draft("run.cancelled", {}),
+    ]);
     await deleteConversation(alice, c.id);
     expect(await readEvents(c.id)).toEqual([]);
     await expect(getOwnedConversation(alice, c.id)).rejects.toMatchObject({ status: 404 });

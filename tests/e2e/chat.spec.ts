@@ -2,7 +2,10 @@ import { expect, send, test } from "./fixtures";
 
 const END_OF_LONG = "That is the end of the long answer.";
 
-test("a user signs in, watches an answer stream, reloads mid-stream and sees the whole answer once", async ({ page, signIn }) => {
+test("a user signs in, watches an answer stream, reloads mid-stream and sees the whole answer once", async ({
+  page,
+  signIn,
+}) => {
   await signIn("Alice");
   await send(page, "Please give me a long answer");
   await expect(page).toHaveURL(/\/c\/[0-9a-f-]{36}$/);
@@ -17,11 +20,16 @@ test("a user signs in, watches an answer stream, reloads mid-stream and sees the
   await expect(page.getByTestId("user-message")).toHaveCount(1);
   await expect(page.getByTestId("assistant-message")).toHaveCount(1);
   const text = await page.getByTestId("assistant-message").innerText();
-  for (let i = 1; i <= 12; i++) expect(text.split(`Part ${i} of 12.`).length - 1, `part ${i}`).toBe(1);
+  for (let i = 1; i <= 12; i++)
+    expect(text.split(`Part ${i} of 12.`).length - 1, `part ${i}`).toBe(1);
   expect(text.split(END_OF_LONG).length - 1).toBe(1);
   await expect(page.getByRole("button", { name: "Send" })).toBeVisible();
   // The conversation is kept and named after the first message.
-  await expect(page.getByRole("navigation", { name: "Conversations" }).getByRole("link", { name: "Please give me a long answer" })).toBeVisible();
+  await expect(
+    page
+      .getByRole("navigation", { name: "Conversations" })
+      .getByRole("link", { name: "Please give me a long answer" }),
+  ).toBeVisible();
 });
 
 test("Stop cancels the run on the server", async ({ page, signIn }) => {
@@ -37,7 +45,12 @@ test("Stop cancels the run on the server", async ({ page, signIn }) => {
   await expect(page.getByTestId("assistant-message")).not.toContainText(END_OF_LONG);
 });
 
-test("another user gets 404 for a conversation and its events", async ({ page, signIn, token, request }) => {
+test("another user gets 404 for a conversation and its events", async ({
+  page,
+  signIn,
+  token,
+  request,
+}) => {
   await signIn("Alice");
   await send(page, "Hello there");
   await expect(page).toHaveURL(/\/c\/[0-9a-f-]{36}$/);

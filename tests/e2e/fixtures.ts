@@ -1,7 +1,10 @@
 import { test as base, expect, type Page } from "@playwright/test";
 
 /** Tests run against the app that global-setup started; `token()` is the bearer the page uses. */
-export const test = base.extend<{ signIn: (user: "Alice" | "Bob" | "Carol" | "Dana") => Promise<void>; token: () => string }>({
+export const test = base.extend<{
+  signIn: (user: "Alice" | "Bob" | "Carol" | "Dana") => Promise<void>;
+  token: () => string;
+}>({
   baseURL: async ({}, provide) => provide(process.env.E2E_BASE_URL),
   token: async ({ page }, provide) => {
     let bearer = "";

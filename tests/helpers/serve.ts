@@ -10,7 +10,9 @@ export interface TestServer {
  * Serves a Web-standard fetch handler (our route handlers are exactly that) on 127.0.0.1 at a
  * free port, so tests talk to real HTTP without starting Next.
  */
-export async function serve(fetch: (req: Request) => Response | Promise<Response>): Promise<TestServer> {
+export async function serve(
+  fetch: (req: Request) => Response | Promise<Response>,
+): Promise<TestServer> {
   const server = createAdaptorServer({ fetch, hostname: "127.0.0.1" });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   const { port } = server.address() as AddressInfo;

@@ -8,18 +8,29 @@ import { parseChatEvent, type ChatEvent } from "@/lib/chat/events";
 export async function readSse(
   url: string,
   token: string,
-  opts: { lastEventId?: number; until?: (e: ChatEvent) => boolean; max?: number; timeoutMs?: number } = {},
+  opts: {
+    lastEventId?: number;
+    until?: (e: ChatEvent) => boolean;
+    max?: number;
+    timeoutMs?: number;
+  } = {},
 ): Promise<{ events: ChatEvent[]; ids: string[] }> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), opts.timeoutMs ?? 10_000);
-  const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: "text/event-stream" };
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${token}`,
+    accept: "text/event-stream",
+  };
   if (opts.lastEventId !== undefined) headers["last-event-id"] = String(opts.lastEventId);
   const events: ChatEvent[] = [];
   const ids: string[] = [];
   try {
     const res = await fetch(url, { headers, signal: controller.signal });
     if (!res.ok || !res.body) throw new Error(`SSE HTTP ${res.status}`);
-    const reader = res.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
+    const reader = res.body
+      .pipeThrough(new TextDecoderStream())
+      .pipeThrough(new EventSourceParserStream())
+      .getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
@@ -42,4 +53,5 @@ function expectEqual(a: unknown, b: unknown) {
   if (a !== b) throw new Error(`SSE event name ${String(a)} does not match data.type ${String(b)}`);
 }
 
-export const isTerminal = (e: ChatEvent) => e.type === "run.completed" || e.type === "run.failed" || e.type === "run.cancelled";
+export const isTerminal = (e: ChatEvent) =>
+  e.type === "run.completed" || e.type === "run.failed" || e.type === "run.cancelled";

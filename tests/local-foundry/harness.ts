@@ -44,7 +44,9 @@ export interface Harness {
  * tokens (a temp DATA_DIR holds the signing key) and APP_URL pointing at the server, so that
  * getConfig().agents.endpoint is this service — as in the running app.
  */
-export async function startHarness(opts: { model?: () => LocalModel; db?: DbKind } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { model?: () => LocalModel; db?: DbKind } = {},
+): Promise<Harness> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "lf-test-"));
   process.env.DATA_DIR = dataDir;
   delete process.env.FOUNDRY_PROJECT_ENDPOINT;
@@ -65,7 +67,8 @@ export async function startHarness(opts: { model?: () => LocalModel; db?: DbKind
   resetConfig();
   const endpoint = getConfig().agents.endpoint;
 
-  const token = (user: DemoUserName) => mintLocalAccessToken({ username: user, audience: "foundry" });
+  const token = (user: DemoUserName) =>
+    mintLocalAccessToken({ username: user, audience: "foundry" });
   const credential = (user: DemoUserName): TokenCredential => ({
     getToken: async () => ({ token: await token(user), expiresOnTimestamp: Date.now() + 600_000 }),
   });
@@ -115,7 +118,12 @@ async function record(req: Request): Promise<Recorded> {
       body = text;
     }
   }
-  return { method: req.method, path: url.pathname + url.search, headers: new Headers(req.headers), body };
+  return {
+    method: req.method,
+    path: url.pathname + url.search,
+    headers: new Headers(req.headers),
+    body,
+  };
 }
 
 /** Parses raw SSE text into frames, keeping the `event:` name apart from the data's `type`. */

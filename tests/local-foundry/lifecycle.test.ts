@@ -7,7 +7,9 @@ import type { LocalModel, ModelInput } from "@/lib/local-foundry/model/types";
 import { startHarness, type Harness } from "./harness";
 
 const assistant = { agent_reference: { type: "agent_reference", name: "assistant" } };
-const LONG_CHUNKS = chunkText(scriptedReply({ instructions: null, messages: [{ role: "user", text: "long" }] }).text).length;
+const LONG_CHUNKS = chunkText(
+  scriptedReply({ instructions: null, messages: [{ role: "user", text: "long" }] }).text,
+).length;
 
 /** The scripted model, paced so that a client can stop it midway, counting what it produced. */
 class CountingModel implements LocalModel {
@@ -57,7 +59,10 @@ describe("local agent service: stopping, cancelling, auth and errors", () => {
     } catch {
       // the client's own abort
     }
-    const stored = await until(() => openai.responses.retrieve(responseId), (r) => r.status !== "in_progress");
+    const stored = await until(
+      () => openai.responses.retrieve(responseId),
+      (r) => r.status !== "in_progress",
+    );
     expect(stored.status).toBe("cancelled");
     const producedAtStop = model.produced;
     await new Promise((r) => setTimeout(r, 150));
@@ -66,26 +71,37 @@ describe("local agent service: stopping, cancelling, auth and errors", () => {
     expect(stored.output[0]).toMatchObject({ type: "message", status: "incomplete" });
 
     const items = await openai.conversations.items.list(conv.id, { order: "asc" });
-    expect(items.data.map((i) => (i as { status: string }).status)).toEqual(["completed", "incomplete"]);
+    expect(items.data.map((i) => (i as { status: string }).status)).toEqual([
+      "completed",
+      "incomplete",
+    ]);
   });
 
   it("cancels a running response on request: the stream ends with response.incomplete", async () => {
     const openai = h.project("alice").getOpenAIClient();
-    const stream = await openai.responses.create({ input: "another long one please", stream: true }, { body: assistant });
+    const stream = await openai.responses.create(
+      { input: "another long one please", stream: true },
+      { body: assistant },
+    );
     const events: ResponseStreamEvent[] = [];
     let cancelled: Promise<{ status?: string }> | undefined;
     for await (const e of stream) {
       events.push(e);
       if (e.type === "response.output_text.delta" && !cancelled) {
-        const id = (events[0] as Extract<ResponseStreamEvent, { type: "response.created" }>).response.id;
+        const id = (events[0] as Extract<ResponseStreamEvent, { type: "response.created" }>)
+          .response.id;
         cancelled = h.project("alice").getOpenAIClient().responses.cancel(id);
       }
     }
     expect((await cancelled!).status).toBe("cancelled");
     const last = events.at(-1)!;
     expect(last.type).toBe("response.incomplete");
-    expect((last as Extract<ResponseStreamEvent, { type: "response.incomplete" }>).response.status).toBe("cancelled");
-    expect(events.filter((e) => e.type === "response.output_text.delta").length).toBeLessThan(LONG_CHUNKS);
+    expect(
+      (last as Extract<ResponseStreamEvent, { type: "response.incomplete" }>).response.status,
+    ).toBe("cancelled");
+    expect(events.filter((e) => e.type === "response.output_text.delta").length).toBeLessThan(
+      LONG_CHUNKS,
+    );
   });
 
   it("treats cancelling a finished response as a no-op", async () => {
@@ -100,30 +116,54 @@ describe("local agent service: stopping, cancelling, auth and errors", () => {
     expect(none.status).toBe(401);
     expect(none.headers.get("www-authenticate")).toMatch(/^Bearer/);
     expect(await none.json()).toEqual({
-      error: { message: expect.any(String), type: "authentication_error", code: "invalid_token", param: null },
+      error: {
+        message: expect.any(String),
+        type: "authentication_error",
+        code: "invalid_token",
+        param: null,
+      },
     });
     const garbage = await fetch(url, { headers: { authorization: "Bearer not.a.jwt" } });
     expect(garbage.status).toBe(401);
     const { mintLocalAccessToken } = await import("@/lib/identity/local-idp/tokens");
     const apiToken = await mintLocalAccessToken({ username: "alice", audience: "api" });
-    expect((await fetch(url, { headers: { authorization: `Bearer ${apiToken}` } })).status).toBe(401);
+    expect((await fetch(url, { headers: { authorization: `Bearer ${apiToken}` } })).status).toBe(
+      401,
+    );
 
-    const badCredential = { getToken: async () => ({ token: "bogus", expiresOnTimestamp: Date.now() + 60_000 }) };
+    const badCredential = {
+      getToken: async () => ({ token: "bogus", expiresOnTimestamp: Date.now() + 60_000 }),
+    };
     const { AIProjectClient } = await import("@azure/ai-projects");
     const { projectClientOptions } = await import("@/lib/agents/project-client");
     const { getConfig } = await import("@/lib/config");
-    const project = new AIProjectClient(h.endpoint, badCredential, projectClientOptions(getConfig().agents, badCredential));
+    const project = new AIProjectClient(
+      h.endpoint,
+      badCredential,
+      projectClientOptions(getConfig().agents, badCredential),
+    );
     await expect(project.agents.get("assistant")).rejects.toMatchObject({ statusCode: 401 });
-    await expect(project.getOpenAIClient().conversations.create({})).rejects.toMatchObject({ status: 401 });
+    await expect(project.getOpenAIClient().conversations.create({})).rejects.toMatchObject({
+      status: 401,
+    });
   });
 
   it("answers unknown routes, wrong methods and bad bodies in OpenAI's error shape", async () => {
     const auth = { authorization: `Bearer ${await h.token("alice")}` };
     const unknown = await fetch(`${h.endpoint}/openai/v1/nope`, { headers: auth });
     expect(unknown.status).toBe(404);
-    expect(await unknown.json()).toEqual({ error: { message: expect.any(String), type: "invalid_request_error", code: "not_found", param: null } });
+    expect(await unknown.json()).toEqual({
+      error: {
+        message: expect.any(String),
+        type: "invalid_request_error",
+        code: "not_found",
+        param: null,
+      },
+    });
 
-    expect((await fetch(`${h.endpoint}/openai/v1/conversations`, { headers: auth })).status).toBe(405);
+    expect((await fetch(`${h.endpoint}/openai/v1/conversations`, { headers: auth })).status).toBe(
+      405,
+    );
     expect((await fetch(`${h.url()}/elsewhere`, { headers: auth })).status).toBe(404);
 
     const badJson = await fetch(`${h.endpoint}/openai/v1/responses`, {
@@ -132,7 +172,9 @@ describe("local agent service: stopping, cancelling, auth and errors", () => {
       body: "{not json",
     });
     expect(badJson.status).toBe(400);
-    expect(await badJson.json()).toMatchObject({ error: { type: "invalid_request_error", code: "invalid_json" } });
+    expect(await badJson.json()).toMatchObject({
+      error: { type: "invalid_request_error", code: "invalid_json" },
+    });
 
     const badShape = await fetch(`${h.endpoint}/openai/v1/responses`, {
       method: "POST",
@@ -140,14 +182,21 @@ describe("local agent service: stopping, cancelling, auth and errors", () => {
       body: JSON.stringify({ input: 42, ...assistant }),
     });
     expect(badShape.status).toBe(400);
-    expect(await badShape.json()).toMatchObject({ error: { type: "invalid_request_error", param: "input" } });
+    expect(await badShape.json()).toMatchObject({
+      error: { type: "invalid_request_error", param: "input" },
+    });
 
     const noAgent = await fetch(`${h.endpoint}/openai/v1/responses`, {
       method: "POST",
       headers: { ...auth, "content-type": "application/json" },
-      body: JSON.stringify({ input: "hi", agent_reference: { type: "agent_reference", name: "ghost" } }),
+      body: JSON.stringify({
+        input: "hi",
+        agent_reference: { type: "agent_reference", name: "ghost" },
+      }),
     });
     expect(noAgent.status).toBe(404);
-    expect(await noAgent.json()).toMatchObject({ error: { code: "not_found", param: "agent_reference" } });
+    expect(await noAgent.json()).toMatchObject({
+      error: { code: "not_found", param: "agent_reference" },
+    });
   });
 });

@@ -12,19 +12,37 @@ interface ChatRequest {
 }
 
 /** A tiny OpenAI-compatible chat-completions server that streams `Seen <n> messages.` word by word. */
-async function fakeChatServer(seen: { body: ChatRequest; auth: string | null }[]): Promise<TestServer> {
+async function fakeChatServer(
+  seen: { body: ChatRequest; auth: string | null }[],
+): Promise<TestServer> {
   return serve(async (req) => {
-    if (new URL(req.url).pathname !== "/v1/chat/completions") return new Response("no", { status: 404 });
+    if (new URL(req.url).pathname !== "/v1/chat/completions")
+      return new Response("no", { status: 404 });
     const body = (await req.json()) as ChatRequest;
     seen.push({ body, auth: req.headers.get("authorization") });
     const last = body.messages.at(-1)?.content ?? "";
     if (last.includes("reject me")) {
-      return Response.json({ error: { message: "context too long", type: "invalid_request_error", code: null, param: null } }, { status: 400 });
+      return Response.json(
+        {
+          error: {
+            message: "context too long",
+            type: "invalid_request_error",
+            code: null,
+            param: null,
+          },
+        },
+        { status: 400 },
+      );
     }
     const words = ["Seen ", `${body.messages.length} `, "messages."];
     const chunk = (delta: object, finish: string | null = null) =>
       `data: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-    const sse = [chunk({ role: "assistant", content: "" }), ...words.map((w) => chunk({ content: w })), chunk({}, "stop"), "data: [DONE]\n\n"];
+    const sse = [
+      chunk({ role: "assistant", content: "" }),
+      ...words.map((w) => chunk({ content: w })),
+      chunk({}, "stop"),
+      "data: [DONE]\n\n",
+    ];
     return new Response(sse.join(""), { headers: { "content-type": "text/event-stream" } });
   });
 }
@@ -51,12 +69,17 @@ describe("local agent service with an OpenAI-compatible model (LOCAL_MODEL_BASE_
 
   it("maps instructions and conversation history to chat messages and streams the answer back", async () => {
     const openai = h.project("alice").getOpenAIClient();
-    const conv = await openai.conversations.create({ items: [{ type: "message", role: "user", content: "first question" }] });
+    const conv = await openai.conversations.create({
+      items: [{ type: "message", role: "user", content: "first question" }],
+    });
     const first = await openai.responses.create({ conversation: conv.id }, { body: assistant });
     expect(first.output_text).toBe("Seen 2 messages.");
     expect(first.model).toBe("llama-test");
 
-    const stream = await openai.responses.create({ conversation: conv.id, input: "second question", stream: true }, { body: assistant });
+    const stream = await openai.responses.create(
+      { conversation: conv.id, input: "second question", stream: true },
+      { body: assistant },
+    );
     const deltas: string[] = [];
     let last = "";
     for await (const e of stream) {
@@ -80,7 +103,10 @@ describe("local agent service with an OpenAI-compatible model (LOCAL_MODEL_BASE_
 
   it("turns an upstream rejection into an error frame and a failed response", async () => {
     const openai = h.project("alice").getOpenAIClient();
-    const stream = await openai.responses.create({ input: "please reject me", stream: true }, { body: assistant });
+    const stream = await openai.responses.create(
+      { input: "please reject me", stream: true },
+      { body: assistant },
+    );
     let thrown: unknown;
     let responseId = "";
     try {
@@ -90,6 +116,9 @@ describe("local agent service with an OpenAI-compatible model (LOCAL_MODEL_BASE_
     }
     expect(thrown).toBeInstanceOf(OpenAI.APIError);
     expect(thrown).toMatchObject({ type: "invalid_request_error", code: "model_error" });
-    expect(await openai.responses.retrieve(responseId)).toMatchObject({ status: "failed", error: { code: "model_error" } });
+    expect(await openai.responses.retrieve(responseId)).toMatchObject({
+      status: "failed",
+      error: { code: "model_error" },
+    });
   });
 });

@@ -12,11 +12,16 @@ const keys = (o: unknown) => Object.keys(o as Obj).sort();
 describe("local agent service matches the recorded Foundry shapes", () => {
   let h: Harness;
   let local: { event: string; data: Obj }[];
-  const recordedStream = loadRecording("file_search").Entries.find((e) => Array.isArray(e.ResponseBody))!;
-  const recorded = sseFramesOf(recordedStream).map((f) => ({ event: f.event!, data: f.data as Obj }));
-  const recordedFailure = sseFramesOf(loadRecording("openapi_tool").Entries.find((e) => Array.isArray(e.ResponseBody))!).map(
-    (f) => ({ event: f.event!, data: f.data as Obj }),
-  );
+  const recordedStream = loadRecording("file_search").Entries.find((e) =>
+    Array.isArray(e.ResponseBody),
+  )!;
+  const recorded = sseFramesOf(recordedStream).map((f) => ({
+    event: f.event!,
+    data: f.data as Obj,
+  }));
+  const recordedFailure = sseFramesOf(
+    loadRecording("openapi_tool").Entries.find((e) => Array.isArray(e.ResponseBody))!,
+  ).map((f) => ({ event: f.event!, data: f.data as Obj }));
 
   beforeAll(async () => {
     h = await startHarness();
@@ -27,18 +32,32 @@ describe("local agent service matches the recorded Foundry shapes", () => {
   async function stream(input: string) {
     const res = await fetch(`${h.endpoint}/openai/v1/responses`, {
       method: "POST",
-      headers: { authorization: `Bearer ${await h.token("alice")}`, "content-type": "application/json" },
-      body: JSON.stringify({ input, stream: true, agent_reference: { type: "agent_reference", name: "assistant" } }),
+      headers: {
+        authorization: `Bearer ${await h.token("alice")}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({
+        input,
+        stream: true,
+        agent_reference: { type: "agent_reference", name: "assistant" },
+      }),
     });
     return parseSse(await res.text());
   }
 
   const messageFrames = (frames: { event: string; data: Obj }[]) =>
-    frames.filter((f) => !f.event.includes("file_search") && !f.event.includes("annotation") && ((f.data.item as Obj)?.type ?? "message") === "message");
+    frames.filter(
+      (f) =>
+        !f.event.includes("file_search") &&
+        !f.event.includes("annotation") &&
+        ((f.data.item as Obj)?.type ?? "message") === "message",
+    );
 
   it("sends the same event types in the same order for a text answer", () => {
     const dedupe = (xs: string[]) => xs.filter((x, i) => x !== xs[i - 1]);
-    expect(dedupe(local.map((f) => f.event))).toEqual(dedupe(messageFrames(recorded).map((f) => f.event)));
+    expect(dedupe(local.map((f) => f.event))).toEqual(
+      dedupe(messageFrames(recorded).map((f) => f.event)),
+    );
   });
 
   it("uses the same keys in every event, response, item and content part", () => {
@@ -61,7 +80,9 @@ describe("local agent service matches the recorded Foundry shapes", () => {
     expect(keys(ourError!.data.error)).toEqual(keys(theirError!.data.error));
     expect(ourFailed!.event).toBe(theirFailed!.event);
     expect(keys(ourFailed!.data.response)).toEqual(keys(theirFailed!.data.response));
-    expect(keys((ourFailed!.data.response as Obj).error)).toEqual(keys((theirFailed!.data.response as Obj).error));
+    expect(keys((ourFailed!.data.response as Obj).error)).toEqual(
+      keys((theirFailed!.data.response as Obj).error),
+    );
   });
 
   it("answers non-streaming with the recorded response and item keys (plus conversation when bound)", async () => {

@@ -26,7 +26,11 @@ describe("app/local-foundry/[...path]/route.ts", () => {
 
   it("serves the agent service with verified local tokens", async () => {
     const token = await mintLocalAccessToken({ username: "alice", audience: "foundry" });
-    const res = await GET(new Request("http://localhost:3000/local-foundry/agents?api-version=v1", { headers: { authorization: `Bearer ${token}` } }));
+    const res = await GET(
+      new Request("http://localhost:3000/local-foundry/agents?api-version=v1", {
+        headers: { authorization: `Bearer ${token}` },
+      }),
+    );
     expect(res.status).toBe(200);
     const body = (await res.json()) as { object: string; data: { name: string }[] };
     expect(body.object).toBe("list");

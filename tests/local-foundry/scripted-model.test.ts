@@ -4,7 +4,11 @@ import { ScriptedModel } from "@/lib/local-foundry/model/scripted";
 import { scriptedReply } from "@/lib/local-foundry/model/scripted-replies";
 import { LocalModelError, type ModelInput } from "@/lib/local-foundry/model/types";
 
-const ask = (text: string, earlier: ModelInput["messages"] = [], instructions: string | null = null): ModelInput => ({
+const ask = (
+  text: string,
+  earlier: ModelInput["messages"] = [],
+  instructions: string | null = null,
+): ModelInput => ({
   instructions,
   messages: [...earlier, { role: "user", text }],
 });
@@ -35,7 +39,10 @@ describe("chunkText", () => {
 
 describe("the scripted model", () => {
   it("is deterministic", async () => {
-    const input = ask("tell me something", [{ role: "user", text: "hi" }, { role: "assistant", text: "Hello!" }]);
+    const input = ask("tell me something", [
+      { role: "user", text: "hi" },
+      { role: "assistant", text: "Hello!" },
+    ]);
     expect((await run(input)).text).toBe((await run(input)).text);
   });
 
@@ -65,7 +72,14 @@ describe("the scripted model", () => {
     expect(first.text).toContain('You said: "What is 2+2?"');
     expect(first.text).toContain("first message of our conversation");
     const later = await run(
-      ask("And 3+3?", [{ role: "user", text: "What is 2+2?" }, { role: "assistant", text: "4" }], "Be brief."),
+      ask(
+        "And 3+3?",
+        [
+          { role: "user", text: "What is 2+2?" },
+          { role: "assistant", text: "4" },
+        ],
+        "Be brief.",
+      ),
     );
     expect(later.text).toContain("has 2 earlier messages");
     expect(later.text).toContain("My instructions: _Be brief._");
@@ -76,7 +90,10 @@ describe("the scripted model", () => {
     expect(chunks).toEqual([]);
     expect(error).toBeInstanceOf(LocalModelError);
     expect(error).toMatchObject({ type: "invalid_request_error", code: "tool_user_error" });
-    expect(JSON.parse((error as Error).message)).toMatchObject({ error: "Validation Error", type: "ValidationError" });
+    expect(JSON.parse((error as Error).message)).toMatchObject({
+      error: "Validation Error",
+      type: "ValidationError",
+    });
   });
 
   it("fails with server_error after some text on /fail-late", async () => {
@@ -89,7 +106,10 @@ describe("the scripted model", () => {
     const controller = new AbortController();
     const chunks: string[] = [];
     const started = Date.now();
-    for await (const c of new ScriptedModel({ pacingMs: 1000 }).stream(ask("long"), controller.signal)) {
+    for await (const c of new ScriptedModel({ pacingMs: 1000 }).stream(
+      ask("long"),
+      controller.signal,
+    )) {
       chunks.push(c);
       setTimeout(() => controller.abort(), 20);
     }

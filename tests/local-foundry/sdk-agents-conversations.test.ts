@@ -25,8 +25,18 @@ describe("local agent service: agents and conversations through the SDK", () => 
       model: "scripted",
       instructions: "You are a helpful assistant that answers general questions",
     });
-    expect(v1).toMatchObject({ object: "agent.version", id: "my-agent-basic:1", name: "my-agent-basic", version: "1", description: "" });
-    const v2 = await project.agents.createVersion("my-agent-basic", { kind: "prompt", model: "scripted" }, { description: "second" });
+    expect(v1).toMatchObject({
+      object: "agent.version",
+      id: "my-agent-basic:1",
+      name: "my-agent-basic",
+      version: "1",
+      description: "",
+    });
+    const v2 = await project.agents.createVersion(
+      "my-agent-basic",
+      { kind: "prompt", model: "scripted" },
+      { description: "second" },
+    );
     expect(v2.version).toBe("2");
 
     const agent = await project.agents.get("my-agent-basic");
@@ -34,19 +44,28 @@ describe("local agent service: agents and conversations through the SDK", () => 
 
     const names: string[] = [];
     for await (const a of project.agents.list()) names.push(a.name);
-    expect(names).toEqual(expect.arrayContaining(["assistant", "concise-assistant", "my-agent-basic"]));
+    expect(names).toEqual(
+      expect.arrayContaining(["assistant", "concise-assistant", "my-agent-basic"]),
+    );
     expect(names).toEqual([...names].sort());
 
     const deleted = await project.agents.deleteVersion("my-agent-basic", "2");
-    expect(deleted).toEqual({ object: "agent.version.deleted", name: "my-agent-basic", version: "2", deleted: true });
+    expect(deleted).toEqual({
+      object: "agent.version.deleted",
+      name: "my-agent-basic",
+      version: "2",
+      deleted: true,
+    });
     expect((await project.agents.get("my-agent-basic")).versions.latest.version).toBe("1");
   });
 
   it("pages the agent list with the SDK's cursor (has_more / last_id)", async () => {
     const project = h.project("dana");
-    for (const n of ["page-a", "page-b", "page-c"]) await project.agents.createVersion(n, { kind: "prompt", model: "scripted" });
+    for (const n of ["page-a", "page-b", "page-c"])
+      await project.agents.createVersion(n, { kind: "prompt", model: "scripted" });
     const pages: string[][] = [];
-    for await (const page of project.agents.list({ limit: 2 }).byPage()) pages.push(page.map((a) => a.name));
+    for await (const page of project.agents.list({ limit: 2 }).byPage())
+      pages.push(page.map((a) => a.name));
     expect(pages.length).toBeGreaterThan(1);
     expect(pages.every((p) => p.length <= 2)).toBe(true);
     const all = pages.flat();
@@ -57,14 +76,20 @@ describe("local agent service: agents and conversations through the SDK", () => 
   it("answers 404 for an unknown agent and 400 for an invalid definition, as RestErrors", async () => {
     const project = h.project("alice");
     await expect(project.agents.get("no-such-agent")).rejects.toMatchObject({ statusCode: 404 });
-    await expect(project.agents.createVersion("bad name!", { kind: "prompt", model: "m" })).rejects.toMatchObject({ statusCode: 400 });
-    await expect(project.agents.createVersion("hosted-one", { kind: "workflow" } as never)).rejects.toMatchObject({ statusCode: 400 });
+    await expect(
+      project.agents.createVersion("bad name!", { kind: "prompt", model: "m" }),
+    ).rejects.toMatchObject({ statusCode: 400 });
+    await expect(
+      project.agents.createVersion("hosted-one", { kind: "workflow" } as never),
+    ).rejects.toMatchObject({ statusCode: 400 });
   });
 
   it("creates a conversation with items, adds items and lists them in OpenAI's list shape", async () => {
     const openai = h.project("alice").getOpenAIClient();
     const conv = await openai.conversations.create({
-      items: [{ type: "message", role: "user", content: "What is the size of France in square miles?" }],
+      items: [
+        { type: "message", role: "user", content: "What is the size of France in square miles?" },
+      ],
     });
     expect(conv).toMatchObject({ object: "conversation", metadata: {} });
     expect(conv.id).toMatch(/^conv_/);
@@ -82,7 +107,8 @@ describe("local agent service: agents and conversations through the SDK", () => 
     });
 
     const asc = [];
-    for await (const item of openai.conversations.items.list(conv.id, { order: "asc" })) asc.push(item);
+    for await (const item of openai.conversations.items.list(conv.id, { order: "asc" }))
+      asc.push(item);
     expect(asc.map((i) => (i as { content: { text: string }[] }).content[0]!.text)).toEqual([
       "What is the size of France in square miles?",
       "And what is the capital city?",
@@ -92,8 +118,15 @@ describe("local agent service: agents and conversations through the SDK", () => 
     expect(desc.has_more).toBe(true);
     expect((desc.data[0] as { id: string }).id).toBe(asc[1]!.id);
 
-    expect(await openai.conversations.retrieve(conv.id)).toMatchObject({ id: conv.id, object: "conversation" });
-    expect(await openai.conversations.delete(conv.id)).toEqual({ object: "conversation.deleted", deleted: true, id: conv.id });
+    expect(await openai.conversations.retrieve(conv.id)).toMatchObject({
+      id: conv.id,
+      object: "conversation",
+    });
+    expect(await openai.conversations.delete(conv.id)).toEqual({
+      object: "conversation.deleted",
+      deleted: true,
+      id: conv.id,
+    });
     await expect(openai.conversations.retrieve(conv.id)).rejects.toMatchObject({ status: 404 });
   });
 
@@ -104,11 +137,16 @@ describe("local agent service: agents and conversations through the SDK", () => 
     await expect(bob.conversations.retrieve(conv.id)).rejects.toMatchObject({ status: 404 });
     await expect(bob.conversations.items.list(conv.id)).rejects.toMatchObject({ status: 404 });
     await expect(
-      bob.conversations.items.create(conv.id, { items: [{ type: "message", role: "user", content: "hi" }] }),
+      bob.conversations.items.create(conv.id, {
+        items: [{ type: "message", role: "user", content: "hi" }],
+      }),
     ).rejects.toMatchObject({ status: 404 });
     await expect(bob.conversations.delete(conv.id)).rejects.toMatchObject({ status: 404 });
     await expect(
-      bob.responses.create({ conversation: conv.id, input: "sneak" }, { body: { agent_reference: { type: "agent_reference", name: "assistant" } } }),
+      bob.responses.create(
+        { conversation: conv.id, input: "sneak" },
+        { body: { agent_reference: { type: "agent_reference", name: "assistant" } } },
+      ),
     ).rejects.toMatchObject({ status: 404, error: { param: "conversation" } });
     expect((await alice.conversations.items.list(conv.id)).data).toEqual([]);
   });

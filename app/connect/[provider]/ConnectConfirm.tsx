@@ -2,7 +2,11 @@
 
 import { useEffect, useState } from "react";
 
-type State = { kind: "idle" } | { kind: "busy" } | { kind: "done"; accountLabel: string } | { kind: "error"; message: string };
+type State =
+  | { kind: "idle" }
+  | { kind: "busy" }
+  | { kind: "done"; accountLabel: string }
+  | { kind: "error"; message: string };
 
 /** Message the opener (the chat) listens for, then retries the tool call. */
 export const CONNECTED_MESSAGE = "provider-connected";
@@ -26,14 +30,23 @@ export function ConnectConfirm(props: { provider: string; displayName: string; t
         body: JSON.stringify({ token: props.token }),
         credentials: "same-origin",
       });
-      const body = (await res.json().catch(() => ({}))) as { accountLabel?: string; title?: string };
+      const body = (await res.json().catch(() => ({}))) as {
+        accountLabel?: string;
+        title?: string;
+      };
       if (!res.ok) {
-        setState({ kind: "error", message: body.title ?? `Could not connect (HTTP ${res.status}).` });
+        setState({
+          kind: "error",
+          message: body.title ?? `Could not connect (HTTP ${res.status}).`,
+        });
         return;
       }
       setState({ kind: "done", accountLabel: body.accountLabel ?? "" });
       if (window.opener) {
-        (window.opener as Window).postMessage({ type: CONNECTED_MESSAGE, provider: props.provider }, window.location.origin);
+        (window.opener as Window).postMessage(
+          { type: CONNECTED_MESSAGE, provider: props.provider },
+          window.location.origin,
+        );
         setTimeout(() => window.close(), 1200);
       }
     } catch {
@@ -43,20 +56,31 @@ export function ConnectConfirm(props: { provider: string; displayName: string; t
 
   if (state.kind === "done") {
     return (
-      <p role="status" className="mt-6 rounded-md bg-accent px-3 py-2 text-sm text-accent-foreground">
-        {props.displayName} is connected{state.accountLabel ? ` as ${state.accountLabel}` : ""}. You can close this window and continue in the chat.
+      <p
+        role="status"
+        className="mt-6 rounded-md bg-accent px-3 py-2 text-sm text-accent-foreground"
+      >
+        {props.displayName} is connected{state.accountLabel ? ` as ${state.accountLabel}` : ""}. You
+        can close this window and continue in the chat.
       </p>
     );
   }
   return (
     <div className="mt-6">
       {state.kind === "error" && (
-        <p role="alert" className="mb-3 rounded-md bg-warning px-3 py-2 text-sm text-warning-foreground">
+        <p
+          role="alert"
+          className="mb-3 rounded-md bg-warning px-3 py-2 text-sm text-warning-foreground"
+        >
           {state.message}
         </p>
       )}
       <div className="flex justify-end gap-2">
-        <button type="button" onClick={() => window.close()} className="rounded-md border px-3 py-1.5 text-sm hover:bg-muted">
+        <button
+          type="button"
+          onClick={() => window.close()}
+          className="rounded-md border px-3 py-1.5 text-sm hover:bg-muted"
+        >
           Cancel
         </button>
         <button

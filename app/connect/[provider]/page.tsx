@@ -11,7 +11,10 @@ export const metadata: Metadata = {
   robots: { index: false, follow: false },
 };
 
-type Props = { params: Promise<{ provider: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
+type Props = {
+  params: Promise<{ provider: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+};
 
 /**
  * Local consent page (sandbox mode): the signed-in user confirms that tools may act on their
@@ -27,10 +30,13 @@ export default async function ConnectPage({ params, searchParams }: Props) {
       <section className="w-full max-w-md rounded-xl border bg-card p-6 text-card-foreground shadow-sm">
         {view.ok ? (
           <>
-            <p className="text-xs font-semibold tracking-wide text-primary uppercase">Connect an account</p>
+            <p className="text-xs font-semibold tracking-wide text-primary uppercase">
+              Connect an account
+            </p>
             <h1 className="mt-1 text-xl font-semibold">Connect {view.displayName}</h1>
             <p className="mt-3 text-sm text-muted-foreground">
-              Signed in as <strong className="text-foreground">{view.username}</strong>. The assistant&apos;s tools will be able to:
+              Signed in as <strong className="text-foreground">{view.username}</strong>. The
+              assistant&apos;s tools will be able to:
             </p>
             <ul className="mt-2 list-disc space-y-1 pl-5 text-sm">
               {view.grants.map((g) => (
@@ -43,13 +49,20 @@ export default async function ConnectPage({ params, searchParams }: Props) {
               </p>
             )}
             <p className="mt-3 text-xs text-muted-foreground">
-              Sandbox mode: nothing leaves this app. Messages land in a local outbox. You can disconnect at any time.
+              Sandbox mode: nothing leaves this app. Messages land in a local outbox. You can
+              disconnect at any time.
             </p>
-            <ConnectConfirm provider={view.provider} displayName={view.displayName} token={typeof token === "string" ? token : ""} />
+            <ConnectConfirm
+              provider={view.provider}
+              displayName={view.displayName}
+              token={typeof token === "string" ? token : ""}
+            />
           </>
         ) : (
           <>
-            <h1 className="text-xl font-semibold">{view.reason === "unknown_provider" ? "Unknown provider" : "This link has expired"}</h1>
+            <h1 className="text-xl font-semibold">
+              {view.reason === "unknown_provider" ? "Unknown provider" : "This link has expired"}
+            </h1>
             <p className="mt-3 text-sm text-muted-foreground">
               {view.reason === "unknown_provider"
                 ? "There is no provider with this name to connect."

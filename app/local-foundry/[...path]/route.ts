@@ -12,7 +12,14 @@ function serveLocalFoundry(req: Request): Promise<Response> {
   if (getConfig().agents.mode !== "local") {
     return Promise.resolve(
       Response.json(
-        { error: { message: "The local agent service is off: this server uses Azure AI Foundry.", type: "invalid_request_error", code: "not_found", param: null } },
+        {
+          error: {
+            message: "The local agent service is off: this server uses Azure AI Foundry.",
+            type: "invalid_request_error",
+            code: "not_found",
+            param: null,
+          },
+        },
         { status: 404 },
       ),
     );
@@ -21,7 +28,10 @@ function serveLocalFoundry(req: Request): Promise<Response> {
     basePath: "/local-foundry",
     // Local sign-in: tokens minted for the agent service. Entra sign-in: the user's own API token
     // (nothing can mint Foundry-audience tokens for the in-app service then; see credentials.ts).
-    verify: (token) => verifyAccessToken(token, { audience: getConfig().identity.mode === "local" ? "foundry" : "api" }),
+    verify: (token) =>
+      verifyAccessToken(token, {
+        audience: getConfig().identity.mode === "local" ? "foundry" : "api",
+      }),
   });
   return handler(req);
 }

@@ -24,9 +24,15 @@ export function ToolCallCard({ block }: { block: ToolCallBlock }) {
         : "border-border";
   const duration = block.durationMs !== undefined ? formatDuration(block.durationMs) : undefined;
   return (
-    <details className={`group my-2 rounded-lg border ${tone} bg-card text-sm`} data-testid="tool-call">
+    <details
+      className={`group my-2 rounded-lg border ${tone} bg-card text-sm`}
+      data-testid="tool-call"
+    >
       <summary className="flex cursor-pointer list-none items-center gap-2 px-3 py-2">
-        <span aria-hidden className={block.status === "failed" ? "text-destructive" : "text-muted-foreground"}>
+        <span
+          aria-hidden
+          className={block.status === "failed" ? "text-destructive" : "text-muted-foreground"}
+        >
           {icon}
         </span>
         <span className="font-mono font-medium">{block.name}</span>
@@ -43,13 +49,17 @@ export function ToolCallCard({ block }: { block: ToolCallBlock }) {
         {block.arguments ? (
           <section>
             <h4 className="text-xs font-medium text-muted-foreground">Arguments</h4>
-            <pre className="mt-1 max-h-60 overflow-auto rounded bg-muted p-2 text-xs">{prettyJson(block.arguments)}</pre>
+            <pre className="mt-1 max-h-60 overflow-auto rounded bg-muted p-2 text-xs">
+              {prettyJson(block.arguments)}
+            </pre>
           </section>
         ) : null}
         {block.error ? (
           <section>
             <h4 className="text-xs font-medium text-destructive">Error</h4>
-            <pre className="mt-1 max-h-60 overflow-auto rounded bg-muted p-2 text-xs whitespace-pre-wrap">{block.error}</pre>
+            <pre className="mt-1 max-h-60 overflow-auto rounded bg-muted p-2 text-xs whitespace-pre-wrap">
+              {block.error}
+            </pre>
           </section>
         ) : null}
         {block.output ? (
@@ -57,7 +67,9 @@ export function ToolCallCard({ block }: { block: ToolCallBlock }) {
             <h4 className="text-xs font-medium text-muted-foreground">Result</h4>
             <pre className="mt-1 max-h-80 overflow-auto rounded bg-muted p-2 text-xs whitespace-pre-wrap">
               {prettyJson(block.output.slice(0, OUTPUT_PREVIEW))}
-              {block.output.length > OUTPUT_PREVIEW ? `\n… (${block.output.length.toLocaleString()} characters in all)` : ""}
+              {block.output.length > OUTPUT_PREVIEW
+                ? `\n… (${block.output.length.toLocaleString()} characters in all)`
+                : ""}
             </pre>
           </section>
         ) : null}

@@ -1,5 +1,15 @@
 import { sql } from "drizzle-orm";
-import { bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 
 /** People who have signed in at least once; `id` is the token's `oid` (stable per tenant). */
 export const users = pgTable("users", {
@@ -7,7 +17,10 @@ export const users = pgTable("users", {
   tenantId: text("tenant_id").notNull(),
   username: text("username").notNull(),
   name: text("name").notNull(),
-  roles: jsonb("roles").$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+  roles: jsonb("roles")
+    .$type<string[]>()
+    .notNull()
+    .default(sql`'[]'::jsonb`),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull().defaultNow(),
 });

@@ -1,5 +1,14 @@
 import { sql } from "drizzle-orm";
-import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import {
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 
 /**
  * State of the embedded local agent service (`/local-foundry`). Kept in the same database so
@@ -52,7 +61,10 @@ export const lfResponses = pgTable(
     /** The Response object exactly as clients receive it. */
     body: jsonb("body").notNull(),
     /** The normalized input items of this turn: `previous_response_id` chains rebuild history from them. */
-    inputItems: jsonb("input_items").$type<unknown[]>().notNull().default(sql`'[]'::jsonb`),
+    inputItems: jsonb("input_items")
+      .$type<unknown[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     previousResponseId: text("previous_response_id"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },

@@ -1,5 +1,14 @@
 import { sql } from "drizzle-orm";
-import { bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from "drizzle-orm/pg-core";
 
 /**
  * State of the MCP server core (mcp-server/, lib/audit, lib/limits): access keys for key-based
@@ -18,7 +27,10 @@ export const mcpApiKeys = pgTable("mcp_api_keys", {
   kind: text("kind").$type<"app" | "user">().notNull(),
   userId: text("user_id"),
   /** App roles of an app key (a user key takes the user's current roles). */
-  roles: jsonb("roles").$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+  roles: jsonb("roles")
+    .$type<string[]>()
+    .notNull()
+    .default(sql`'[]'::jsonb`),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
   revokedAt: timestamp("revoked_at", { withTimezone: true }),
@@ -44,7 +56,10 @@ export const idempotencyKeys = pgTable(
     completedAt: timestamp("completed_at", { withTimezone: true }),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.key] }), index("idempotency_keys_expires_idx").on(t.expiresAt)],
+  (t) => [
+    primaryKey({ columns: [t.userId, t.key] }),
+    index("idempotency_keys_expires_idx").on(t.expiresAt),
+  ],
 );
 
 /**
@@ -71,5 +86,8 @@ export const auditLog = pgTable(
     prevHash: text("prev_hash").notNull().unique(),
     hash: text("hash").notNull().unique(),
   },
-  (t) => [index("audit_log_user_at_idx").on(t.userId, t.at), index("audit_log_tool_at_idx").on(t.tool, t.at)],
+  (t) => [
+    index("audit_log_user_at_idx").on(t.userId, t.at),
+    index("audit_log_tool_at_idx").on(t.tool, t.at),
+  ],
 );

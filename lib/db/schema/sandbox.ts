@@ -1,5 +1,15 @@
 import { sql } from "drizzle-orm";
-import { boolean, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import {
+  boolean,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from "drizzle-orm/pg-core";
 
 /**
  * Tool-provider state: per-user connections and sessions (used in every mode) and the tables of
@@ -15,7 +25,10 @@ export const providerConnections = pgTable(
     provider: text("provider").notNull(),
     /** What the user sees as "connected as …" (sandbox: their username). */
     accountLabel: text("account_label").notNull(),
-    scopes: jsonb("scopes").$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    scopes: jsonb("scopes")
+      .$type<string[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     connectedAt: timestamp("connected_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.provider] })],
@@ -55,7 +68,10 @@ export const sandboxOutbox = pgTable(
     subject: text("subject"),
     body: text("body").notNull(),
     status: text("status").notNull(),
-    metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    metadata: jsonb("metadata")
+      .$type<Record<string, unknown>>()
+      .notNull()
+      .default(sql`'{}'::jsonb`),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index("sandbox_outbox_user_idx").on(t.userId, t.createdAt)],
@@ -71,7 +87,10 @@ export const sandboxMailbox = pgTable(
     labels: jsonb("labels").$type<string[]>().notNull(),
     from: text("from_address").notNull(),
     to: jsonb("to_addresses").$type<string[]>().notNull(),
-    cc: jsonb("cc_addresses").$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    cc: jsonb("cc_addresses")
+      .$type<string[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     subject: text("subject").notNull(),
     body: text("body").notNull(),
     unread: boolean("unread").notNull().default(false),

@@ -19,7 +19,11 @@ export class OpenAICompatibleModel implements LocalModel {
 
   constructor(private readonly opts: OpenAICompatibleOptions) {
     // Local servers often need no key, but the client insists on one.
-    this.client = new OpenAI({ baseURL: opts.baseUrl, apiKey: opts.apiKey ?? "not-needed", maxRetries: 1 });
+    this.client = new OpenAI({
+      baseURL: opts.baseUrl,
+      apiKey: opts.apiKey ?? "not-needed",
+      maxRetries: 1,
+    });
   }
 
   async *stream(input: ModelInput, signal: AbortSignal): AsyncIterable<string> {
@@ -40,8 +44,13 @@ export class OpenAICompatibleModel implements LocalModel {
 }
 
 export function toChatMessages(input: ModelInput): ChatCompletionMessageParam[] {
-  const system: ChatCompletionMessageParam[] = input.instructions ? [{ role: "system", content: input.instructions }] : [];
-  return [...system, ...input.messages.map((m) => ({ role: m.role, content: m.text }) as ChatCompletionMessageParam)];
+  const system: ChatCompletionMessageParam[] = input.instructions
+    ? [{ role: "system", content: input.instructions }]
+    : [];
+  return [
+    ...system,
+    ...input.messages.map((m) => ({ role: m.role, content: m.text }) as ChatCompletionMessageParam),
+  ];
 }
 
 function toModelError(err: unknown): LocalModelError {
@@ -53,5 +62,9 @@ function toModelError(err: unknown): LocalModelError {
       clientSide ? "model_error" : "server_error",
     );
   }
-  return new LocalModelError("The model endpoint could not be reached.", "server_error", "server_error");
+  return new LocalModelError(
+    "The model endpoint could not be reached.",
+    "server_error",
+    "server_error",
+  );
 }

@@ -13,7 +13,12 @@ import type { ModelInput } from "./types";
  */
 export type ScriptedReply =
   | { kind: "text"; rule: string; text: string }
-  | { kind: "error"; rule: string; text: string; error: { type: "invalid_request_error" | "server_error"; code: string; message: string } };
+  | {
+      kind: "error";
+      rule: string;
+      text: string;
+      error: { type: "invalid_request_error" | "server_error"; code: string; message: string };
+    };
 
 export function scriptedReply(input: ModelInput): ScriptedReply {
   const lastUserIndex = findLastIndex(input.messages, (m) => m.role === "user");
@@ -31,7 +36,8 @@ export function scriptedReply(input: ModelInput): ScriptedReply {
   return { kind: "text", rule: "echo", text: echo(said, earlier, input.instructions) };
 }
 
-const HINTS = "Ask for a **markdown demo**, a **long** answer, or add `/fail` to a message to see how an error looks.";
+const HINTS =
+  "Ask for a **markdown demo**, a **long** answer, or add `/fail` to a message to see how an error looks.";
 
 const GREETING =
   "Hello! I'm the scripted model of the local agent service. I run inside the app, so everything " +
@@ -61,7 +67,12 @@ function failEarly(): ScriptedReply {
     null,
     2,
   );
-  return { kind: "error", rule: "fail", text: "", error: { type: "invalid_request_error", code: "tool_user_error", message } };
+  return {
+    kind: "error",
+    rule: "fail",
+    text: "",
+    error: { type: "invalid_request_error", code: "tool_user_error", message },
+  };
 }
 
 function failLate(): ScriptedReply {
@@ -69,7 +80,11 @@ function failLate(): ScriptedReply {
     kind: "error",
     rule: "fail-late",
     text: "Let me look into that for you. Checking the details now",
-    error: { type: "server_error", code: "server_error", message: "The scripted model was asked to fail after it started answering (/fail-late)." },
+    error: {
+      type: "server_error",
+      code: "server_error",
+      message: "The scripted model was asked to fail after it started answering (/fail-late).",
+    },
   };
 }
 

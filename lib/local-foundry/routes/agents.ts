@@ -1,7 +1,12 @@
 import { badRequest, LfError, notFound } from "../errors";
 import { json, readBody } from "../http";
 import type { LfContext, LfRoute } from "../router";
-import { AGENT_NAME, createAgentSchema, createAgentVersionSchema, type CreateAgentVersionBody } from "../schemas";
+import {
+  AGENT_NAME,
+  createAgentSchema,
+  createAgentVersionSchema,
+  type CreateAgentVersionBody,
+} from "../schemas";
 import { agentJson, agentVersionJson, listJson, type Json } from "../shapes";
 import {
   createAgentIfAbsent,
@@ -29,7 +34,11 @@ export const agentRoutes: LfRoute[] = [
 
 /** Sorted by name, ascending unless `order=desc`: the order an agent picker shows. */
 async function listAgents({ db, url }: LfContext) {
-  const page = paginate((await listLatestAgentVersions(db)).map(agentJson), pageQuery(url, "asc"), (a) => String(a.name));
+  const page = paginate(
+    (await listLatestAgentVersions(db)).map(agentJson),
+    pageQuery(url, "asc"),
+    (a) => String(a.name),
+  );
   return json(listJson(page.data, page.hasMore));
 }
 
@@ -38,7 +47,13 @@ async function createAgent({ db, req }: LfContext) {
   const name = checkName(body.name);
   checkDefinition(body);
   if (!(await createAgentIfAbsent(db, name, body))) {
-    throw new LfError(409, `Agent '${name}' already exists; create a new version instead.`, "invalid_request_error", "conflict", "name");
+    throw new LfError(
+      409,
+      `Agent '${name}' already exists; create a new version instead.`,
+      "invalid_request_error",
+      "conflict",
+      "name",
+    );
   }
   return json(agentJson((await getLatestAgentVersion(db, name))!));
 }
@@ -78,12 +93,20 @@ async function removeVersion({ db, params }: LfContext) {
   if (!(await deleteAgentVersion(db, params.name!, params.version!))) {
     throw notFound(`Agent '${params.name}' version ${params.version}`);
   }
-  return json({ object: "agent.version.deleted", name: params.name, version: params.version, deleted: true });
+  return json({
+    object: "agent.version.deleted",
+    name: params.name,
+    version: params.version,
+    deleted: true,
+  });
 }
 
 function checkName(name: string): string {
   if (!AGENT_NAME.test(name)) {
-    throw badRequest("Agent names use letters, digits and inner hyphens, at most 63 characters.", "name");
+    throw badRequest(
+      "Agent names use letters, digits and inner hyphens, at most 63 characters.",
+      "name",
+    );
   }
   return name;
 }
@@ -91,9 +114,18 @@ function checkName(name: string): string {
 /** Only prompt agents run here; their model is required, as on Foundry. */
 function checkDefinition(body: CreateAgentVersionBody): void {
   if (body.definition.kind !== "prompt") {
-    throw badRequest("The local agent service supports prompt agents only (definition.kind = 'prompt').", "definition.kind");
+    throw badRequest(
+      "The local agent service supports prompt agents only (definition.kind = 'prompt').",
+      "definition.kind",
+    );
   }
   if (!body.definition.model) {
-    throw new LfError(400, "Missing required parameter: 'definition.model'.", "invalid_request_error", "missing_required_parameter", "definition.model");
+    throw new LfError(
+      400,
+      "Missing required parameter: 'definition.model'.",
+      "invalid_request_error",
+      "missing_required_parameter",
+      "definition.model",
+    );
   }
 }

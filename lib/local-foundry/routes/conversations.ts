@@ -30,7 +30,11 @@ async function create({ db, req, principal }: LfContext) {
   const body = await readBody(req, createConversationSchema);
   const items = (body.items ?? []).map(normalizeItem);
   const row = await db.transaction(async (tx) => {
-    const c = await insertConversation(tx, { id: prefixedId("conv"), ownerId: principal.userId, metadata: body.metadata ?? null });
+    const c = await insertConversation(tx, {
+      id: prefixedId("conv"),
+      ownerId: principal.userId,
+      metadata: body.metadata ?? null,
+    });
     await appendItems(tx, c.id, items);
     return c;
   });
@@ -44,12 +48,14 @@ async function get({ db, params, principal }: LfContext) {
 }
 
 async function remove({ db, params, principal }: LfContext) {
-  if (!(await deleteConversation(db, principal.userId, params.id!))) throw notFound(`Conversation '${params.id}'`);
+  if (!(await deleteConversation(db, principal.userId, params.id!)))
+    throw notFound(`Conversation '${params.id}'`);
   return json({ object: "conversation.deleted", deleted: true, id: params.id });
 }
 
 async function listItems({ db, url, params, principal }: LfContext) {
-  if (!(await getConversation(db, principal.userId, params.id!))) throw notFound(`Conversation '${params.id}'`);
+  if (!(await getConversation(db, principal.userId, params.id!)))
+    throw notFound(`Conversation '${params.id}'`);
   const page = paginate(await allItems(db, params.id!), pageQuery(url), (i) => String(i.id));
   return json(listJson(page.data, page.hasMore));
 }
@@ -58,14 +64,16 @@ async function addItems({ db, req, params, principal }: LfContext) {
   const body = await readBody(req, createItemsSchema);
   const items = body.items.map(normalizeItem);
   await db.transaction(async (tx) => {
-    if (!(await lockConversation(tx, principal.userId, params.id!))) throw notFound(`Conversation '${params.id}'`);
+    if (!(await lockConversation(tx, principal.userId, params.id!)))
+      throw notFound(`Conversation '${params.id}'`);
     await appendItems(tx, params.id!, items);
   });
   return json(listJson(items, false));
 }
 
 async function getOneItem({ db, params, principal }: LfContext) {
-  if (!(await getConversation(db, principal.userId, params.id!))) throw notFound(`Conversation '${params.id}'`);
+  if (!(await getConversation(db, principal.userId, params.id!)))
+    throw notFound(`Conversation '${params.id}'`);
   const item = await getItem(db, params.id!, params.itemId!);
   if (!item) throw notFound(`Item '${params.itemId}'`);
   return json(item);

@@ -34,17 +34,27 @@ async function create({ db, req, principal, model }: LfContext): Promise<Respons
   const abort = () => controller.abort(req.signal.reason);
   if (req.signal.aborted) abort();
   else req.signal.addEventListener("abort", abort, { once: true });
-  const finish = <T>(p: Promise<T>) => p.finally(() => req.signal.removeEventListener("abort", abort));
+  const finish = <T>(p: Promise<T>) =>
+    p.finally(() => req.signal.removeEventListener("abort", abort));
   const record = (r: RunResult) => recordOutcome(db, principal.userId, prepared.seed, r);
 
   if (body.stream) return streamRun(setup, controller, record, finish);
 
-  const done = finish(executeRun(setup, () => undefined, controller.signal).then(async (r) => (await record(r), r)));
+  const done = finish(
+    executeRun(setup, () => undefined, controller.signal).then(async (r) => (await record(r), r)),
+  );
   registerRun(prepared.seed.id, controller, done);
   const result = await done;
   if (result.status === "failed" && result.error) {
     const status = result.error.type === "invalid_request_error" ? 400 : 500;
-    return errorResponse(new LfError(status, result.error.message, result.error.type as LfError["type"], result.error.code));
+    return errorResponse(
+      new LfError(
+        status,
+        result.error.message,
+        result.error.type as LfError["type"],
+        result.error.code,
+      ),
+    );
   }
   return json(result.response);
 }
@@ -87,7 +97,13 @@ function streamRun(
   )
     .catch((err) => {
       logger().error({ err, responseId: setup.seed.id }, "local response run failed");
-      send(events.error({ type: "server_error", code: "server_error", message: "The response could not be completed." }));
+      send(
+        events.error({
+          type: "server_error",
+          code: "server_error",
+          message: "The response could not be completed.",
+        }),
+      );
     })
     .finally(() => {
       if (!open) return;
@@ -105,7 +121,8 @@ async function get({ db, params, principal }: LfContext) {
 }
 
 async function remove({ db, params, principal }: LfContext) {
-  if (!(await deleteResponse(db, principal.userId, params.id!))) throw notFound(`Response '${params.id}'`);
+  if (!(await deleteResponse(db, principal.userId, params.id!)))
+    throw notFound(`Response '${params.id}'`);
   return json({ id: params.id, object: "response", deleted: true });
 }
 

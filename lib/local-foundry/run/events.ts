@@ -8,7 +8,11 @@ import { outputTextPart, type Json } from "../shapes";
 export const events = {
   created: (response: Json) => ({ type: "response.created", response }),
   inProgress: (response: Json) => ({ type: "response.in_progress", response }),
-  itemAdded: (item: Json, outputIndex: number) => ({ type: "response.output_item.added", item, output_index: outputIndex }),
+  itemAdded: (item: Json, outputIndex: number) => ({
+    type: "response.output_item.added",
+    item,
+    output_index: outputIndex,
+  }),
   partAdded: (itemId: string, outputIndex: number) => ({
     type: "response.content_part.added",
     content_index: 0,
@@ -40,7 +44,11 @@ export const events = {
     output_index: outputIndex,
     part: outputTextPart(text),
   }),
-  itemDone: (item: Json, outputIndex: number) => ({ type: "response.output_item.done", item, output_index: outputIndex }),
+  itemDone: (item: Json, outputIndex: number) => ({
+    type: "response.output_item.done",
+    item,
+    output_index: outputIndex,
+  }),
   completed: (response: Json) => ({ type: "response.completed", response }),
   failed: (response: Json) => ({ type: "response.failed", response }),
   /** Terminal event of a cancelled response (the SDK's event union has no `response.cancelled`). */

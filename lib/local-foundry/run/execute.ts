@@ -37,8 +37,18 @@ export type Send = (event: Json) => void;
  * the outcome with its terminal events held back. Aborting `signal` (client gone, or cancel)
  * stops the model and yields a `cancelled` outcome.
  */
-export async function executeRun(setup: RunSetup, send: Send, signal: AbortSignal): Promise<RunResult> {
-  const state: ResponseState = { status: "in_progress", output: [], error: null, completedAt: null, usage: null };
+export async function executeRun(
+  setup: RunSetup,
+  send: Send,
+  signal: AbortSignal,
+): Promise<RunResult> {
+  const state: ResponseState = {
+    status: "in_progress",
+    output: [],
+    error: null,
+    completedAt: null,
+    usage: null,
+  };
   const snapshot = () => responseJson(setup.seed, state);
   send(events.created(snapshot()));
   send(events.inProgress(snapshot()));
@@ -60,16 +70,37 @@ export async function executeRun(setup: RunSetup, send: Send, signal: AbortSigna
     return result(state, setup.seed, null, [events.incomplete(snapshot())]);
   }
   if (failure) {
-    Object.assign(state, { status: "failed", output: message.partial(), usage, error: { code: failure.code, message: failure.message } });
+    Object.assign(state, {
+      status: "failed",
+      output: message.partial(),
+      usage,
+      error: { code: failure.code, message: failure.message },
+    });
     return result(state, setup.seed, failure, [events.error(failure), events.failed(snapshot())]);
   }
   message.finish(send);
-  Object.assign(state, { status: "completed", output: [message.item("completed")], usage, completedAt: unixSeconds(Date.now()) });
+  Object.assign(state, {
+    status: "completed",
+    output: [message.item("completed")],
+    usage,
+    completedAt: unixSeconds(Date.now()),
+  });
   return result(state, setup.seed, null, [events.completed(snapshot())]);
 }
 
-function result(state: ResponseState, seed: ResponseSeed, error: RunResult["error"], terminal: Json[]): RunResult {
-  return { status: state.status, response: responseJson(seed, state), output: state.output, error, terminal };
+function result(
+  state: ResponseState,
+  seed: ResponseSeed,
+  error: RunResult["error"],
+  terminal: Json[],
+): RunResult {
+  return {
+    status: state.status,
+    response: responseJson(seed, state),
+    output: state.output,
+    error,
+    terminal,
+  };
 }
 
 /** The one assistant message of a response, announced on its first chunk. */
@@ -82,7 +113,13 @@ class MessageBuilder {
 
   item(status: "in_progress" | "completed" | "incomplete"): Json {
     const text = status === "in_progress" ? null : this.text;
-    return assistantMessage({ id: this.id, responseId: this.seed.id, agent: this.seed.agent, text, status });
+    return assistantMessage({
+      id: this.id,
+      responseId: this.seed.id,
+      agent: this.seed.agent,
+      text,
+      status,
+    });
   }
 
   append(chunk: string, send: Send): void {
@@ -112,7 +149,8 @@ class MessageBuilder {
 }
 
 function toFailure(err: unknown): NonNullable<RunResult["error"]> {
-  if (err instanceof LocalModelError) return { type: err.type, code: err.code, message: err.message };
+  if (err instanceof LocalModelError)
+    return { type: err.type, code: err.code, message: err.message };
   logger().error({ err }, "local model failed unexpectedly");
   return { type: "server_error", code: "server_error", message: "The model failed unexpectedly." };
 }

@@ -5,7 +5,13 @@ import { normalizeInput } from "../items";
 import { toModelMessages } from "../model/history";
 import type { ModelInput } from "../model/types";
 import type { CreateResponseBody } from "../schemas";
-import { responseJson, unixSeconds, type AgentVersionRecord, type Json, type ResponseSeed } from "../shapes";
+import {
+  responseJson,
+  unixSeconds,
+  type AgentVersionRecord,
+  type Json,
+  type ResponseSeed,
+} from "../shapes";
 import { getAgentVersion, getLatestAgentVersion } from "../store/agents";
 import { allItems, appendItems, lockConversation } from "../store/conversations";
 import type { Exec } from "../store/db";
@@ -29,16 +35,29 @@ interface PromptDefinition {
  * Validates a create-response request, resolves its agent and history, appends its input to the
  * bound conversation and records the response as `in_progress` — all before the first event.
  */
-export async function prepareRun(db: Db, ownerId: string, body: CreateResponseBody): Promise<PreparedRun> {
+export async function prepareRun(
+  db: Db,
+  ownerId: string,
+  body: CreateResponseBody,
+): Promise<PreparedRun> {
   const agent = await resolveAgent(db, body);
   const def = agent.definition as PromptDefinition;
   const conversationId = conversationIdOf(body.conversation);
   const previousResponseId = body.previous_response_id ?? null;
   if (conversationId && previousResponseId) {
-    throw badRequest("Use either 'conversation' or 'previous_response_id', not both.", "previous_response_id");
+    throw badRequest(
+      "Use either 'conversation' or 'previous_response_id', not both.",
+      "previous_response_id",
+    );
   }
   if (!conversationId && !previousResponseId && body.input === undefined) {
-    throw new LfError(400, "Missing required parameter: 'input'.", "invalid_request_error", "missing_required_parameter", "input");
+    throw new LfError(
+      400,
+      "Missing required parameter: 'input'.",
+      "invalid_request_error",
+      "missing_required_parameter",
+      "input",
+    );
   }
   const newItems = normalizeInput(body.input);
   const seed: ResponseSeed = {
@@ -59,7 +78,13 @@ export async function prepareRun(db: Db, ownerId: string, body: CreateResponseBo
     conversationId,
     previousResponseId,
     status: "in_progress" as const,
-    body: responseJson(seed, { status: "in_progress", output: [], error: null, completedAt: null, usage: null }),
+    body: responseJson(seed, {
+      status: "in_progress",
+      output: [],
+      error: null,
+      completedAt: null,
+      usage: null,
+    }),
     inputItems: newItems,
   };
 
@@ -69,14 +94,29 @@ export async function prepareRun(db: Db, ownerId: string, body: CreateResponseBo
     await insertResponse(tx, row);
     return earlier;
   });
-  return { seed, modelInput: { instructions: seed.instructions, messages: toModelMessages([...history, ...newItems]) } };
+  return {
+    seed,
+    modelInput: {
+      instructions: seed.instructions,
+      messages: toModelMessages([...history, ...newItems]),
+    },
+  };
 }
 
 /** Stores the outcome and appends the output to the bound conversation (if it still exists). */
-export async function recordOutcome(db: Db, ownerId: string, seed: ResponseSeed, result: RunResult): Promise<void> {
+export async function recordOutcome(
+  db: Db,
+  ownerId: string,
+  seed: ResponseSeed,
+  result: RunResult,
+): Promise<void> {
   await db.transaction(async (tx) => {
     await updateResponse(tx, seed.id, result.status, result.response);
-    if (seed.conversationId && result.output.length > 0 && (await lockConversation(tx, ownerId, seed.conversationId))) {
+    if (
+      seed.conversationId &&
+      result.output.length > 0 &&
+      (await lockConversation(tx, ownerId, seed.conversationId))
+    ) {
       await appendItems(tx, seed.conversationId, result.output);
     }
   });
@@ -85,12 +125,28 @@ export async function recordOutcome(db: Db, ownerId: string, seed: ResponseSeed,
 async function resolveAgent(db: Db, body: CreateResponseBody): Promise<AgentVersionRecord> {
   const ref = body.agent_reference ?? body.agent;
   if (!ref) {
-    throw new LfError(400, "Missing required parameter: 'agent_reference'.", "invalid_request_error", "missing_required_parameter", "agent_reference");
+    throw new LfError(
+      400,
+      "Missing required parameter: 'agent_reference'.",
+      "invalid_request_error",
+      "missing_required_parameter",
+      "agent_reference",
+    );
   }
-  const agent = ref.version ? await getAgentVersion(db, ref.name, ref.version) : await getLatestAgentVersion(db, ref.name);
-  if (!agent) throw notFound(`Agent '${ref.name}'${ref.version ? ` version ${ref.version}` : ""}`, "agent_reference");
+  const agent = ref.version
+    ? await getAgentVersion(db, ref.name, ref.version)
+    : await getLatestAgentVersion(db, ref.name);
+  if (!agent)
+    throw notFound(
+      `Agent '${ref.name}'${ref.version ? ` version ${ref.version}` : ""}`,
+      "agent_reference",
+    );
   if ((agent.definition as PromptDefinition).kind !== "prompt") {
-    throw badRequest("The local agent service runs prompt agents only.", "agent_reference", "unsupported_agent_kind");
+    throw badRequest(
+      "The local agent service runs prompt agents only.",
+      "agent_reference",
+      "unsupported_agent_kind",
+    );
   }
   return agent;
 }
@@ -102,14 +158,20 @@ function conversationIdOf(c: CreateResponseBody["conversation"]): string | null 
 
 const MAX_CHAIN = 200;
 
-async function historyFor(tx: Exec, ownerId: string, conversationId: string | null, previousId: string | null): Promise<Json[]> {
+async function historyFor(
+  tx: Exec,
+  ownerId: string,
+  conversationId: string | null,
+  previousId: string | null,
+): Promise<Json[]> {
   if (conversationId) {
-    if (!(await lockConversation(tx, ownerId, conversationId))) throw notFound(`Conversation '${conversationId}'`, "conversation");
+    if (!(await lockConversation(tx, ownerId, conversationId)))
+      throw notFound(`Conversation '${conversationId}'`, "conversation");
     return allItems(tx, conversationId);
   }
   if (!previousId) return [];
   const turns: Json[][] = [];
-  for (let id: string | null = previousId; id && turns.length < MAX_CHAIN; ) {
+  for (let id: string | null = previousId; id && turns.length < MAX_CHAIN;) {
     const row = await getResponse(tx, ownerId, id);
     if (!row) {
       if (turns.length === 0) throw notFound(`Response '${id}'`, "previous_response_id");

@@ -21,7 +21,11 @@ function toRecord(row: typeof lfAgentVersions.$inferSelect): AgentVersionRecord 
 }
 
 /** Adds version n+1. Two creators racing for the same number: the loser retries with the next one. */
-export async function createAgentVersion(db: Exec, name: string, v: NewAgentVersion): Promise<AgentVersionRecord> {
+export async function createAgentVersion(
+  db: Exec,
+  name: string,
+  v: NewAgentVersion,
+): Promise<AgentVersionRecord> {
   for (let attempt = 0; ; attempt++) {
     const latest = await getLatestAgentVersion(db, name);
     try {
@@ -35,23 +39,42 @@ export async function createAgentVersion(db: Exec, name: string, v: NewAgentVers
 async function insertVersion(db: Exec, name: string, version: number, v: NewAgentVersion) {
   const [row] = await db
     .insert(lfAgentVersions)
-    .values({ name, version, description: v.description ?? null, definition: v.definition, metadata: v.metadata ?? null })
+    .values({
+      name,
+      version,
+      description: v.description ?? null,
+      definition: v.definition,
+      metadata: v.metadata ?? null,
+    })
     .returning();
   return toRecord(row!);
 }
 
 /** Inserts version 1 unless the agent already has any version; safe when several processes race. */
-export async function createAgentIfAbsent(db: Exec, name: string, v: NewAgentVersion): Promise<boolean> {
+export async function createAgentIfAbsent(
+  db: Exec,
+  name: string,
+  v: NewAgentVersion,
+): Promise<boolean> {
   if (await getLatestAgentVersion(db, name)) return false;
   const rows = await db
     .insert(lfAgentVersions)
-    .values({ name, version: 1, description: v.description ?? null, definition: v.definition, metadata: v.metadata ?? null })
+    .values({
+      name,
+      version: 1,
+      description: v.description ?? null,
+      definition: v.definition,
+      metadata: v.metadata ?? null,
+    })
     .onConflictDoNothing()
     .returning({ name: lfAgentVersions.name });
   return rows.length > 0;
 }
 
-export async function getLatestAgentVersion(db: Exec, name: string): Promise<AgentVersionRecord | undefined> {
+export async function getLatestAgentVersion(
+  db: Exec,
+  name: string,
+): Promise<AgentVersionRecord | undefined> {
   const [row] = await db
     .select()
     .from(lfAgentVersions)
@@ -61,7 +84,11 @@ export async function getLatestAgentVersion(db: Exec, name: string): Promise<Age
   return row ? toRecord(row) : undefined;
 }
 
-export async function getAgentVersion(db: Exec, name: string, version: string): Promise<AgentVersionRecord | undefined> {
+export async function getAgentVersion(
+  db: Exec,
+  name: string,
+  version: string,
+): Promise<AgentVersionRecord | undefined> {
   const n = Number(version);
   if (!Number.isInteger(n) || n < 1) return undefined;
   const [row] = await db
@@ -89,7 +116,11 @@ export async function listAgentVersions(db: Exec, name: string): Promise<AgentVe
   return rows.map(toRecord);
 }
 
-export async function deleteAgentVersion(db: Exec, name: string, version: string): Promise<boolean> {
+export async function deleteAgentVersion(
+  db: Exec,
+  name: string,
+  version: string,
+): Promise<boolean> {
   const n = Number(version);
   if (!Number.isInteger(n) || n < 1) return false;
   const rows = await db
@@ -100,6 +131,9 @@ export async function deleteAgentVersion(db: Exec, name: string, version: string
 }
 
 export async function deleteAgent(db: Exec, name: string): Promise<boolean> {
-  const rows = await db.delete(lfAgentVersions).where(eq(lfAgentVersions.name, name)).returning({ name: lfAgentVersions.name });
+  const rows = await db
+    .delete(lfAgentVersions)
+    .where(eq(lfAgentVersions.name, name))
+    .returning({ name: lfAgentVersions.name });
   return rows.length > 0;
 }

@@ -14,7 +14,11 @@ export async function insertConversation(
 }
 
 /** Owner-scoped: another caller's conversation does not exist for you. */
-export async function getConversation(db: Exec, ownerId: string, id: string): Promise<ConversationRow | undefined> {
+export async function getConversation(
+  db: Exec,
+  ownerId: string,
+  id: string,
+): Promise<ConversationRow | undefined> {
   const [row] = await db
     .select()
     .from(lfConversations)
@@ -23,7 +27,11 @@ export async function getConversation(db: Exec, ownerId: string, id: string): Pr
 }
 
 /** Same, and holds the row lock until the transaction ends, so appends to one conversation queue up. */
-export async function lockConversation(db: Exec, ownerId: string, id: string): Promise<ConversationRow | undefined> {
+export async function lockConversation(
+  db: Exec,
+  ownerId: string,
+  id: string,
+): Promise<ConversationRow | undefined> {
   const [row] = await db
     .select()
     .from(lfConversations)
@@ -48,9 +56,11 @@ export async function appendItems(db: Exec, conversationId: string, items: Json[
     .from(lfItems)
     .where(eq(lfItems.conversationId, conversationId));
   const start = (last?.position ?? -1) + 1;
-  await db.insert(lfItems).values(
-    items.map((item, i) => ({ id: String(item.id), conversationId, position: start + i, item })),
-  );
+  await db
+    .insert(lfItems)
+    .values(
+      items.map((item, i) => ({ id: String(item.id), conversationId, position: start + i, item })),
+    );
 }
 
 export async function allItems(db: Exec, conversationId: string): Promise<Json[]> {
@@ -62,7 +72,11 @@ export async function allItems(db: Exec, conversationId: string): Promise<Json[]
   return rows.map((r) => r.item as Json);
 }
 
-export async function getItem(db: Exec, conversationId: string, itemId: string): Promise<Json | undefined> {
+export async function getItem(
+  db: Exec,
+  conversationId: string,
+  itemId: string,
+): Promise<Json | undefined> {
   const [row] = await db
     .select({ item: lfItems.item })
     .from(lfItems)

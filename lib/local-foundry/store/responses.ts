@@ -20,11 +20,20 @@ export async function insertResponse(
   await db.insert(lfResponses).values(r);
 }
 
-export async function updateResponse(db: Exec, id: string, status: ResponseStatus, body: Json): Promise<void> {
+export async function updateResponse(
+  db: Exec,
+  id: string,
+  status: ResponseStatus,
+  body: Json,
+): Promise<void> {
   await db.update(lfResponses).set({ status, body }).where(eq(lfResponses.id, id));
 }
 
-export async function getResponse(db: Exec, ownerId: string, id: string): Promise<ResponseRow | undefined> {
+export async function getResponse(
+  db: Exec,
+  ownerId: string,
+  id: string,
+): Promise<ResponseRow | undefined> {
   const [row] = await db
     .select()
     .from(lfResponses)

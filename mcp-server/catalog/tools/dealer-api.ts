@@ -9,4 +9,8 @@ import { toolsFromApi } from "@/mcp-server/openapi/tools";
  * mcp-server/openapi/generated/dealer-api.tools.json (regenerate: npx tsx mcp-server/openapi/cli.ts).
  * Calls go to the sandbox backend in-process; it needs no per-user connection.
  */
-export const dealerApiTools = toolsFromApi(generated as unknown as GeneratedApi, DEALER_PROVIDER, dealerBackend);
+export const dealerApiTools = toolsFromApi(
+  generated as unknown as GeneratedApi,
+  DEALER_PROVIDER,
+  dealerBackend,
+);

@@ -1,5 +1,11 @@
 import type { z } from "zod";
-import { ToolError, type Risk, type ToolAnnotations, type ToolContext, type ToolDefinition } from "../types";
+import {
+  ToolError,
+  type Risk,
+  type ToolAnnotations,
+  type ToolContext,
+  type ToolDefinition,
+} from "../types";
 
 /**
  * Annotation presets; each tool picks the one that is true of it (MCP 2025-11-25 semantics:
@@ -7,12 +13,32 @@ import { ToolError, type Risk, type ToolAnnotations, type ToolContext, type Tool
  * content outside the user's own data).
  */
 export const annotations = {
-  read: (openWorld: boolean): ToolAnnotations => ({ readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: openWorld }),
+  read: (openWorld: boolean): ToolAnnotations => ({
+    readOnlyHint: true,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: openWorld,
+  }),
   /** Adds something new (a message, a draft, a task); a second call adds another. */
-  additive: (openWorld: boolean): ToolAnnotations => ({ readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: openWorld }),
+  additive: (openWorld: boolean): ToolAnnotations => ({
+    readOnlyHint: false,
+    destructiveHint: false,
+    idempotentHint: false,
+    openWorldHint: openWorld,
+  }),
   /** Overwrites existing state; repeating the same call leaves the same state. */
-  overwrite: (openWorld: boolean): ToolAnnotations => ({ readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: openWorld }),
-  delete: (openWorld: boolean): ToolAnnotations => ({ readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: openWorld }),
+  overwrite: (openWorld: boolean): ToolAnnotations => ({
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: true,
+    openWorldHint: openWorld,
+  }),
+  delete: (openWorld: boolean): ToolAnnotations => ({
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: true,
+    openWorldHint: openWorld,
+  }),
 };
 
 export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
@@ -31,7 +57,9 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
  * Builds a ToolDefinition whose `run` validates its own input: it may be called directly (tests,
  * other servers) and must then refuse what the schema refuses, as `invalid_arguments`.
  */
-export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: ToolSpec<I, O>): ToolDefinition<I, O> {
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
+  spec: ToolSpec<I, O>,
+): ToolDefinition<I, O> {
   return {
     name: spec.name,
     title: spec.title,
@@ -43,7 +71,8 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
     outputSchema: spec.outputSchema,
     async run(input, ctx) {
       const parsed = spec.inputSchema.safeParse(input);
-      if (!parsed.success) throw new ToolError("invalid_arguments", describeIssues(parsed.error.issues));
+      if (!parsed.success)
+        throw new ToolError("invalid_arguments", describeIssues(parsed.error.issues));
       const out = await spec.run(parsed.data, ctx);
       return spec.outputSchema.parse(out) as Awaited<ReturnType<ToolDefinition<I, O>["run"]>>;
     },

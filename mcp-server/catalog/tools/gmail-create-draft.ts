@@ -25,6 +25,11 @@ export const gmailCreateDraft = defineTool({
   }),
   run: (input, ctx) =>
     callProvider(ctx, "gmail", (session) =>
-      createDraft(session, mailboxUser(ctx.principal), { ...input, to: input.to ?? [], cc: input.cc ?? [], bcc: [] }),
+      createDraft(session, mailboxUser(ctx.principal), {
+        ...input,
+        to: input.to ?? [],
+        cc: input.cc ?? [],
+        bcc: [],
+      }),
     ),
 });

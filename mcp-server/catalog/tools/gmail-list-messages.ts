@@ -4,7 +4,15 @@ import { listMessages } from "@/mcp-server/providers/sandbox/gmail";
 import { annotations, defineTool } from "./define";
 import { includeBody, mailboxUser, maxResults, messagePage, pageToken } from "./gmail-schemas";
 
-const labels = ["INBOX", "SENT", "DRAFT", "UNREAD", "STARRED", "IMPORTANT", "CATEGORY_PROMOTIONS"] as const;
+const labels = [
+  "INBOX",
+  "SENT",
+  "DRAFT",
+  "UNREAD",
+  "STARRED",
+  "IMPORTANT",
+  "CATEGORY_PROMOTIONS",
+] as const;
 
 export const gmailListMessages = defineTool({
   name: "gmail_list_messages",
@@ -15,7 +23,11 @@ export const gmailListMessages = defineTool({
   annotations: annotations.read(false),
   provider: "gmail",
   inputSchema: z.object({
-    labelIds: z.array(z.enum(labels)).max(labels.length).optional().describe("Only messages with all of these labels."),
+    labelIds: z
+      .array(z.enum(labels))
+      .max(labels.length)
+      .optional()
+      .describe("Only messages with all of these labels."),
     maxResults: maxResults.optional(),
     pageToken: pageToken.optional(),
     includeBody: includeBody.optional(),

@@ -14,7 +14,11 @@ export const gmailSearchEmails = defineTool({
   annotations: annotations.read(false),
   provider: "gmail",
   inputSchema: z.object({
-    query: z.string().min(1).max(500).describe('Gmail search query, e.g. "from:priya is:unread test drive".'),
+    query: z
+      .string()
+      .min(1)
+      .max(500)
+      .describe('Gmail search query, e.g. "from:priya is:unread test drive".'),
     maxResults: maxResults.optional(),
     pageToken: pageToken.optional(),
     includeBody: includeBody.optional(),

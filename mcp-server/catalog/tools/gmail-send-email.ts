@@ -28,6 +28,10 @@ export const gmailSendEmail = defineTool({
   }),
   run: (input, ctx) =>
     callProvider(ctx, "gmail", (session) =>
-      sendMessage(session, mailboxUser(ctx.principal), { ...input, cc: input.cc ?? [], bcc: input.bcc ?? [] }),
+      sendMessage(session, mailboxUser(ctx.principal), {
+        ...input,
+        cc: input.cc ?? [],
+        bcc: input.bcc ?? [],
+      }),
     ),
 });

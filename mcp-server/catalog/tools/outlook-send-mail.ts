@@ -1,11 +1,19 @@
 import { z } from "zod";
 import { callProvider } from "@/mcp-server/providers/call";
 import { mailboxAddress } from "@/mcp-server/providers/sandbox/address";
-import { OUTLOOK_MAX_BODY, OUTLOOK_MAX_RECIPIENTS, OUTLOOK_MAX_SUBJECT, sendOutlookMail } from "@/mcp-server/providers/sandbox/outlook";
+import {
+  OUTLOOK_MAX_BODY,
+  OUTLOOK_MAX_RECIPIENTS,
+  OUTLOOK_MAX_SUBJECT,
+  sendOutlookMail,
+} from "@/mcp-server/providers/sandbox/outlook";
 import { annotations, defineTool } from "./define";
 
 const addresses = (what: string) =>
-  z.array(z.email().max(254)).max(OUTLOOK_MAX_RECIPIENTS).describe(`${what} e-mail addresses, e.g. ["ana@example.com"].`);
+  z
+    .array(z.email().max(254))
+    .max(OUTLOOK_MAX_RECIPIENTS)
+    .describe(`${what} e-mail addresses, e.g. ["ana@example.com"].`);
 
 export const outlookSendMail = defineTool({
   name: "outlook_send_mail",
@@ -19,10 +27,19 @@ export const outlookSendMail = defineTool({
     to: addresses("Recipient").min(1),
     cc: addresses("Cc").optional(),
     bcc: addresses("Bcc").optional(),
-    subject: z.string().max(OUTLOOK_MAX_SUBJECT).describe(`Subject line (one line, at most ${OUTLOOK_MAX_SUBJECT} characters).`),
-    body: z.string().max(OUTLOOK_MAX_BODY).describe(`Message body, at most ${OUTLOOK_MAX_BODY} characters.`),
+    subject: z
+      .string()
+      .max(OUTLOOK_MAX_SUBJECT)
+      .describe(`Subject line (one line, at most ${OUTLOOK_MAX_SUBJECT} characters).`),
+    body: z
+      .string()
+      .max(OUTLOOK_MAX_BODY)
+      .describe(`Message body, at most ${OUTLOOK_MAX_BODY} characters.`),
     bodyType: z.enum(["text", "html"]).optional().describe("Body format (default text)."),
-    importance: z.enum(["low", "normal", "high"]).optional().describe("Importance flag (default normal)."),
+    importance: z
+      .enum(["low", "normal", "high"])
+      .optional()
+      .describe("Importance flag (default normal)."),
   }),
   outputSchema: z.object({
     status: z.enum(["accepted"]),
@@ -33,7 +50,10 @@ export const outlookSendMail = defineTool({
     callProvider(ctx, "graph", (session) =>
       sendOutlookMail(
         session,
-        { userId: ctx.principal.userId, address: mailboxAddress(ctx.principal.username, ctx.principal.userId) },
+        {
+          userId: ctx.principal.userId,
+          address: mailboxAddress(ctx.principal.username, ctx.principal.userId),
+        },
         {
           to: input.to,
           cc: input.cc ?? [],

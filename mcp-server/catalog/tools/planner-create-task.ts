@@ -24,5 +24,7 @@ export const plannerCreateTask = defineTool({
   }),
   outputSchema: plannerTask,
   run: (input, ctx) =>
-    callProvider(ctx, "graph", (session) => createTask(session, ctx.principal.userId, { ...input, planId: input.planId ?? "personal" })),
+    callProvider(ctx, "graph", (session) =>
+      createTask(session, ctx.principal.userId, { ...input, planId: input.planId ?? "personal" }),
+    ),
 });

@@ -15,5 +15,8 @@ export const plannerDeleteTask = defineTool({
   provider: "graph",
   inputSchema: z.object({ taskId: taskIdArg, etag: etagArg.optional() }),
   outputSchema: z.object({ id: z.string(), deleted: z.boolean(), title: z.string() }),
-  run: (input, ctx) => callProvider(ctx, "graph", (session) => deleteTask(session, ctx.principal.userId, input.taskId, input.etag)),
+  run: (input, ctx) =>
+    callProvider(ctx, "graph", (session) =>
+      deleteTask(session, ctx.principal.userId, input.taskId, input.etag),
+    ),
 });

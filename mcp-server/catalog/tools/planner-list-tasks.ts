@@ -14,13 +14,25 @@ export const plannerListTasks = defineTool({
   provider: "graph",
   inputSchema: z.object({
     planId: planIdArg.optional(),
-    status: z.enum(["notStarted", "inProgress", "completed"]).optional().describe("Only tasks with this status."),
-    top: z.int().min(1).max(100).optional().describe("At most this many tasks (1-100, default 50)."),
+    status: z
+      .enum(["notStarted", "inProgress", "completed"])
+      .optional()
+      .describe("Only tasks with this status."),
+    top: z
+      .int()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe("At most this many tasks (1-100, default 50)."),
   }),
   outputSchema: z.object({ tasks: z.array(plannerTask) }),
   run: async (input, ctx) => ({
     tasks: await callProvider(ctx, "graph", (session) =>
-      listTasks(session, ctx.principal.userId, { planId: input.planId, status: input.status, top: input.top ?? 50 }),
+      listTasks(session, ctx.principal.userId, {
+        planId: input.planId,
+        status: input.status,
+        top: input.top ?? 50,
+      }),
     ),
   }),
 });

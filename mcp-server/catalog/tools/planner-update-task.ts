@@ -25,5 +25,7 @@ export const plannerUpdateTask = defineTool({
   }),
   outputSchema: plannerTask,
   run: ({ taskId, etag, ...fields }, ctx) =>
-    callProvider(ctx, "graph", (session) => updateTask(session, ctx.principal.userId, taskId, etag, fields)),
+    callProvider(ctx, "graph", (session) =>
+      updateTask(session, ctx.principal.userId, taskId, etag, fields),
+    ),
 });

@@ -13,7 +13,10 @@ export const providerConnectionStatus = defineTool({
   annotations: annotations.read(false),
   provider: "internal",
   inputSchema: z.object({
-    provider: z.enum(connectableProviders).optional().describe("Only this provider; all providers when omitted."),
+    provider: z
+      .enum(connectableProviders)
+      .optional()
+      .describe("Only this provider; all providers when omitted."),
   }),
   outputSchema: z.object({
     providers: z.array(
@@ -23,7 +26,10 @@ export const providerConnectionStatus = defineTool({
         connected: z.boolean(),
         accountLabel: z.string().optional(),
         connectedAt: z.string().optional(),
-        connectUrl: z.string().optional().describe("Open to connect (present only when not connected)."),
+        connectUrl: z
+          .string()
+          .optional()
+          .describe("Open to connect (present only when not connected)."),
       }),
     ),
   }),
@@ -34,8 +40,19 @@ export const providerConnectionStatus = defineTool({
       wanted.map(async (provider) => {
         const c = mine.get(provider);
         const displayName = connectableProviderInfo[provider].displayName;
-        if (c) return { provider, displayName, connected: true, accountLabel: c.accountLabel, connectedAt: c.connectedAt.toISOString() };
-        const url = await connectUrl({ userId: ctx.principal.userId, provider, username: ctx.principal.username });
+        if (c)
+          return {
+            provider,
+            displayName,
+            connected: true,
+            accountLabel: c.accountLabel,
+            connectedAt: c.connectedAt.toISOString(),
+          };
+        const url = await connectUrl({
+          userId: ctx.principal.userId,
+          provider,
+          username: ctx.principal.username,
+        });
         return { provider, displayName, connected: false, connectUrl: url };
       }),
     );

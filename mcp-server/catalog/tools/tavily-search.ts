@@ -19,16 +19,41 @@ export const tavilySearch = defineTool({
   provider: "tavily",
   inputSchema: z.object({
     query: z.string().min(1).max(400).describe("What to search for, in natural language."),
-    max_results: z.int().min(1).max(20).optional().describe("How many results to return (1-20, default 5)."),
-    search_depth: z.enum(["basic", "advanced"]).optional().describe("'advanced' returns longer snippets (default 'basic')."),
-    topic: z.enum(["general", "news"]).optional().describe("'news' searches news articles only (default 'general')."),
-    include_domains: z.array(domain).max(20).optional().describe("Only return results from these domains."),
-    exclude_domains: z.array(domain).max(20).optional().describe("Never return results from these domains."),
+    max_results: z
+      .int()
+      .min(1)
+      .max(20)
+      .optional()
+      .describe("How many results to return (1-20, default 5)."),
+    search_depth: z
+      .enum(["basic", "advanced"])
+      .optional()
+      .describe("'advanced' returns longer snippets (default 'basic')."),
+    topic: z
+      .enum(["general", "news"])
+      .optional()
+      .describe("'news' searches news articles only (default 'general')."),
+    include_domains: z
+      .array(domain)
+      .max(20)
+      .optional()
+      .describe("Only return results from these domains."),
+    exclude_domains: z
+      .array(domain)
+      .max(20)
+      .optional()
+      .describe("Never return results from these domains."),
   }),
   outputSchema: z.object({
     query: z.string(),
     results: z.array(
-      z.object({ title: z.string(), url: z.string(), content: z.string(), score: z.number(), published_date: z.string() }),
+      z.object({
+        title: z.string(),
+        url: z.string(),
+        content: z.string(),
+        score: z.number(),
+        published_date: z.string(),
+      }),
     ),
     response_time: z.number().describe("Seconds the search took."),
   }),
@@ -45,6 +70,10 @@ export const tavilySearch = defineTool({
         excludeDomains: input.exclude_domains ?? [],
       }),
     );
-    return { query: input.query, results, response_time: Math.round(performance.now() - started) / 1000 };
+    return {
+      query: input.query,
+      results,
+      response_time: Math.round(performance.now() - started) / 1000,
+    };
   },
 });

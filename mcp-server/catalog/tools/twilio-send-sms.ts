@@ -24,11 +24,26 @@ export const twilioSendSms = defineTool({
   annotations: annotations.additive(true),
   provider: "twilio",
   inputSchema: z.object({
-    to: z.string().regex(E164_PATTERN).describe("Recipient phone number in E.164 format, e.g. +14155550123."),
-    body: z.string().min(1).max(TWILIO_MAX_BODY).describe(`Message text, at most ${TWILIO_MAX_BODY} characters.`),
-    from: z.string().regex(E164_PATTERN).optional().describe("Sender: one of the account's numbers in E.164 format; defaults to the account's main number."),
+    to: z
+      .string()
+      .regex(E164_PATTERN)
+      .describe("Recipient phone number in E.164 format, e.g. +14155550123."),
+    body: z
+      .string()
+      .min(1)
+      .max(TWILIO_MAX_BODY)
+      .describe(`Message text, at most ${TWILIO_MAX_BODY} characters.`),
+    from: z
+      .string()
+      .regex(E164_PATTERN)
+      .optional()
+      .describe(
+        "Sender: one of the account's numbers in E.164 format; defaults to the account's main number.",
+      ),
   }),
   outputSchema: twilioMessageOutput,
   run: (input, ctx) =>
-    callProvider(ctx, "twilio", (session) => sendTwilioMessage(session, ctx.principal.userId, { channel: "sms", ...input })),
+    callProvider(ctx, "twilio", (session) =>
+      sendTwilioMessage(session, ctx.principal.userId, { channel: "sms", ...input }),
+    ),
 });

@@ -14,10 +14,21 @@ export const twilioSendWhatsapp = defineTool({
   annotations: annotations.additive(true),
   provider: "twilio",
   inputSchema: z.object({
-    to: z.string().regex(E164_PATTERN).describe("Recipient phone number in E.164 format, e.g. +447700900123 (no 'whatsapp:' prefix)."),
-    body: z.string().min(1).max(TWILIO_MAX_BODY).describe(`Message text, at most ${TWILIO_MAX_BODY} characters.`),
+    to: z
+      .string()
+      .regex(E164_PATTERN)
+      .describe(
+        "Recipient phone number in E.164 format, e.g. +447700900123 (no 'whatsapp:' prefix).",
+      ),
+    body: z
+      .string()
+      .min(1)
+      .max(TWILIO_MAX_BODY)
+      .describe(`Message text, at most ${TWILIO_MAX_BODY} characters.`),
   }),
   outputSchema: twilioMessageOutput,
   run: (input, ctx) =>
-    callProvider(ctx, "twilio", (session) => sendTwilioMessage(session, ctx.principal.userId, { channel: "whatsapp", ...input })),
+    callProvider(ctx, "twilio", (session) =>
+      sendTwilioMessage(session, ctx.principal.userId, { channel: "whatsapp", ...input }),
+    ),
 });

@@ -20,8 +20,14 @@ const allowed: Record<Status, Status[]> = {
 };
 
 export const createSchema = z.object({
-  vehicleId: z.string().regex(/^veh_[a-z0-9]{4,32}$/).optional(),
-  dealerId: z.string().regex(/^dlr_[a-z]+$/).optional(),
+  vehicleId: z
+    .string()
+    .regex(/^veh_[a-z0-9]{4,32}$/)
+    .optional(),
+  dealerId: z
+    .string()
+    .regex(/^dlr_[a-z]+$/)
+    .optional(),
   customer: z.object({
     name: z.string().trim().min(1).max(120),
     email: z.string().max(254),
@@ -30,14 +36,21 @@ export const createSchema = z.object({
   message: z.string().trim().min(1).max(2000),
 });
 
-const statusSchema = z.object({ status: z.enum(ENQUIRY_STATUSES), note: z.string().max(500).optional() });
+const statusSchema = z.object({
+  status: z.enum(ENQUIRY_STATUSES),
+  note: z.string().max(500).optional(),
+});
 
 type Row = typeof sandboxEnquiries.$inferSelect;
 const enquiryJson = (r: Row) => ({
   id: r.id,
   ...(r.vehicleId ? { vehicleId: r.vehicleId } : {}),
   dealerId: r.dealerId,
-  customer: { name: r.customerName, email: r.customerEmail, ...(r.customerPhone ? { phone: r.customerPhone } : {}) },
+  customer: {
+    name: r.customerName,
+    email: r.customerEmail,
+    ...(r.customerPhone ? { phone: r.customerPhone } : {}),
+  },
   message: r.message,
   status: r.status,
   ...(r.statusNote ? { statusNote: r.statusNote } : {}),
@@ -46,8 +59,12 @@ const enquiryJson = (r: Row) => ({
 });
 
 export async function createEnquiry(userId: string, body: z.output<typeof createSchema>) {
-  const problems = [checkEmail(body.customer.email, "customer.email"), body.customer.phone ? checkE164(body.customer.phone, "customer.phone") : undefined].filter(Boolean);
-  if (problems.length) throw new HttpError(422, "Invalid customer contact details", problems.join(" "));
+  const problems = [
+    checkEmail(body.customer.email, "customer.email"),
+    body.customer.phone ? checkE164(body.customer.phone, "customer.phone") : undefined,
+  ].filter(Boolean);
+  if (problems.length)
+    throw new HttpError(422, "Invalid customer contact details", problems.join(" "));
   let dealerId = body.dealerId;
   if (body.vehicleId) {
     const v = await findVehicle(body.vehicleId).catch(() => {
@@ -81,7 +98,12 @@ export async function listEnquiries(userId: string, url: URL) {
   const rows = await db
     .select()
     .from(sandboxEnquiries)
-    .where(and(eq(sandboxEnquiries.userId, userId), status ? eq(sandboxEnquiries.status, status) : undefined))
+    .where(
+      and(
+        eq(sandboxEnquiries.userId, userId),
+        status ? eq(sandboxEnquiries.status, status) : undefined,
+      ),
+    )
     .orderBy(desc(sandboxEnquiries.createdAt))
     .limit(limit);
   return { items: rows.map(enquiryJson) };
@@ -89,7 +111,10 @@ export async function listEnquiries(userId: string, url: URL) {
 
 async function findEnquiry(userId: string, id: string): Promise<Row> {
   const db = await getDb();
-  const [row] = await db.select().from(sandboxEnquiries).where(and(eq(sandboxEnquiries.userId, userId), eq(sandboxEnquiries.id, id)));
+  const [row] = await db
+    .select()
+    .from(sandboxEnquiries)
+    .where(and(eq(sandboxEnquiries.userId, userId), eq(sandboxEnquiries.id, id)));
   if (!row) throw new HttpError(404, "Enquiry not found", `No enquiry ${id}.`);
   return row;
 }
@@ -100,19 +125,34 @@ export async function getEnquiry(userId: string, id: string) {
 
 export { statusSchema };
 
-export async function updateEnquiryStatus(userId: string, id: string, body: z.output<typeof statusSchema>) {
+export async function updateEnquiryStatus(
+  userId: string,
+  id: string,
+  body: z.output<typeof statusSchema>,
+) {
   const row = await findEnquiry(userId, id);
   const from = row.status as Status;
   if (from !== body.status && !allowed[from].includes(body.status)) {
-    throw new HttpError(409, "Status change not allowed", `An enquiry that is ${from} cannot become ${body.status}.`);
+    throw new HttpError(
+      409,
+      "Status change not allowed",
+      `An enquiry that is ${from} cannot become ${body.status}.`,
+    );
   }
   const db = await getDb();
   const [updated] = await db
     .update(sandboxEnquiries)
     .set({ status: body.status, statusNote: body.note ?? row.statusNote, updatedAt: new Date() })
-    .where(and(eq(sandboxEnquiries.userId, userId), eq(sandboxEnquiries.id, id), eq(sandboxEnquiries.status, from)))
+    .where(
+      and(
+        eq(sandboxEnquiries.userId, userId),
+        eq(sandboxEnquiries.id, id),
+        eq(sandboxEnquiries.status, from),
+      ),
+    )
     .returning();
-  if (!updated) throw new HttpError(409, "Enquiry changed concurrently", "Read it again and retry.");
+  if (!updated)
+    throw new HttpError(409, "Enquiry changed concurrently", "Read it again and retry.");
   return enquiryJson(updated);
 }
 

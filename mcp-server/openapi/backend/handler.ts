@@ -13,16 +13,55 @@ type Handler = (userId: string, req: Request, url: URL, params: string[]) => Pro
 
 const routes: [method: string, pattern: RegExp, handler: Handler][] = [
   ["GET", /^\/vehicles$/, async (_u, _r, url) => json(200, await listVehicles(url))],
-  ["GET", /^\/vehicles\/([^/]+)$/, async (_u, _r, _url, [id]) => json(200, vehicleJson(await findVehicle(id!)))],
+  [
+    "GET",
+    /^\/vehicles\/([^/]+)$/,
+    async (_u, _r, _url, [id]) => json(200, vehicleJson(await findVehicle(id!))),
+  ],
   ["GET", /^\/enquiries$/, async (u, _r, url) => json(200, await enquiries.listEnquiries(u, url))],
-  ["POST", /^\/enquiries$/, async (u, req) => json(201, await enquiries.createEnquiry(u, await readJson(req, enquiries.createSchema)))],
-  ["GET", /^\/enquiries\/([^/]+)$/, async (u, _r, _url, [id]) => json(200, await enquiries.getEnquiry(u, id!))],
-  ["PATCH", /^\/enquiries\/([^/]+)\/status$/, async (u, req, _url, [id]) => json(200, await enquiries.updateEnquiryStatus(u, id!, await readJson(req, enquiries.statusSchema)))],
+  [
+    "POST",
+    /^\/enquiries$/,
+    async (u, req) =>
+      json(201, await enquiries.createEnquiry(u, await readJson(req, enquiries.createSchema))),
+  ],
+  [
+    "GET",
+    /^\/enquiries\/([^/]+)$/,
+    async (u, _r, _url, [id]) => json(200, await enquiries.getEnquiry(u, id!)),
+  ],
+  [
+    "PATCH",
+    /^\/enquiries\/([^/]+)\/status$/,
+    async (u, req, _url, [id]) =>
+      json(
+        200,
+        await enquiries.updateEnquiryStatus(u, id!, await readJson(req, enquiries.statusSchema)),
+      ),
+  ],
   ["GET", /^\/bookings$/, async (u, _r, url) => json(200, await bookings.listBookings(u, url))],
-  ["POST", /^\/bookings$/, async (u, req) => json(201, await bookings.createBooking(u, await readJson(req, bookings.createSchema)))],
-  ["DELETE", /^\/bookings\/([^/]+)$/, async (u, _r, _url, [id]) => json(200, await bookings.cancelBooking(u, id!))],
-  ["POST", /^\/payments$/, async (u, req) => json(201, await payments.createPayment(u, await readJson(req, payments.createSchema)))],
-  ["GET", /^\/payments\/([^/]+)$/, async (u, _r, _url, [id]) => json(200, await payments.getPayment(u, id!))],
+  [
+    "POST",
+    /^\/bookings$/,
+    async (u, req) =>
+      json(201, await bookings.createBooking(u, await readJson(req, bookings.createSchema))),
+  ],
+  [
+    "DELETE",
+    /^\/bookings\/([^/]+)$/,
+    async (u, _r, _url, [id]) => json(200, await bookings.cancelBooking(u, id!)),
+  ],
+  [
+    "POST",
+    /^\/payments$/,
+    async (u, req) =>
+      json(201, await payments.createPayment(u, await readJson(req, payments.createSchema))),
+  ],
+  [
+    "GET",
+    /^\/payments\/([^/]+)$/,
+    async (u, _r, _url, [id]) => json(200, await payments.getPayment(u, id!)),
+  ],
 ];
 
 /**

@@ -8,7 +8,10 @@ import { HttpError } from "./http";
 
 export const createSchema = z.object({
   bookingId: z.string().regex(/^bkg_[0-9a-f]{24}$/),
-  amount: z.object({ amountMinor: z.int().min(1).max(10_000_000), currency: z.enum(["GBP", "EUR"]) }),
+  amount: z.object({
+    amountMinor: z.int().min(1).max(10_000_000),
+    currency: z.enum(["GBP", "EUR"]),
+  }),
   method: z.enum(["card", "bank_transfer"]),
   reference: z.string().min(1).max(35),
 });
@@ -29,12 +32,18 @@ const paymentJson = (r: Row) => ({
 
 export async function createPayment(userId: string, body: z.output<typeof createSchema>) {
   // Statement references are printable ASCII (bank scheme rules).
-  if (!/^[\x20-\x7e]+$/.test(body.reference)) throw new HttpError(422, "Invalid reference", "Use printable ASCII characters only.");
+  if (!/^[\x20-\x7e]+$/.test(body.reference))
+    throw new HttpError(422, "Invalid reference", "Use printable ASCII characters only.");
   if (body.method === "card" && body.amount.amountMinor > CARD_LIMIT_MINOR) {
-    throw new HttpError(422, "Card limit exceeded", `Card payments are limited to ${CARD_LIMIT_MINOR / 100}; use bank_transfer.`);
+    throw new HttpError(
+      422,
+      "Card limit exceeded",
+      `Card payments are limited to ${CARD_LIMIT_MINOR / 100}; use bank_transfer.`,
+    );
   }
   const booking = await findBooking(userId, body.bookingId);
-  if (booking.status !== "confirmed") throw new HttpError(409, "Booking cancelled", `Booking ${booking.id} is ${booking.status}.`);
+  if (booking.status !== "confirmed")
+    throw new HttpError(409, "Booking cancelled", `Booking ${booking.id} is ${booking.status}.`);
   const db = await getDb();
   const [row] = await db
     .insert(sandboxPayments)
@@ -54,7 +63,10 @@ export async function createPayment(userId: string, body: z.output<typeof create
 
 export async function getPayment(userId: string, id: string) {
   const db = await getDb();
-  const [row] = await db.select().from(sandboxPayments).where(and(eq(sandboxPayments.userId, userId), eq(sandboxPayments.id, id)));
+  const [row] = await db
+    .select()
+    .from(sandboxPayments)
+    .where(and(eq(sandboxPayments.userId, userId), eq(sandboxPayments.id, id)));
   if (!row) throw new HttpError(404, "Payment not found", `No payment ${id}.`);
   return paymentJson(row);
 }

@@ -35,7 +35,8 @@ function tokenize(q: string): string[] {
   return tokens;
 }
 
-const unquote = (v: string) => (v.startsWith('"') && v.endsWith('"') && v.length >= 2 ? v.slice(1, -1) : v);
+const unquote = (v: string) =>
+  v.startsWith('"') && v.endsWith('"') && v.length >= 2 ? v.slice(1, -1) : v;
 
 function parseDate(v: string, op: string): Date {
   const m = /^(\d{4})[/-](\d{1,2})[/-](\d{1,2})$/.exec(v);
@@ -48,7 +49,11 @@ function parseDate(v: string, op: string): Date {
 
 function parseAge(v: string, op: string, now: Date): Date {
   const m = /^(\d{1,4})([dmy])$/i.exec(v);
-  if (!m) throw new ToolError("invalid_arguments", `${op}: expects an age such as 7d, 2m or 1y, got "${v}".`);
+  if (!m)
+    throw new ToolError(
+      "invalid_arguments",
+      `${op}: expects an age such as 7d, 2m or 1y, got "${v}".`,
+    );
   const n = Number(m[1]);
   const d = new Date(now);
   const unit = m[2]!.toLowerCase();
@@ -58,7 +63,10 @@ function parseAge(v: string, op: string, now: Date): Date {
   return d;
 }
 
-const hasLabel = (l: string): Predicate => (m) => m.labels.includes(l);
+const hasLabel =
+  (l: string): Predicate =>
+  (m) =>
+    m.labels.includes(l);
 
 function operator(key: string, raw: string, now: Date): Predicate | undefined {
   const v = unquote(raw);
@@ -81,7 +89,11 @@ function operator(key: string, raw: string, now: Date): Predicate | undefined {
         important: hasLabel("IMPORTANT"),
       };
       const p = labels[v.toLowerCase()];
-      if (!p) throw new ToolError("invalid_arguments", `is:${v} is not supported; use unread, read, starred or important.`);
+      if (!p)
+        throw new ToolError(
+          "invalid_arguments",
+          `is:${v} is not supported; use unread, read, starred or important.`,
+        );
       return p;
     }
     case "in": {
@@ -94,11 +106,16 @@ function operator(key: string, raw: string, now: Date): Predicate | undefined {
         anywhere: () => true,
       };
       const p = boxes[v.toLowerCase()];
-      if (!p) throw new ToolError("invalid_arguments", `in:${v} is not supported; use inbox, sent, drafts, starred or anywhere.`);
+      if (!p)
+        throw new ToolError(
+          "invalid_arguments",
+          `in:${v} is not supported; use inbox, sent, drafts, starred or anywhere.`,
+        );
       return p;
     }
     case "has":
-      if (v.toLowerCase() !== "attachment") throw new ToolError("invalid_arguments", `has:${v} is not supported; use has:attachment.`);
+      if (v.toLowerCase() !== "attachment")
+        throw new ToolError("invalid_arguments", `has:${v} is not supported; use has:attachment.`);
       return (m) => m.hasAttachment;
     case "after": {
       const d = parseDate(v, "after");
@@ -129,7 +146,11 @@ function term(token: string, now: Date): Predicate {
   if (colon > 0) p = operator(t.slice(0, colon).toLowerCase(), t.slice(colon + 1), now);
   if (!p) {
     const word = unquote(t);
-    p = (m) => contains(m.subject, word) || contains(m.body, word) || contains(m.from, word) || m.to.some((a) => contains(a, word));
+    p = (m) =>
+      contains(m.subject, word) ||
+      contains(m.body, word) ||
+      contains(m.from, word) ||
+      m.to.some((a) => contains(a, word));
   }
   const base = p;
   return negated ? (m) => !base(m) : base;
@@ -143,7 +164,8 @@ export function compileGmailQuery(q: string, now = new Date()): CompiledQuery {
     if (tok === "OR") {
       const next = tokens[i + 1];
       const last = clauses[clauses.length - 1];
-      if (!last || next === undefined || next === "OR") throw new ToolError("invalid_arguments", "OR needs a term on both sides.");
+      if (!last || next === undefined || next === "OR")
+        throw new ToolError("invalid_arguments", "OR needs a term on both sides.");
       last.push(term(next, now));
       i += 1;
       continue;

@@ -34,10 +34,18 @@ export interface MailSummary {
 const gmailId = () => randomBytes(8).toString("hex");
 
 /** Seeds the user's inbox exactly once, even when two first calls race. */
-export async function ensureMailboxSeeded(userId: string, displayName: string, address: string): Promise<void> {
+export async function ensureMailboxSeeded(
+  userId: string,
+  displayName: string,
+  address: string,
+): Promise<void> {
   const db = await getDb();
   await db.transaction(async (tx) => {
-    const claimed = await tx.insert(sandboxSeeds).values({ userId, kind: "mailbox" }).onConflictDoNothing().returning();
+    const claimed = await tx
+      .insert(sandboxSeeds)
+      .values({ userId, kind: "mailbox" })
+      .onConflictDoNothing()
+      .returning();
     if (claimed.length === 0) return;
     const threads = new Map<string, string>();
     const now = Date.now();
@@ -88,7 +96,8 @@ function summarize(r: Row, includeBody: boolean): MailSummary {
 function decodePageToken(token: string | undefined): number {
   if (token === undefined) return 0;
   const n = Number(Buffer.from(token, "base64url").toString("utf8").replace(/^o:/, ""));
-  if (!Number.isInteger(n) || n < 0) throw new ToolError("invalid_arguments", "pageToken is not a token this tool returned.");
+  if (!Number.isInteger(n) || n < 0)
+    throw new ToolError("invalid_arguments", "pageToken is not a token this tool returned.");
   return n;
 }
 const encodePageToken = (offset: number) => Buffer.from(`o:${offset}`).toString("base64url");
@@ -99,11 +108,20 @@ export interface Page {
   resultSizeEstimate: number;
 }
 
-function paginate(rows: Row[], maxResults: number, pageToken: string | undefined, includeBody: boolean): Page {
+function paginate(
+  rows: Row[],
+  maxResults: number,
+  pageToken: string | undefined,
+  includeBody: boolean,
+): Page {
   const offset = decodePageToken(pageToken);
   const page = rows.slice(offset, offset + maxResults).map((r) => summarize(r, includeBody));
   const next = offset + maxResults < rows.length ? encodePageToken(offset + maxResults) : undefined;
-  return { messages: page, resultSizeEstimate: rows.length, ...(next ? { nextPageToken: next } : {}) };
+  return {
+    messages: page,
+    resultSizeEstimate: rows.length,
+    ...(next ? { nextPageToken: next } : {}),
+  };
 }
 
 export interface MailboxUser {
@@ -115,7 +133,11 @@ export interface MailboxUser {
 async function mailboxRows(user: MailboxUser): Promise<Row[]> {
   await ensureMailboxSeeded(user.userId, user.name, user.address);
   const db = await getDb();
-  return db.select().from(sandboxMailbox).where(eq(sandboxMailbox.userId, user.userId)).orderBy(desc(sandboxMailbox.receivedAt));
+  return db
+    .select()
+    .from(sandboxMailbox)
+    .where(eq(sandboxMailbox.userId, user.userId))
+    .orderBy(desc(sandboxMailbox.receivedAt));
 }
 
 export async function listMessages(
@@ -124,7 +146,9 @@ export async function listMessages(
   args: { labelIds: string[]; maxResults: number; pageToken?: string; includeBody: boolean },
 ): Promise<Page> {
   await assertSandboxSession(session, user.userId, "gmail");
-  const rows = (await mailboxRows(user)).filter((r) => args.labelIds.every((l) => r.labels.includes(l)));
+  const rows = (await mailboxRows(user)).filter((r) =>
+    args.labelIds.every((l) => r.labels.includes(l)),
+  );
   return paginate(rows, args.maxResults, args.pageToken, args.includeBody);
 }
 
@@ -138,7 +162,9 @@ export async function searchMessages(
   // Like Gmail, a search without in:drafts/in:anywhere does not return drafts.
   const wantsDrafts = /\bin:(drafts?|anywhere)\b/i.test(args.query);
   const rows = (await mailboxRows(user)).filter(
-    (r) => (wantsDrafts || !r.labels.includes("DRAFT")) && matchesQuery(query, { ...r, cc: r.cc, hasAttachment: r.hasAttachment }),
+    (r) =>
+      (wantsDrafts || !r.labels.includes("DRAFT")) &&
+      matchesQuery(query, { ...r, cc: r.cc, hasAttachment: r.hasAttachment }),
   );
   return paginate(rows, args.maxResults, args.pageToken, args.includeBody);
 }
@@ -160,7 +186,9 @@ export function validateCompose(args: ComposeArgs, requireRecipient: boolean): v
     ...args.cc.map((a, i) => checkEmail(a, `cc[${i}]`)),
     ...args.bcc.map((a, i) => checkEmail(a, `bcc[${i}]`)),
     requireRecipient && args.to.length === 0 ? "to needs at least one recipient." : undefined,
-    recipients.length > GMAIL_MAX_RECIPIENTS ? `At most ${GMAIL_MAX_RECIPIENTS} recipients in total (to, cc and bcc).` : undefined,
+    recipients.length > GMAIL_MAX_RECIPIENTS
+      ? `At most ${GMAIL_MAX_RECIPIENTS} recipients in total (to, cc and bcc).`
+      : undefined,
     checkHeaderValue(args.subject, "subject"),
     checkMaxLength(args.subject, GMAIL_MAX_SUBJECT, "subject"),
     checkMaxLength(args.body, GMAIL_MAX_BODY, "body"),

@@ -86,7 +86,8 @@ export const mailboxSeed: readonly SeedMessage[] = [
     hoursAgo: 120,
     from: "Tom Becker <tom.becker@example.org>",
     subject: "Finance quote for the Solace PHEV",
-    body: () => "Hi,\n\nCould I get a PCP quote for the Solace PHEV estate in grey? 10,000 miles a year.\n\nTom",
+    body: () =>
+      "Hi,\n\nCould I get a PCP quote for the Solace PHEV estate in grey? 10,000 miles a year.\n\nTom",
     labels: ["INBOX"],
   },
 ];

@@ -44,10 +44,14 @@ export async function sendTwilioMessage(
   ]);
   // Twilio error 21606: the sender must be a number of this account.
   if (!SANDBOX_ACCOUNT_NUMBERS.includes(from)) {
-    throw new ToolError("invalid_arguments", `from (${from}) is not a number of this Twilio account; use one of ${SANDBOX_ACCOUNT_NUMBERS.join(", ")} or omit it.`);
+    throw new ToolError(
+      "invalid_arguments",
+      `from (${from}) is not a number of this Twilio account; use one of ${SANDBOX_ACCOUNT_NUMBERS.join(", ")} or omit it.`,
+    );
   }
   // Twilio error 21266: 'To' and 'From' number cannot be the same.
-  if (args.to === from) throw new ToolError("invalid_arguments", "to and from must be different numbers.");
+  if (args.to === from)
+    throw new ToolError("invalid_arguments", "to and from must be different numbers.");
 
   const { encoding, segments } = smsSegments(args.body);
   const sid = messageSid();

@@ -20,7 +20,11 @@ export interface OutlookMail {
   importance: "low" | "normal" | "high";
 }
 
-export async function sendOutlookMail(session: ProviderSession, user: { userId: string; address: string }, m: OutlookMail) {
+export async function sendOutlookMail(
+  session: ProviderSession,
+  user: { userId: string; address: string },
+  m: OutlookMail,
+) {
   await assertSandboxSession(session, user.userId, "graph");
   const all = [...m.to, ...m.cc, ...m.bcc];
   assertValid([
@@ -28,7 +32,9 @@ export async function sendOutlookMail(session: ProviderSession, user: { userId: 
     ...m.cc.map((a, i) => checkEmail(a, `cc[${i}]`)),
     ...m.bcc.map((a, i) => checkEmail(a, `bcc[${i}]`)),
     m.to.length === 0 ? "to needs at least one recipient." : undefined,
-    all.length > OUTLOOK_MAX_RECIPIENTS ? `At most ${OUTLOOK_MAX_RECIPIENTS} recipients in total.` : undefined,
+    all.length > OUTLOOK_MAX_RECIPIENTS
+      ? `At most ${OUTLOOK_MAX_RECIPIENTS} recipients in total.`
+      : undefined,
     checkHeaderValue(m.subject, "subject"),
     checkMaxLength(m.subject, OUTLOOK_MAX_SUBJECT, "subject"),
     checkMaxLength(m.body, OUTLOOK_MAX_BODY, "body"),
@@ -50,5 +56,9 @@ export async function sendOutlookMail(session: ProviderSession, user: { userId: 
       metadata: { cc: m.cc, bcc: m.bcc, bodyType: m.bodyType, importance: m.importance },
     })
     .returning();
-  return { status: "accepted" as const, internetMessageId: id, sentDateTime: row!.createdAt.toISOString() };
+  return {
+    status: "accepted" as const,
+    internetMessageId: id,
+    sentDateTime: row!.createdAt.toISOString(),
+  };
 }

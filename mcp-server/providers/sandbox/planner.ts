@@ -64,16 +64,44 @@ function toTask(r: Row): PlannerTask {
 }
 
 const seed = [
-  { planId: "personal", title: "Call back Priya Shah about Saturday test drive", percentComplete: 0, priority: 1, dueInDays: 1 },
-  { planId: "personal", title: "Prepare HP quote for Tom Becker (Solace PHEV)", percentComplete: 50, priority: 3, dueInDays: 2 },
-  { planId: "sales-pipeline", title: "Northwind Traders fleet renewal: availability for 12 vehicles", percentComplete: 0, priority: 3, dueInDays: 4 },
-  { planId: "sales-pipeline", title: "Update showroom price cards for Aurora EV price cut", percentComplete: 100, priority: 5, dueInDays: -1 },
+  {
+    planId: "personal",
+    title: "Call back Priya Shah about Saturday test drive",
+    percentComplete: 0,
+    priority: 1,
+    dueInDays: 1,
+  },
+  {
+    planId: "personal",
+    title: "Prepare HP quote for Tom Becker (Solace PHEV)",
+    percentComplete: 50,
+    priority: 3,
+    dueInDays: 2,
+  },
+  {
+    planId: "sales-pipeline",
+    title: "Northwind Traders fleet renewal: availability for 12 vehicles",
+    percentComplete: 0,
+    priority: 3,
+    dueInDays: 4,
+  },
+  {
+    planId: "sales-pipeline",
+    title: "Update showroom price cards for Aurora EV price cut",
+    percentComplete: 100,
+    priority: 5,
+    dueInDays: -1,
+  },
 ];
 
 async function ensurePlannerSeeded(userId: string): Promise<void> {
   const db = await getDb();
   await db.transaction(async (tx) => {
-    const claimed = await tx.insert(sandboxSeeds).values({ userId, kind: "planner" }).onConflictDoNothing().returning();
+    const claimed = await tx
+      .insert(sandboxSeeds)
+      .values({ userId, kind: "planner" })
+      .onConflictDoNothing()
+      .returning();
     if (claimed.length === 0) return;
     const now = Date.now();
     await tx.insert(sandboxPlannerTasks).values(
@@ -94,12 +122,16 @@ async function ensurePlannerSeeded(userId: string): Promise<void> {
 }
 
 function assertPlan(planId: string): void {
-  if (!sandboxPlans.some((p) => p.id === planId)) throw new ToolError("not_found", `Plan ${planId} was not found.`);
+  if (!sandboxPlans.some((p) => p.id === planId))
+    throw new ToolError("not_found", `Plan ${planId} was not found.`);
 }
 
 async function findTask(userId: string, id: string): Promise<Row> {
   const db = await getDb();
-  const [row] = await db.select().from(sandboxPlannerTasks).where(and(eq(sandboxPlannerTasks.userId, userId), eq(sandboxPlannerTasks.id, id)));
+  const [row] = await db
+    .select()
+    .from(sandboxPlannerTasks)
+    .where(and(eq(sandboxPlannerTasks.userId, userId), eq(sandboxPlannerTasks.id, id)));
   // Another user's task id is indistinguishable from one that never existed.
   if (!row) throw new ToolError("not_found", `Task ${id} was not found.`);
   return row;
@@ -108,7 +140,10 @@ async function findTask(userId: string, id: string): Promise<Row> {
 /** Graph answers 412 Precondition Failed when If-Match does not carry the current etag. */
 function assertEtag(row: Row, etag: string | undefined): void {
   if (etag !== undefined && etag !== row.etag) {
-    throw new ToolError("conflict", `Task ${row.id} was changed since it was read (etag mismatch); get it again and retry.`);
+    throw new ToolError(
+      "conflict",
+      `Task ${row.id} was changed since it was read (etag mismatch); get it again and retry.`,
+    );
   }
 }
 
@@ -128,12 +163,27 @@ export async function listTasks(
   const rows = await db
     .select()
     .from(sandboxPlannerTasks)
-    .where(and(eq(sandboxPlannerTasks.userId, userId), args.planId ? eq(sandboxPlannerTasks.planId, args.planId) : undefined))
-    .orderBy(sql`${sandboxPlannerTasks.dueDateTime} asc nulls last`, asc(sandboxPlannerTasks.createdAt));
-  return rows.map(toTask).filter((t) => !args.status || t.status === args.status).slice(0, args.top);
+    .where(
+      and(
+        eq(sandboxPlannerTasks.userId, userId),
+        args.planId ? eq(sandboxPlannerTasks.planId, args.planId) : undefined,
+      ),
+    )
+    .orderBy(
+      sql`${sandboxPlannerTasks.dueDateTime} asc nulls last`,
+      asc(sandboxPlannerTasks.createdAt),
+    );
+  return rows
+    .map(toTask)
+    .filter((t) => !args.status || t.status === args.status)
+    .slice(0, args.top);
 }
 
-export async function getTask(session: ProviderSession, userId: string, id: string): Promise<PlannerTask> {
+export async function getTask(
+  session: ProviderSession,
+  userId: string,
+  id: string,
+): Promise<PlannerTask> {
   await assertSandboxSession(session, userId, "graph");
   await ensurePlannerSeeded(userId);
   return toTask(await findTask(userId, id));
@@ -159,7 +209,11 @@ function checkFields(f: TaskFields): (string | undefined)[] {
 
 const toDate = (v: string | undefined) => (v === undefined ? undefined : new Date(v));
 
-export async function createTask(session: ProviderSession, userId: string, args: TaskFields & { title: string; planId: string }): Promise<PlannerTask> {
+export async function createTask(
+  session: ProviderSession,
+  userId: string,
+  args: TaskFields & { title: string; planId: string },
+): Promise<PlannerTask> {
   await assertSandboxSession(session, userId, "graph");
   assertPlan(args.planId);
   const start = toDate(args.startDateTime);
@@ -186,14 +240,22 @@ export async function createTask(session: ProviderSession, userId: string, args:
   return toTask(row!);
 }
 
-export async function updateTask(session: ProviderSession, userId: string, id: string, etag: string | undefined, f: TaskFields): Promise<PlannerTask> {
+export async function updateTask(
+  session: ProviderSession,
+  userId: string,
+  id: string,
+  etag: string | undefined,
+  f: TaskFields,
+): Promise<PlannerTask> {
   await assertSandboxSession(session, userId, "graph");
   const changes = Object.entries(f).filter(([, v]) => v !== undefined);
-  if (changes.length === 0) throw new ToolError("invalid_arguments", "Give at least one field to change.");
+  if (changes.length === 0)
+    throw new ToolError("invalid_arguments", "Give at least one field to change.");
   await ensurePlannerSeeded(userId);
   const row = await findTask(userId, id);
   assertEtag(row, etag);
-  const start = f.startDateTime !== undefined ? toDate(f.startDateTime) : (row.startDateTime ?? undefined);
+  const start =
+    f.startDateTime !== undefined ? toDate(f.startDateTime) : (row.startDateTime ?? undefined);
   const due = f.dueDateTime !== undefined ? toDate(f.dueDateTime) : (row.dueDateTime ?? undefined);
   assertValid([...checkFields(f), checkDates(start, due)]);
   const db = await getDb();
@@ -211,13 +273,28 @@ export async function updateTask(session: ProviderSession, userId: string, id: s
       etag: newEtag(),
       updatedAt: new Date(),
     })
-    .where(and(eq(sandboxPlannerTasks.userId, userId), eq(sandboxPlannerTasks.id, id), eq(sandboxPlannerTasks.etag, row.etag)))
+    .where(
+      and(
+        eq(sandboxPlannerTasks.userId, userId),
+        eq(sandboxPlannerTasks.id, id),
+        eq(sandboxPlannerTasks.etag, row.etag),
+      ),
+    )
     .returning();
-  if (!updated) throw new ToolError("conflict", `Task ${id} was changed while updating; get it again and retry.`);
+  if (!updated)
+    throw new ToolError(
+      "conflict",
+      `Task ${id} was changed while updating; get it again and retry.`,
+    );
   return toTask(updated);
 }
 
-export async function deleteTask(session: ProviderSession, userId: string, id: string, etag: string | undefined): Promise<{ id: string; deleted: true; title: string }> {
+export async function deleteTask(
+  session: ProviderSession,
+  userId: string,
+  id: string,
+  etag: string | undefined,
+): Promise<{ id: string; deleted: true; title: string }> {
   await assertSandboxSession(session, userId, "graph");
   await ensurePlannerSeeded(userId);
   const row = await findTask(userId, id);
@@ -225,8 +302,18 @@ export async function deleteTask(session: ProviderSession, userId: string, id: s
   const db = await getDb();
   const gone = await db
     .delete(sandboxPlannerTasks)
-    .where(and(eq(sandboxPlannerTasks.userId, userId), eq(sandboxPlannerTasks.id, id), eq(sandboxPlannerTasks.etag, row.etag)))
+    .where(
+      and(
+        eq(sandboxPlannerTasks.userId, userId),
+        eq(sandboxPlannerTasks.id, id),
+        eq(sandboxPlannerTasks.etag, row.etag),
+      ),
+    )
     .returning({ id: sandboxPlannerTasks.id });
-  if (gone.length === 0) throw new ToolError("conflict", `Task ${id} was changed while deleting; get it again and retry.`);
+  if (gone.length === 0)
+    throw new ToolError(
+      "conflict",
+      `Task ${id} was changed while deleting; get it again and retry.`,
+    );
   return { id, deleted: true, title: row.title };
 }

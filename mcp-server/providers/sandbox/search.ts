@@ -14,7 +14,13 @@ export interface SearchArgs {
   excludeDomains: string[];
 }
 
-type Row = { title: string; url: string; content: string; score: number | string; published_at: string | Date };
+type Row = {
+  title: string;
+  url: string;
+  content: string;
+  score: number | string;
+  published_at: string | Date;
+};
 
 export interface SearchResult {
   title: string;
@@ -33,8 +39,18 @@ export function ensureCorpusLoaded(db: Db): Promise<void> {
   if (!p) {
     p = (async () => {
       for (const d of searchCorpus) {
-        const values = { id: d.id, title: d.title, url: d.url, body: d.body, topic: d.topic, publishedAt: new Date(d.publishedAt) };
-        await db.insert(searchDocuments).values(values).onConflictDoUpdate({ target: searchDocuments.id, set: values });
+        const values = {
+          id: d.id,
+          title: d.title,
+          url: d.url,
+          body: d.body,
+          topic: d.topic,
+          publishedAt: new Date(d.publishedAt),
+        };
+        await db
+          .insert(searchDocuments)
+          .values(values)
+          .onConflictDoUpdate({ target: searchDocuments.id, set: values });
       }
     })();
     p.catch(() => loaded.delete(db));
@@ -48,22 +64,34 @@ export function ensureCorpusLoaded(db: Db): Promise<void> {
  * questions still match; documents matching more (and title) words rank higher. Scores are
  * normalised to 0..1 (rank / (rank + 1)).
  */
-export async function searchDocumentsRanked(session: ProviderSession, userId: string, args: SearchArgs): Promise<SearchResult[]> {
+export async function searchDocumentsRanked(
+  session: ProviderSession,
+  userId: string,
+  args: SearchArgs,
+): Promise<SearchResult[]> {
   await assertSandboxSession(session, userId, "tavily");
   const db = await getDb();
   await ensureCorpusLoaded(db);
   const host = sql`split_part(split_part(d.url, '://', 2), '/', 1)`;
   const domainMatch = (domains: string[]) =>
     sql.join(
-      domains.map((d) => sql`(${host} = ${d.toLowerCase()} or ${host} like ${"%." + d.toLowerCase()})`),
+      domains.map(
+        (d) => sql`(${host} = ${d.toLowerCase()} or ${host} like ${"%." + d.toLowerCase()})`,
+      ),
       sql` or `,
     );
-  const include = args.includeDomains.length ? sql`and (${domainMatch(args.includeDomains)})` : sql``;
-  const exclude = args.excludeDomains.length ? sql`and not (${domainMatch(args.excludeDomains)})` : sql``;
+  const include = args.includeDomains.length
+    ? sql`and (${domainMatch(args.includeDomains)})`
+    : sql``;
+  const exclude = args.excludeDomains.length
+    ? sql`and not (${domainMatch(args.excludeDomains)})`
+    : sql``;
   // Basic: the passage around the matches; advanced: the whole page text, as Tavily's advanced depth returns more.
   const headlineOptions = `MaxWords=60, MinWords=30, StartSel="", StopSel="", MaxFragments=0`;
   const content =
-    args.searchDepth === "advanced" ? sql`d.body` : sql`ts_headline('english', d.body, q.q, ${headlineOptions})`;
+    args.searchDepth === "advanced"
+      ? sql`d.body`
+      : sql`ts_headline('english', d.body, q.q, ${headlineOptions})`;
 
   const result = await db.execute(sql`
     with q as (

@@ -18,7 +18,9 @@ export const sandboxSessionIssuer: SessionIssuer = {
       expiresAt: new Date(Date.now() + ttlMs),
     };
     const db = await getDb();
-    await db.insert(sandboxSessions).values({ id: session.id, userId, provider, expiresAt: session.expiresAt });
+    await db
+      .insert(sandboxSessions)
+      .values({ id: session.id, userId, provider, expiresAt: session.expiresAt });
     return session;
   },
 };
@@ -33,7 +35,11 @@ function faults(): Map<string, number> {
 }
 
 /** Throws ProviderAuthError(401) unless `session` is a live session this sandbox issued to this user. */
-export async function assertSandboxSession(session: ProviderSession, userId: string, provider: string): Promise<void> {
+export async function assertSandboxSession(
+  session: ProviderSession,
+  userId: string,
+  provider: string,
+): Promise<void> {
   const key = `${userId}\u0000${provider}`;
   const pending = faults().get(key) ?? 0;
   if (pending > 0) {
@@ -42,9 +48,11 @@ export async function assertSandboxSession(session: ProviderSession, userId: str
   }
   const db = await getDb();
   const [row] = await db.select().from(sandboxSessions).where(eq(sandboxSessions.id, session.id));
-  if (!row || row.userId !== userId || row.provider !== provider) throw new ProviderAuthError(401, "Sandbox: unknown session.");
+  if (!row || row.userId !== userId || row.provider !== provider)
+    throw new ProviderAuthError(401, "Sandbox: unknown session.");
   if (row.revokedAt) throw new ProviderAuthError(401, "Sandbox: session revoked.");
-  if (row.expiresAt.getTime() <= Date.now()) throw new ProviderAuthError(401, "Sandbox: session expired.");
+  if (row.expiresAt.getTime() <= Date.now())
+    throw new ProviderAuthError(401, "Sandbox: session expired.");
 }
 
 /**
@@ -54,8 +62,13 @@ export async function assertSandboxSession(session: ProviderSession, userId: str
 export async function sandboxSessionOwner(sessionId: string, provider: string): Promise<string> {
   const db = await getDb();
   const [row] = await db.select().from(sandboxSessions).where(eq(sandboxSessions.id, sessionId));
-  if (!row || row.provider !== provider) throw new ProviderAuthError(401, "Sandbox: unknown session.");
-  await assertSandboxSession({ id: row.id, userId: row.userId, provider, expiresAt: row.expiresAt }, row.userId, provider);
+  if (!row || row.provider !== provider)
+    throw new ProviderAuthError(401, "Sandbox: unknown session.");
+  await assertSandboxSession(
+    { id: row.id, userId: row.userId, provider, expiresAt: row.expiresAt },
+    row.userId,
+    provider,
+  );
   return row.userId;
 }
 
@@ -65,13 +78,23 @@ export async function expireSandboxSessions(userId: string, provider?: string): 
   const rows = await db
     .update(sandboxSessions)
     .set({ revokedAt: sql`now()` })
-    .where(and(eq(sandboxSessions.userId, userId), isNull(sandboxSessions.revokedAt), provider ? eq(sandboxSessions.provider, provider) : undefined))
+    .where(
+      and(
+        eq(sandboxSessions.userId, userId),
+        isNull(sandboxSessions.revokedAt),
+        provider ? eq(sandboxSessions.provider, provider) : undefined,
+      ),
+    )
     .returning({ id: sandboxSessions.id });
   return rows.length;
 }
 
 /** Rejects the next `count` session checks for (user, provider) with 401. */
-export function rejectNextSandboxSessionChecks(userId: string, provider: string, count: number): void {
+export function rejectNextSandboxSessionChecks(
+  userId: string,
+  provider: string,
+  count: number,
+): void {
   faults().set(`${userId}\u0000${provider}`, count);
 }
 

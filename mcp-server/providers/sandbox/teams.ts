@@ -20,7 +20,13 @@ function messageId(): string {
 export async function postChannelMessage(
   session: ProviderSession,
   user: { userId: string; address: string },
-  m: { teamId: string; channelId: string; content: string; contentType: "text" | "html"; subject?: string },
+  m: {
+    teamId: string;
+    channelId: string;
+    content: string;
+    contentType: "text" | "html";
+    subject?: string;
+  },
 ) {
   await assertSandboxSession(session, user.userId, "graph");
   assertValid([
@@ -42,7 +48,13 @@ export async function postChannelMessage(
       subject: m.subject,
       body: m.content,
       status: "posted",
-      metadata: { teamId: m.teamId, channelId: m.channelId, contentType: m.contentType, messageId: id, webUrl },
+      metadata: {
+        teamId: m.teamId,
+        channelId: m.channelId,
+        contentType: m.contentType,
+        messageId: id,
+        webUrl,
+      },
     })
     .returning();
   return { id, createdDateTime: row!.createdAt.toISOString(), webUrl };

@@ -1,6 +1,13 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appendAudit, argumentHash, canonicalJson, GENESIS_HASH, verifyAuditChain, type AuditEntry } from "@/lib/audit";
+import {
+  appendAudit,
+  argumentHash,
+  canonicalJson,
+  GENESIS_HASH,
+  verifyAuditChain,
+  type AuditEntry,
+} from "@/lib/audit";
 import { auditLog } from "@/lib/db/schema";
 import { useFreshDb, type DbKind } from "../../helpers/db";
 
@@ -22,9 +29,13 @@ function entry(i: number): AuditEntry {
 
 describe("canonical JSON and argument hashes", () => {
   it("is independent of key order and drops undefined members", () => {
-    expect(canonicalJson({ b: 1, a: [true, null, "x"], c: undefined, d: { z: 1, y: 2 } })).toBe('{"a":[true,null,"x"],"b":1,"d":{"y":2,"z":1}}');
+    expect(canonicalJson({ b: 1, a: [true, null, "x"], c: undefined, d: { z: 1, y: 2 } })).toBe(
+      '{"a":[true,null,"x"],"b":1,"d":{"y":2,"z":1}}',
+    );
     expect(argumentHash({ to: "+1", body: "hi" })).toBe(argumentHash({ body: "hi", to: "+1" }));
-    expect(argumentHash({ to: "+1", body: "hi" })).not.toBe(argumentHash({ to: "+1", body: "hi!" }));
+    expect(argumentHash({ to: "+1", body: "hi" })).not.toBe(
+      argumentHash({ to: "+1", body: "hi!" }),
+    );
     expect(argumentHash({ n: 1 })).toMatch(/^[0-9a-f]{64}$/);
     expect(() => canonicalJson({ n: Number.NaN })).toThrow();
   });
@@ -54,25 +65,39 @@ describe.each<DbKind>(["pglite", "postgres"])("audit chain on %s", (kind) => {
   it("refuses updates and deletes (append-only) and a second row on the same predecessor", async () => {
     await expect(db.handle.db.execute(sql`update audit_log set outcome = 'ok'`)).rejects.toThrow();
     await expect(db.handle.db.execute(sql`delete from audit_log`)).rejects.toThrow();
-    const [last] = await db.handle.db.select().from(auditLog).orderBy(sql`id desc`).limit(1);
+    const [last] = await db.handle.db
+      .select()
+      .from(auditLog)
+      .orderBy(sql`id desc`)
+      .limit(1);
     await expect(
-      db.handle.db.insert(auditLog).values({ ...entry(99), prevHash: last!.prevHash, hash: "f".repeat(64) }),
+      db.handle.db
+        .insert(auditLog)
+        .values({ ...entry(99), prevHash: last!.prevHash, hash: "f".repeat(64) }),
     ).rejects.toThrow();
   });
 
   it("detects a tampered row and a removed row (by someone who can disable the triggers)", async () => {
     const rows = await db.handle.db.select().from(auditLog).orderBy(auditLog.id);
     const victim = rows[10]!;
-    await db.handle.db.execute(sql`alter table audit_log disable trigger audit_log_no_update_delete`);
+    await db.handle.db.execute(
+      sql`alter table audit_log disable trigger audit_log_no_update_delete`,
+    );
     try {
-      await db.handle.db.execute(sql`update audit_log set outcome = 'ok', latency_ms = 1 where id = ${victim.id}`);
+      await db.handle.db.execute(
+        sql`update audit_log set outcome = 'ok', latency_ms = 1 where id = ${victim.id}`,
+      );
       expect(await verifyAuditChain()).toMatchObject({ ok: false, brokenAt: victim.id });
-      await db.handle.db.execute(sql`update audit_log set outcome = ${victim.outcome}, latency_ms = ${victim.latencyMs} where id = ${victim.id}`);
+      await db.handle.db.execute(
+        sql`update audit_log set outcome = ${victim.outcome}, latency_ms = ${victim.latencyMs} where id = ${victim.id}`,
+      );
       expect(await verifyAuditChain()).toEqual({ ok: true, rows: 40 });
       await db.handle.db.execute(sql`delete from audit_log where id = ${rows[20]!.id}`);
       expect(await verifyAuditChain()).toMatchObject({ ok: false, brokenAt: rows[21]!.id });
     } finally {
-      await db.handle.db.execute(sql`alter table audit_log enable trigger audit_log_no_update_delete`);
+      await db.handle.db.execute(
+        sql`alter table audit_log enable trigger audit_log_no_update_delete`,
+      );
     }
   });
 });

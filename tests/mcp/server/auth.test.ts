@@ -12,12 +12,25 @@ beforeAll(async () => {
 });
 afterAll(async () => s?.close());
 
-const INIT = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } } };
+const INIT = {
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: {
+    protocolVersion: "2025-11-25",
+    capabilities: {},
+    clientInfo: { name: "t", version: "1" },
+  },
+};
 
 function post(headers: Record<string, string>, body: unknown = INIT): Promise<Response> {
   return fetch(s.mcpUrl, {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      ...headers,
+    },
     body: JSON.stringify(body),
   });
 }
@@ -32,7 +45,12 @@ function rawPost(host: string, token: string): Promise<number> {
         port: url.port,
         path: url.pathname,
         method: "POST",
-        headers: { host, "content-type": "application/json", accept: "application/json, text/event-stream", authorization: `Bearer ${token}` },
+        headers: {
+          host,
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          authorization: `Bearer ${token}`,
+        },
       },
       (res) => {
         res.resume();
@@ -64,9 +82,21 @@ describe("authentication on /api/mcp", () => {
   });
 
   it.each([
-    ["an expired token", () => forgedToken({ claims: { exp: Math.floor(Date.now() / 1000) - 120 } }), /expired/],
-    ["a token for another audience", () => forgedToken({ claims: { aud: "api://someone-else" } }), /audience/],
-    ["a token from another issuer", () => forgedToken({ claims: { iss: "https://evil.example.com/tenant/v2.0" } }), /issuer/],
+    [
+      "an expired token",
+      () => forgedToken({ claims: { exp: Math.floor(Date.now() / 1000) - 120 } }),
+      /expired/,
+    ],
+    [
+      "a token for another audience",
+      () => forgedToken({ claims: { aud: "api://someone-else" } }),
+      /audience/,
+    ],
+    [
+      "a token from another issuer",
+      () => forgedToken({ claims: { iss: "https://evil.example.com/tenant/v2.0" } }),
+      /issuer/,
+    ],
     ["a token signed by another key", () => forgedToken({ foreignKey: true }), /signature|key/],
     ["a token whose payload was changed", () => tamperedToken(), /signature/],
     ["an unsigned (alg none) token", () => unsignedToken(), /algorithm/],
@@ -81,7 +111,9 @@ describe("authentication on /api/mcp", () => {
   });
 
   it("refuses a user token without the access_as_user scope with 403 insufficient_scope", async () => {
-    const res = await post(bearer(await mintLocalAccessToken({ username: "alice", scopes: ["User.Read"] })));
+    const res = await post(
+      bearer(await mintLocalAccessToken({ username: "alice", scopes: ["User.Read"] })),
+    );
     expect(res.status).toBe(403);
     const c = challenge(res);
     expect(c.error).toBe("insufficient_scope");
@@ -90,10 +122,16 @@ describe("authentication on /api/mcp", () => {
   });
 
   it("accepts a delegated user token and an app-only token with roles", async () => {
-    const user = await mcpClient(s.mcpUrl, bearer(await mintLocalAccessToken({ username: "alice" })));
+    const user = await mcpClient(
+      s.mcpUrl,
+      bearer(await mintLocalAccessToken({ username: "alice" })),
+    );
     expect(user.getServerVersion()?.name).toBe("foundry-agent-chat");
     await user.close();
-    const appToken = await mintLocalAppAccessToken({ appId: "foundry-agent", roles: [APP_ROLES.read] });
+    const appToken = await mintLocalAppAccessToken({
+      appId: "foundry-agent",
+      roles: [APP_ROLES.read],
+    });
     const app = await mcpClient(s.mcpUrl, bearer(appToken));
     const tools = (await app.listTools()).tools;
     expect(tools.length).toBeGreaterThan(0);
@@ -104,7 +142,11 @@ describe("authentication on /api/mcp", () => {
 
 describe("key-based access", () => {
   it("works with a valid key, refuses a wrong or revoked one", async () => {
-    const { key } = await createApiKey({ name: "foundry-key", kind: "app", roles: [APP_ROLES.read] });
+    const { key } = await createApiKey({
+      name: "foundry-key",
+      kind: "app",
+      roles: [APP_ROLES.read],
+    });
     expect(key).toMatch(/^fac_mcp_[A-Za-z0-9_-]{43}$/);
     const client = await mcpClient(s.mcpUrl, { "x-api-key": key });
     expect((await client.listTools()).tools.length).toBeGreaterThan(0);
@@ -143,7 +185,10 @@ describe("transport guards", () => {
   it("answers GET and DELETE with 405 (stateless: no standalone stream, no session)", async () => {
     const token = await mintLocalAccessToken({ username: "alice" });
     for (const method of ["GET", "DELETE"]) {
-      const res = await fetch(s.mcpUrl, { method, headers: { ...bearer(token), accept: "text/event-stream" } });
+      const res = await fetch(s.mcpUrl, {
+        method,
+        headers: { ...bearer(token), accept: "text/event-stream" },
+      });
       expect(res.status).toBe(405);
       expect(res.headers.get("allow")).toBe("POST");
     }
@@ -163,7 +208,9 @@ describe("Protected Resource Metadata (RFC 9728)", () => {
     const doc = await res.json();
     expect(doc).toEqual({
       resource: s.mcpUrl,
-      authorization_servers: [expect.stringMatching(new RegExp(`^${s.url}/local-idp/[0-9a-f-]+/v2\\.0$`))],
+      authorization_servers: [
+        expect.stringMatching(new RegExp(`^${s.url}/local-idp/[0-9a-f-]+/v2\\.0$`)),
+      ],
       scopes_supported: [expect.stringMatching(/^api:\/\/.+\/access_as_user$/)],
       bearer_methods_supported: ["header"],
       resource_name: expect.any(String),

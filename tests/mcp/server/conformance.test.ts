@@ -12,7 +12,14 @@ const run = promisify(execFile);
 const CLI = path.resolve("node_modules/@modelcontextprotocol/conformance/dist/index.js");
 
 /** The generic server scenarios the product route must pass (spec 2025-11-25). */
-const SCENARIOS = ["server-initialize", "ping", "tools-list", "logging-set-level", "server-sse-multiple-streams", "dns-rebinding-protection"];
+const SCENARIOS = [
+  "server-initialize",
+  "ping",
+  "tools-list",
+  "logging-set-level",
+  "server-sse-multiple-streams",
+  "dns-rebinding-protection",
+];
 
 /**
  * Checks that may be WARNING rather than SUCCESS, and why. The multiple-streams scenario wants a
@@ -54,21 +61,33 @@ afterAll(async () => {
   if (outDir) fs.rmSync(outDir, { recursive: true, force: true });
 });
 
-async function runScenario(scenario: string): Promise<{ code: number; checks: Check[]; output: string }> {
+async function runScenario(
+  scenario: string,
+): Promise<{ code: number; checks: Check[]; output: string }> {
   const dir = path.join(outDir, scenario);
   let code = 0;
   let output = "";
   try {
-    const r = await run(process.execPath, [CLI, "server", "--url", `${proxy.url}/api/mcp`, "--scenario", scenario, "-o", dir], { timeout: 60_000 });
+    const r = await run(
+      process.execPath,
+      [CLI, "server", "--url", `${proxy.url}/api/mcp`, "--scenario", scenario, "-o", dir],
+      { timeout: 60_000 },
+    );
     output = r.stdout + r.stderr;
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
     code = typeof e.code === "number" ? e.code : 1;
     output = `${e.stdout ?? ""}${e.stderr ?? ""}`;
   }
-  const files = fs.readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith("checks.json"));
+  const files = fs
+    .readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith("checks.json"));
   expect(files, output).toHaveLength(1);
-  return { code, checks: JSON.parse(fs.readFileSync(path.join(dir, files[0]!), "utf8")) as Check[], output };
+  return {
+    code,
+    checks: JSON.parse(fs.readFileSync(path.join(dir, files[0]!), "utf8")) as Check[],
+    output,
+  };
 }
 
 describe("official MCP conformance suite against /api/mcp", () => {
@@ -80,7 +99,11 @@ describe("official MCP conformance suite against /api/mcp", () => {
     const warnings = checks.filter((c) => c.status === "WARNING" && !ACCEPTED_WARNINGS.has(c.id));
     expect(warnings, output).toEqual([]);
     expect(code, output).toBe(0);
-    if (!checks.some((c) => ACCEPTED_WARNINGS.has(c.id))) expect(checks.every((c) => c.status === "SUCCESS"), output).toBe(true);
+    if (!checks.some((c) => ACCEPTED_WARNINGS.has(c.id)))
+      expect(
+        checks.every((c) => c.status === "SUCCESS"),
+        output,
+      ).toBe(true);
   });
 
   it("answers concurrent POSTs without a session (what server-sse-multiple-streams checks next)", async () => {
@@ -88,7 +111,11 @@ describe("official MCP conformance suite against /api/mcp", () => {
       [0, 1, 2].map((i) =>
         fetch(`${proxy.url}/api/mcp`, {
           method: "POST",
-          headers: { "content-type": "application/json", accept: "text/event-stream, application/json", "mcp-protocol-version": "2025-11-25" },
+          headers: {
+            "content-type": "application/json",
+            accept: "text/event-stream, application/json",
+            "mcp-protocol-version": "2025-11-25",
+          },
           body: JSON.stringify({ jsonrpc: "2.0", id: 1000 + i, method: "tools/list", params: {} }),
         }),
       ),

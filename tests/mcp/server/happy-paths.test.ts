@@ -14,7 +14,14 @@ import { recordConnection } from "@/mcp-server/connections/store";
 import { META } from "@/mcp-server/describe";
 import { allowlistedTools, effectiveRisk } from "@/mcp-server/policy";
 import { connectableProviders, type ConnectableProvider } from "@/mcp-server/providers/types";
-import { bearer, errorOf, mcpClient, outboxCount, startMcpServer, type McpTestServer } from "./harness";
+import {
+  bearer,
+  errorOf,
+  mcpClient,
+  outboxCount,
+  startMcpServer,
+  type McpTestServer,
+} from "./harness";
 
 /**
  * Every allowlisted tool's happy path, and per-user isolation, driven through the real /api/mcp
@@ -46,13 +53,20 @@ interface Caller {
 }
 
 async function caller(s: McpTestServer, user: DemoUser): Promise<Caller> {
-  const client = await mcpClient(s.mcpUrl, bearer(await mintLocalAccessToken({ username: user.username })));
+  const client = await mcpClient(
+    s.mcpUrl,
+    bearer(await mintLocalAccessToken({ username: user.username })),
+  );
   const { tools } = await client.listTools();
   const call = async (name: string, args: Args, idempotencyKey?: string) => {
     const tool = getTool(name);
     const write = tool !== undefined && effectiveRisk(tool) !== "read";
     const key = idempotencyKey ?? (write ? `happy-${randomUUID()}` : undefined);
-    return (await client.callTool({ name, arguments: args, ...(key ? { _meta: { [META.idempotencyKey]: key } } : {}) })) as CallToolResult;
+    return (await client.callTool({
+      name,
+      arguments: args,
+      ...(key ? { _meta: { [META.idempotencyKey]: key } } : {}),
+    })) as CallToolResult;
   };
   return {
     user,
@@ -61,13 +75,17 @@ async function caller(s: McpTestServer, user: DemoUser): Promise<Caller> {
     call,
     ok: async (name, args, idempotencyKey) => {
       const result = await call(name, args, idempotencyKey);
-      if (result.isError) throw new Error(`${name} as ${user.username} failed: ${JSON.stringify(result.content)}`);
+      if (result.isError)
+        throw new Error(`${name} as ${user.username} failed: ${JSON.stringify(result.content)}`);
       return result.structuredContent as Obj;
     },
   };
 }
 
-async function connectAll(user: DemoUser, providers: readonly ConnectableProvider[] = connectableProviders): Promise<void> {
+async function connectAll(
+  user: DemoUser,
+  providers: readonly ConnectableProvider[] = connectableProviders,
+): Promise<void> {
   for (const p of providers) await recordConnection(user.oid, p, user.preferredUsername);
 }
 
@@ -87,11 +105,26 @@ const customer = { name: "Priya Shah", email: "priya.shah@example.com", phone: "
 const TEAM = "3f1c7d2a-5b6e-4c8d-9a0b-1c2d3e4f5a6b";
 const CHANNEL = "19:a1b2c3d4e5f6@thread.tacv2";
 
-const createTask = (c: Caller, title: string) => c.ok("planner_create_task", { title, dueDateTime: "2030-11-01T17:00:00Z", priority: 3 });
+const createTask = (c: Caller, title: string) =>
+  c.ok("planner_create_task", { title, dueDateTime: "2030-11-01T17:00:00Z", priority: 3 });
 const createEnquiry = (c: Caller) =>
-  c.ok("openapi_dealer_create_enquiry", { body: { vehicleId: "veh_aur02", customer, message: "Is the Plus available for a test drive on Saturday?" } });
+  c.ok("openapi_dealer_create_enquiry", {
+    body: {
+      vehicleId: "veh_aur02",
+      customer,
+      message: "Is the Plus available for a test drive on Saturday?",
+    },
+  });
 const createBooking = (c: Caller) =>
-  c.ok("openapi_dealer_create_booking", { body: { vehicleId: "veh_sol01", type: "test_drive", startsAt: nextSlot(), durationMinutes: 60, customerName: "Priya Shah" } });
+  c.ok("openapi_dealer_create_booking", {
+    body: {
+      vehicleId: "veh_sol01",
+      type: "test_drive",
+      startsAt: nextSlot(),
+      durationMinutes: 60,
+      customerName: "Priya Shah",
+    },
+  });
 
 interface HappyPath {
   /** Valid arguments; whatever the call needs to exist is first created through the route by the same caller. */
@@ -108,7 +141,13 @@ const HAPPY_PATHS: Record<string, HappyPath> = {
   twilio_send_sms: {
     args: () => ({ to: "+447911123456", body: "Your test drive is confirmed for 10:00." }),
     check: (out, c) => {
-      expect(out).toMatchObject({ status: "queued", channel: "sms", to: "+447911123456", numSegments: 1, encoding: "GSM-7" });
+      expect(out).toMatchObject({
+        status: "queued",
+        channel: "sms",
+        to: "+447911123456",
+        numSegments: 1,
+        encoding: "GSM-7",
+      });
       expect(out.sid).toMatch(/^SM[0-9a-f]{32}$/);
       return expectOutboxRow(out.sid, c.user, "sms");
     },
@@ -129,7 +168,12 @@ const HAPPY_PATHS: Record<string, HappyPath> = {
     },
   },
   gmail_send_email: {
-    args: () => ({ to: ["priya.shah@example.com"], cc: ["sales@contoso-motors.example"], subject: "Your test drive", body: "See you Saturday at 10:00." }),
+    args: () => ({
+      to: ["priya.shah@example.com"],
+      cc: ["sales@contoso-motors.example"],
+      subject: "Your test drive",
+      body: "See you Saturday at 10:00.",
+    }),
     check: async (out, c) => {
       expect(out).toMatchObject({ status: "sent", labelIds: ["SENT"] });
       await expectOutboxRow(out.id, c.user, "gmail");
@@ -138,7 +182,11 @@ const HAPPY_PATHS: Record<string, HappyPath> = {
     },
   },
   gmail_create_draft: {
-    args: () => ({ to: ["northwind.fleet@example.com"], subject: "Quote for Northwind", body: "Draft: 12 vehicles..." }),
+    args: () => ({
+      to: ["northwind.fleet@example.com"],
+      subject: "Quote for Northwind",
+      body: "Draft: 12 vehicles...",
+    }),
     check: async (out, c) => {
       expect(out.id).toBe(`r${out.message.id}`);
       expect(out.message.labelIds).toEqual(["DRAFT"]);
@@ -157,7 +205,9 @@ const HAPPY_PATHS: Record<string, HappyPath> = {
   gmail_search_emails: {
     args: () => ({ query: "from:priya", includeBody: true }),
     check: (out) => {
-      expect(out.messages.map((m: Obj) => m.subject)).toEqual(["Test drive on Saturday - Aurora EV"]);
+      expect(out.messages.map((m: Obj) => m.subject)).toEqual([
+        "Test drive on Saturday - Aurora EV",
+      ]);
       expect(out.messages[0].body).toEqual(expect.any(String));
     },
   },
@@ -173,19 +223,41 @@ const HAPPY_PATHS: Record<string, HappyPath> = {
     check: (out, _c, args) => expect(out.id).toBe(args.taskId),
   },
   planner_create_task: {
-    args: () => ({ title: "Order winter tyres for demo fleet", dueDateTime: "2030-11-01T17:00:00Z", priority: 3, notes: "Ask for 12 sets." }),
+    args: () => ({
+      title: "Order winter tyres for demo fleet",
+      dueDateTime: "2030-11-01T17:00:00Z",
+      priority: 3,
+      notes: "Ask for 12 sets.",
+    }),
     check: async (out, c) => {
-      expect(out).toMatchObject({ planId: "personal", title: "Order winter tyres for demo fleet", status: "notStarted", priority: 3, dueDateTime: "2030-11-01T17:00:00.000Z" });
+      expect(out).toMatchObject({
+        planId: "personal",
+        title: "Order winter tyres for demo fleet",
+        status: "notStarted",
+        priority: 3,
+        dueDateTime: "2030-11-01T17:00:00.000Z",
+      });
       expect(await c.ok("planner_get_task", { taskId: out.id })).toEqual(out);
     },
   },
   planner_update_task: {
     args: async (c) => {
       const task = await createTask(c, "Call back Northwind about fleet renewal");
-      return { taskId: task.id, etag: task.etag, percentComplete: 50, title: "Call back Northwind (fleet renewal)" };
+      return {
+        taskId: task.id,
+        etag: task.etag,
+        percentComplete: 50,
+        title: "Call back Northwind (fleet renewal)",
+      };
     },
     check: async (out, c, args) => {
-      expect(out).toMatchObject({ id: args.taskId, percentComplete: 50, status: "inProgress", title: "Call back Northwind (fleet renewal)", priority: 3 });
+      expect(out).toMatchObject({
+        id: args.taskId,
+        percentComplete: 50,
+        status: "inProgress",
+        title: "Call back Northwind (fleet renewal)",
+        priority: 3,
+      });
       expect(out.etag).not.toBe(args.etag);
       expect(await c.ok("planner_get_task", { taskId: args.taskId })).toEqual(out);
     },
@@ -197,29 +269,47 @@ const HAPPY_PATHS: Record<string, HappyPath> = {
     },
     check: async (out, c, args) => {
       expect(out).toEqual({ id: args.taskId, deleted: true, title: "Throwaway reminder" });
-      expect(errorOf(await c.call("planner_get_task", { taskId: args.taskId })).code).toBe("not_found");
+      expect(errorOf(await c.call("planner_get_task", { taskId: args.taskId })).code).toBe(
+        "not_found",
+      );
     },
   },
   outlook_send_mail: {
-    args: () => ({ to: ["tom.becker@example.org"], subject: "Your HP quote", body: "<p>Attached.</p>", bodyType: "html", importance: "high" }),
+    args: () => ({
+      to: ["tom.becker@example.org"],
+      subject: "Your HP quote",
+      body: "<p>Attached.</p>",
+      bodyType: "html",
+      importance: "high",
+    }),
     check: (out, c) => {
       expect(out.status).toBe("accepted");
       return expectOutboxRow(out.internetMessageId, c.user, "outlook");
     },
   },
   teams_post_message: {
-    args: () => ({ teamId: TEAM, channelId: CHANNEL, content: "Northwind fleet deal closed", subject: "Win" }),
+    args: () => ({
+      teamId: TEAM,
+      channelId: CHANNEL,
+      content: "Northwind fleet deal closed",
+      subject: "Win",
+    }),
     check: (out) => {
       expect(out.id).toMatch(/^\d{13,}$/);
-      expect(out.webUrl).toBe(`https://teams.microsoft.com/l/message/${encodeURIComponent(CHANNEL)}/${out.id}?groupId=${TEAM}`);
+      expect(out.webUrl).toBe(
+        `https://teams.microsoft.com/l/message/${encodeURIComponent(CHANNEL)}/${out.id}?groupId=${TEAM}`,
+      );
     },
   },
   openapi_dealer_list_vehicles: {
     args: () => ({ fuel: "electric", maxPriceGbp: 39000 }),
-    check: (out) => expect(out.items.map((v: Obj) => v.id).sort()).toEqual(["veh_aur01", "veh_aur03"]),
+    check: (out) =>
+      expect(out.items.map((v: Obj) => v.id).sort()).toEqual(["veh_aur01", "veh_aur03"]),
   },
   openapi_dealer_get_vehicle: {
-    args: async (c) => ({ vehicleId: (await c.ok("openapi_dealer_list_vehicles", { make: "Kestrel" })).items[0].id }),
+    args: async (c) => ({
+      vehicleId: (await c.ok("openapi_dealer_list_vehicles", { make: "Kestrel" })).items[0].id,
+    }),
     check: (out, _c, args) => expect(out).toMatchObject({ id: args.vehicleId, make: "Kestrel" }),
   },
   openapi_dealer_list_enquiries: {
@@ -233,21 +323,38 @@ const HAPPY_PATHS: Record<string, HappyPath> = {
     },
   },
   openapi_dealer_create_enquiry: {
-    args: () => ({ body: { vehicleId: "veh_aur02", customer, message: "Could I part-exchange my current car?" } }),
+    args: () => ({
+      body: { vehicleId: "veh_aur02", customer, message: "Could I part-exchange my current car?" },
+    }),
     check: (out) => {
-      expect(out).toMatchObject({ vehicleId: "veh_aur02", dealerId: "dlr_oxford", status: "new", customer });
+      expect(out).toMatchObject({
+        vehicleId: "veh_aur02",
+        dealerId: "dlr_oxford",
+        status: "new",
+        customer,
+      });
       expect(out.id).toMatch(/^enq_[0-9a-f]{24}$/);
     },
   },
   openapi_dealer_get_enquiry: {
     args: async (c) => ({ enquiryId: (await createEnquiry(c)).id }),
-    check: (out, _c, args) => expect(out).toMatchObject({ id: args.enquiryId, status: "new", customer }),
+    check: (out, _c, args) =>
+      expect(out).toMatchObject({ id: args.enquiryId, status: "new", customer }),
   },
   openapi_dealer_update_enquiry_status: {
-    args: async (c) => ({ enquiryId: (await createEnquiry(c)).id, body: { status: "contacted", note: "Called back, booked Saturday." } }),
+    args: async (c) => ({
+      enquiryId: (await createEnquiry(c)).id,
+      body: { status: "contacted", note: "Called back, booked Saturday." },
+    }),
     check: async (out, c, args) => {
-      expect(out).toMatchObject({ id: args.enquiryId, status: "contacted", statusNote: "Called back, booked Saturday." });
-      expect((await c.ok("openapi_dealer_get_enquiry", { enquiryId: args.enquiryId })).status).toBe("contacted");
+      expect(out).toMatchObject({
+        id: args.enquiryId,
+        status: "contacted",
+        statusNote: "Called back, booked Saturday.",
+      });
+      expect((await c.ok("openapi_dealer_get_enquiry", { enquiryId: args.enquiryId })).status).toBe(
+        "contacted",
+      );
     },
   },
   openapi_dealer_list_bookings: {
@@ -263,10 +370,25 @@ const HAPPY_PATHS: Record<string, HappyPath> = {
   openapi_dealer_create_booking: {
     args: async (c) => {
       const enquiry = await createEnquiry(c);
-      return { body: { vehicleId: "veh_aur02", enquiryId: enquiry.id, type: "test_drive", startsAt: nextSlot(), durationMinutes: 45, customerName: "Priya Shah" } };
+      return {
+        body: {
+          vehicleId: "veh_aur02",
+          enquiryId: enquiry.id,
+          type: "test_drive",
+          startsAt: nextSlot(),
+          durationMinutes: 45,
+          customerName: "Priya Shah",
+        },
+      };
     },
     check: (out, _c, args) => {
-      expect(out).toMatchObject({ vehicleId: "veh_aur02", status: "confirmed", durationMinutes: 45, type: "test_drive", enquiryId: (args.body as Obj).enquiryId });
+      expect(out).toMatchObject({
+        vehicleId: "veh_aur02",
+        status: "confirmed",
+        durationMinutes: 45,
+        type: "test_drive",
+        enquiryId: (args.body as Obj).enquiryId,
+      });
       expect(out.id).toMatch(/^bkg_[0-9a-f]{24}$/);
     },
   },
@@ -279,9 +401,20 @@ const HAPPY_PATHS: Record<string, HappyPath> = {
     },
   },
   openapi_dealer_create_payment: {
-    args: async (c) => ({ body: { bookingId: (await createBooking(c)).id, amount: { amountMinor: 9900, currency: "GBP" }, method: "card", reference: "DEPOSIT SOLACE" } }),
+    args: async (c) => ({
+      body: {
+        bookingId: (await createBooking(c)).id,
+        amount: { amountMinor: 9900, currency: "GBP" },
+        method: "card",
+        reference: "DEPOSIT SOLACE",
+      },
+    }),
     check: (out, _c, args) => {
-      expect(out).toMatchObject({ bookingId: (args.body as Obj).bookingId, amount: { amountMinor: 9900, currency: "GBP" }, status: "captured" });
+      expect(out).toMatchObject({
+        bookingId: (args.body as Obj).bookingId,
+        amount: { amountMinor: 9900, currency: "GBP" },
+        status: "captured",
+      });
       expect(out.id).toMatch(/^pay_[0-9a-f]{24}$/);
     },
   },
@@ -289,17 +422,27 @@ const HAPPY_PATHS: Record<string, HappyPath> = {
     args: async (c) => {
       const booking = await createBooking(c);
       const payment = await c.ok("openapi_dealer_create_payment", {
-        body: { bookingId: booking.id, amount: { amountMinor: 50_000, currency: "EUR" }, method: "bank_transfer", reference: "BALANCE" },
+        body: {
+          bookingId: booking.id,
+          amount: { amountMinor: 50_000, currency: "EUR" },
+          method: "bank_transfer",
+          reference: "BALANCE",
+        },
       });
       return { paymentId: payment.id };
     },
-    check: (out, _c, args) => expect(out).toMatchObject({ id: args.paymentId, amount: { amountMinor: 50_000, currency: "EUR" } }),
+    check: (out, _c, args) =>
+      expect(out).toMatchObject({
+        id: args.paymentId,
+        amount: { amountMinor: 50_000, currency: "EUR" },
+      }),
   },
   provider_connection_status: {
     args: () => ({}),
     check: (out, c) => {
       expect(out.providers.map((p: Obj) => p.provider)).toEqual([...connectableProviders]);
-      for (const p of out.providers) expect(p).toMatchObject({ connected: true, accountLabel: c.user.preferredUsername });
+      for (const p of out.providers)
+        expect(p).toMatchObject({ connected: true, accountLabel: c.user.preferredUsername });
     },
   },
 };
@@ -328,19 +471,31 @@ describe("connecting a provider, over the route", () => {
     const a = await caller(s, alice);
     const before = await a.ok("provider_connection_status", {});
     for (const p of before.providers) {
-      expect(p).toMatchObject({ connected: false, connectUrl: expect.stringMatching(new RegExp(`^${s.url}/connect/${p.provider}\\?token=`)) });
+      expect(p).toMatchObject({
+        connected: false,
+        connectUrl: expect.stringMatching(new RegExp(`^${s.url}/connect/${p.provider}\\?token=`)),
+      });
     }
 
     const smsKey = `sms-${randomUUID()}`;
     const calls: { provider: ConnectableProvider; name: string; args: Args; key?: string }[] = [
       { provider: "gmail", name: "gmail_list_messages", args: { maxResults: 3 } },
       { provider: "graph", name: "planner_list_tasks", args: {} },
-      { provider: "twilio", name: "twilio_send_sms", args: { to: "+447911123456", body: "Your car is ready." }, key: smsKey },
+      {
+        provider: "twilio",
+        name: "twilio_send_sms",
+        args: { to: "+447911123456", body: "Your car is ready." },
+        key: smsKey,
+      },
     ];
     const connectUrls = new Map<string, string>();
     for (const c of calls) {
       const err = errorOf(await a.call(c.name, c.args, c.key));
-      expect(err, c.name).toMatchObject({ code: "auth_required", retriable: true, provider: c.provider });
+      expect(err, c.name).toMatchObject({
+        code: "auth_required",
+        retriable: true,
+        provider: c.provider,
+      });
       expect(err.connect_url).toMatch(new RegExp(`^${s.url}/connect/${c.provider}\\?token=`));
       connectUrls.set(c.provider, err.connect_url!);
     }
@@ -350,7 +505,11 @@ describe("connecting a provider, over the route", () => {
     const token = new URL(connectUrls.get("twilio")!).searchParams.get("token")!;
     expect(decodeJwt(token)).toMatchObject({ sub: alice.oid, provider: "twilio" });
     const res = await connectRoute(
-      new Request(`${s.url}/api/connections/twilio`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token }) }),
+      new Request(`${s.url}/api/connections/twilio`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ token }),
+      }),
       { params: Promise.resolve({ provider: "twilio" }) },
     );
     expect(res.status).toBe(200);
@@ -359,7 +518,8 @@ describe("connecting a provider, over the route", () => {
     await connectAll(alice, ["gmail", "graph"]);
 
     const after = await a.ok("provider_connection_status", {});
-    for (const p of after.providers) expect(p, p.provider).toMatchObject({ connected: true, accountLabel: expect.any(String) });
+    for (const p of after.providers)
+      expect(p, p.provider).toMatchObject({ connected: true, accountLabel: expect.any(String) });
     expect(after.providers.some((p: Obj) => "connectUrl" in p)).toBe(false);
 
     for (const c of calls) await a.ok(c.name, c.args, c.key); // the refused SMS freed its key: same key, now sent
@@ -403,30 +563,33 @@ describe("every allowlisted tool's happy path, over the route", () => {
     expect(allowlistedTools().length).toBeGreaterThan(0);
   });
 
-  it.each(allowlistedTools().map((t) => t.name))("%s succeeds with valid arguments", async (name) => {
-    const happy = HAPPY_PATHS[name];
-    expect(happy, `no happy path for ${name}`).toBeDefined();
-    const { caller: c, listed } = callerFor(name);
-    const args = await happy!.args(c);
-    const result = await c.call(name, args);
-    expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
-    expect(result._meta?.["io.foundry-agent-chat/replayed"]).toBeUndefined();
+  it.each(allowlistedTools().map((t) => t.name))(
+    "%s succeeds with valid arguments",
+    async (name) => {
+      const happy = HAPPY_PATHS[name];
+      expect(happy, `no happy path for ${name}`).toBeDefined();
+      const { caller: c, listed } = callerFor(name);
+      const args = await happy!.args(c);
+      const result = await c.call(name, args);
+      expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
+      expect(result._meta?.["io.foundry-agent-chat/replayed"]).toBeUndefined();
 
-    const tool = getTool(name)!;
-    const structured = result.structuredContent as Obj | undefined;
-    if (tool.outputSchema) {
-      expect(structured).toBeDefined();
-      expect(listed.outputSchema).toBeDefined();
-      // Against the JSON Schema tools/list advertises, and against the tool's own zod schema.
-      const verdict = ajv.getValidator(listed.outputSchema!)(structured);
-      expect(verdict.valid, verdict.valid ? "" : verdict.errorMessage).toBe(true);
-      expect(tool.outputSchema.safeParse(structured).success).toBe(true);
-      const [text] = result.content;
-      expect(text?.type).toBe("text");
-      expect(JSON.parse((text as { text: string }).text)).toEqual(structured);
-    }
-    await happy!.check(structured ?? {}, c, args);
-  });
+      const tool = getTool(name)!;
+      const structured = result.structuredContent as Obj | undefined;
+      if (tool.outputSchema) {
+        expect(structured).toBeDefined();
+        expect(listed.outputSchema).toBeDefined();
+        // Against the JSON Schema tools/list advertises, and against the tool's own zod schema.
+        const verdict = ajv.getValidator(listed.outputSchema!)(structured);
+        expect(verdict.valid, verdict.valid ? "" : verdict.errorMessage).toBe(true);
+        expect(tool.outputSchema.safeParse(structured).success).toBe(true);
+        const [text] = result.content;
+        expect(text?.type).toBe("text");
+        expect(JSON.parse((text as { text: string }).text)).toEqual(structured);
+      }
+      await happy!.check(structured ?? {}, c, args);
+    },
+  );
 });
 
 describe("isolation between users, over the route", () => {
@@ -451,32 +614,71 @@ describe("isolation between users, over the route", () => {
 
   it("alice's mailbox, sent mail and drafts never show up in bob's list or search", async () => {
     const word = marker("alicemail");
-    const sent = await a.ok("gmail_send_email", { to: ["priya.shah@example.com"], subject: `Quote ${word}`, body: "Private quote." });
-    const draft = await a.ok("gmail_create_draft", { to: ["tom.becker@example.org"], subject: `Draft ${word}`, body: "Private draft." });
-    const aliceIds = new Set((await a.ok("gmail_list_messages", { maxResults: 100 })).messages.map((m: Obj) => m.id));
+    const sent = await a.ok("gmail_send_email", {
+      to: ["priya.shah@example.com"],
+      subject: `Quote ${word}`,
+      body: "Private quote.",
+    });
+    const draft = await a.ok("gmail_create_draft", {
+      to: ["tom.becker@example.org"],
+      subject: `Draft ${word}`,
+      body: "Private draft.",
+    });
+    const aliceIds = new Set(
+      (await a.ok("gmail_list_messages", { maxResults: 100 })).messages.map((m: Obj) => m.id),
+    );
     expect(aliceIds.has(sent.id)).toBe(true);
-    expect((await a.ok("gmail_search_emails", { query: `${word} in:anywhere` })).messages).toHaveLength(2);
+    expect(
+      (await a.ok("gmail_search_emails", { query: `${word} in:anywhere` })).messages,
+    ).toHaveLength(2);
 
     const bobPage = await b.ok("gmail_list_messages", { maxResults: 100 });
     expect(bobPage.messages.length).toBeGreaterThan(0); // bob has his own seeded mailbox
     expect(bobPage.messages.filter((m: Obj) => aliceIds.has(m.id))).toEqual([]);
     expect(JSON.stringify(bobPage)).not.toContain(alice.preferredUsername);
-    for (const query of [`${word} in:anywhere`, `subject:${word}`, "in:sent", "in:drafts", "from:priya in:anywhere"]) {
-      const found = (await b.ok("gmail_search_emails", { query, maxResults: 100 })).messages as Obj[];
-      expect(found.filter((m) => aliceIds.has(m.id) || m.id === draft.message.id), query).toEqual([]);
+    for (const query of [
+      `${word} in:anywhere`,
+      `subject:${word}`,
+      "in:sent",
+      "in:drafts",
+      "from:priya in:anywhere",
+    ]) {
+      const found = (await b.ok("gmail_search_emails", { query, maxResults: 100 }))
+        .messages as Obj[];
+      expect(
+        found.filter((m) => aliceIds.has(m.id) || m.id === draft.message.id),
+        query,
+      ).toEqual([]);
     }
     // Replying in alice's thread is not_found for bob, and sends nothing.
-    const err = errorOf(await b.call("gmail_send_email", { to: ["priya.shah@example.com"], subject: "Re: Quote", body: "x", threadId: sent.threadId }));
+    const err = errorOf(
+      await b.call("gmail_send_email", {
+        to: ["priya.shah@example.com"],
+        subject: "Re: Quote",
+        body: "x",
+        threadId: sent.threadId,
+      }),
+    );
     expect(err.code).toBe("not_found");
     expect(await outboxCount(s.db, bob.oid)).toBe(0);
   });
 
   it("alice's sent SMS, WhatsApp and e-mail stay hers: bob cannot use her Twilio, find her messages or replay her idempotency key", async () => {
     const word = marker("aliceout");
-    const sms = await a.ok("twilio_send_sms", { to: "+447911123456", body: `Your code is ${word}` });
-    const wa = await a.ok("twilio_send_whatsapp", { to: "+353861234567", body: `Collection ref ${word}` });
+    const sms = await a.ok("twilio_send_sms", {
+      to: "+447911123456",
+      body: `Your code is ${word}`,
+    });
+    const wa = await a.ok("twilio_send_whatsapp", {
+      to: "+353861234567",
+      body: `Collection ref ${word}`,
+    });
     const key = `shared-${randomUUID()}`;
-    const mailArgs = { to: ["priya.shah@example.com"], subject: `Booking ${word}`, body: "Confirmed." };
+    const mailArgs = {
+      to: ["priya.shah@example.com"],
+      subject: `Booking ${word}`,
+      body: "Confirmed.",
+    };
     const mail = await a.ok("gmail_send_email", mailArgs, key);
 
     // Alice's Twilio connection does not count for bob.
@@ -485,7 +687,9 @@ describe("isolation between users, over the route", () => {
     expect(decodeJwt(new URL(noTwilio.connect_url!).searchParams.get("token")!).sub).toBe(bob.oid);
 
     // Nothing of alice's outbox is searchable by bob.
-    expect((await b.ok("gmail_search_emails", { query: `${word} in:anywhere` })).messages).toEqual([]);
+    expect((await b.ok("gmail_search_emails", { query: `${word} in:anywhere` })).messages).toEqual(
+      [],
+    );
     expect((await b.ok("gmail_search_emails", { query: "in:sent" })).messages).toEqual([]);
 
     // Same idempotency key, same arguments: keys are per caller, so bob gets his own send, not alice's result.
@@ -494,17 +698,28 @@ describe("isolation between users, over the route", () => {
     expect(bobSend._meta?.["io.foundry-agent-chat/replayed"]).toBeUndefined();
     const bobMail = bobSend.structuredContent as Obj;
     expect(bobMail.id).not.toBe(mail.id);
-    expect((await b.ok("gmail_search_emails", { query: "in:sent" })).messages.map((m: Obj) => m.id)).toEqual([bobMail.id]);
+    expect(
+      (await b.ok("gmail_search_emails", { query: "in:sent" })).messages.map((m: Obj) => m.id),
+    ).toEqual([bobMail.id]);
     // ...and alice's key still replays her own result, untouched by bob's call.
     const aliceReplay = await a.call("gmail_send_email", mailArgs, key);
     expect(aliceReplay._meta?.["io.foundry-agent-chat/replayed"]).toBe(true);
     expect(aliceReplay.structuredContent).toEqual(mail);
 
-    for (const [id, channel] of [[sms.sid, "sms"], [wa.sid, "whatsapp"], [mail.id, "gmail"]] as const) await expectOutboxRow(id, alice, channel);
+    for (const [id, channel] of [
+      [sms.sid, "sms"],
+      [wa.sid, "whatsapp"],
+      [mail.id, "gmail"],
+    ] as const)
+      await expectOutboxRow(id, alice, channel);
     await expectOutboxRow(bobMail.id, bob, "gmail");
     expect(await outboxCount(s.db, bob.oid)).toBe(1);
     // Alice's own view is unchanged: her sent mail is still only hers.
-    expect((await a.ok("gmail_search_emails", { query: `${word} in:sent` })).messages.map((m: Obj) => m.id)).toEqual([mail.id]);
+    expect(
+      (await a.ok("gmail_search_emails", { query: `${word} in:sent` })).messages.map(
+        (m: Obj) => m.id,
+      ),
+    ).toEqual([mail.id]);
   });
 
   it("bob cannot list, get, update or delete alice's planner task (not_found), and it stays unchanged", async () => {
@@ -518,7 +733,10 @@ describe("isolation between users, over the route", () => {
 
     for (const [name, args] of [
       ["planner_get_task", { taskId: task.id }],
-      ["planner_update_task", { taskId: task.id, etag: task.etag, title: "hijacked", percentComplete: 100 }],
+      [
+        "planner_update_task",
+        { taskId: task.id, etag: task.etag, title: "hijacked", percentComplete: 100 },
+      ],
       ["planner_update_task", { taskId: task.id, notes: "hijacked" }],
       ["planner_delete_task", { taskId: task.id, etag: task.etag }],
       ["planner_delete_task", { taskId: task.id }],
@@ -529,22 +747,37 @@ describe("isolation between users, over the route", () => {
     }
 
     expect(await a.ok("planner_get_task", { taskId: task.id })).toEqual(task);
-    expect(((await a.ok("planner_list_tasks", { top: 100 })).tasks as Obj[]).map((t) => t.id)).toContain(task.id);
+    expect(
+      ((await a.ok("planner_list_tasks", { top: 100 })).tasks as Obj[]).map((t) => t.id),
+    ).toContain(task.id);
   });
 
   it("provider_connection_status for bob shows only bob's connections", async () => {
     const mine = await a.ok("provider_connection_status", {});
-    expect(mine.providers.every((p: Obj) => p.connected && p.accountLabel === alice.preferredUsername)).toBe(true);
+    expect(
+      mine.providers.every((p: Obj) => p.connected && p.accountLabel === alice.preferredUsername),
+    ).toBe(true);
 
     const his = await b.ok("provider_connection_status", {});
     const byProvider = new Map((his.providers as Obj[]).map((p) => [p.provider, p]));
-    expect(byProvider.get("gmail")).toMatchObject({ connected: true, accountLabel: bob.preferredUsername });
-    expect(byProvider.get("graph")).toMatchObject({ connected: true, accountLabel: bob.preferredUsername });
+    expect(byProvider.get("gmail")).toMatchObject({
+      connected: true,
+      accountLabel: bob.preferredUsername,
+    });
+    expect(byProvider.get("graph")).toMatchObject({
+      connected: true,
+      accountLabel: bob.preferredUsername,
+    });
     const twilio = byProvider.get("twilio")!;
     expect(twilio).toMatchObject({ connected: false });
     expect(twilio.accountLabel).toBeUndefined();
-    expect(decodeJwt(new URL(twilio.connectUrl).searchParams.get("token")!)).toMatchObject({ sub: bob.oid, provider: "twilio" });
-    expect((await b.ok("provider_connection_status", { provider: "twilio" })).providers).toEqual([expect.objectContaining({ provider: "twilio", connected: false })]);
+    expect(decodeJwt(new URL(twilio.connectUrl).searchParams.get("token")!)).toMatchObject({
+      sub: bob.oid,
+      provider: "twilio",
+    });
+    expect((await b.ok("provider_connection_status", { provider: "twilio" })).providers).toEqual([
+      expect.objectContaining({ provider: "twilio", connected: false }),
+    ]);
 
     const text = JSON.stringify(his);
     expect(text).not.toContain(alice.preferredUsername);
@@ -552,7 +785,9 @@ describe("isolation between users, over the route", () => {
   });
 
   it("bob cannot see or change alice's dealer enquiry", async () => {
-    const enquiry = await a.ok("openapi_dealer_create_enquiry", { body: { vehicleId: "veh_vel01", customer, message: "Private enquiry" } });
+    const enquiry = await a.ok("openapi_dealer_create_enquiry", {
+      body: { vehicleId: "veh_vel01", customer, message: "Private enquiry" },
+    });
     expect((await b.ok("openapi_dealer_list_enquiries", {})).items).toEqual([]);
     for (const [name, args] of [
       ["openapi_dealer_get_enquiry", { enquiryId: enquiry.id }],

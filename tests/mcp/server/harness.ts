@@ -29,7 +29,11 @@ export interface McpTestServer {
  * embedded defaults: local IdP, in-memory PGlite (or a scratch Postgres), in-process limits.
  */
 export async function startMcpServer(
-  opts: { env?: Record<string, string>; handler?: McpHandlerOptions; database?: "pglite" | "postgres" } = {},
+  opts: {
+    env?: Record<string, string>;
+    handler?: McpHandlerOptions;
+    database?: "pglite" | "postgres";
+  } = {},
 ): Promise<McpTestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "fac-mcp-"));
   const mcp = createMcpHandler(opts.handler);
@@ -53,7 +57,9 @@ export async function startMcpServer(
   resetMcpCallLimiter();
   resetBreakers();
   const scratch = opts.database === "postgres" ? await createScratchDatabase() : undefined;
-  const db = await openDb(scratch ? { kind: "postgres", url: scratch.url } : { kind: "pglite", dir: null });
+  const db = await openDb(
+    scratch ? { kind: "postgres", url: scratch.url } : { kind: "pglite", dir: null },
+  );
   setDbHandle(Promise.resolve(db));
   return {
     url: server.url,
@@ -66,7 +72,8 @@ export async function startMcpServer(
       await db.close();
       await scratch?.drop();
       await closeLimitsRedis();
-      for (const k of ["APP_URL", "DATA_DIR", ...Object.keys(opts.env ?? {})]) delete process.env[k];
+      for (const k of ["APP_URL", "DATA_DIR", ...Object.keys(opts.env ?? {})])
+        delete process.env[k];
       resetConfig();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
@@ -76,7 +83,9 @@ export async function startMcpServer(
 /** An MCP SDK client over Streamable HTTP with the given headers on every request. */
 export async function mcpClient(url: string, headers: Record<string, string>): Promise<Client> {
   const client = new Client({ name: "fac-tests", version: "1.0.0" });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }),
+  );
   return client;
 }
 
@@ -85,15 +94,26 @@ export function bearer(token: string): Record<string, string> {
 }
 
 /** The `{ code, message, correlation_id, … }` of an isError result; fails when the call succeeded. */
-export function errorOf(result: CallToolResult): { code: string; message: string; correlation_id: string; retriable: boolean; retry_after_seconds?: number; connect_url?: string } {
-  if (!result.isError) throw new Error(`Expected an isError result, got ${JSON.stringify(result).slice(0, 300)}`);
+export function errorOf(result: CallToolResult): {
+  code: string;
+  message: string;
+  correlation_id: string;
+  retriable: boolean;
+  retry_after_seconds?: number;
+  connect_url?: string;
+} {
+  if (!result.isError)
+    throw new Error(`Expected an isError result, got ${JSON.stringify(result).slice(0, 300)}`);
   const first = result.content[0];
   if (first?.type !== "text") throw new Error("isError result without text content");
   return JSON.parse(first.text);
 }
 
 export async function outboxCount(db: DbHandle, userId: string): Promise<number> {
-  const [row] = await db.db.select({ n: count() }).from(sandboxOutbox).where(eq(sandboxOutbox.userId, userId));
+  const [row] = await db.db
+    .select({ n: count() })
+    .from(sandboxOutbox)
+    .where(eq(sandboxOutbox.userId, userId));
   return row?.n ?? 0;
 }
 

@@ -5,7 +5,15 @@ import { verifyAuditChain } from "@/lib/audit";
 import { mintLocalAccessToken } from "@/lib/identity/local-idp/tokens";
 import { findDemoUser } from "@/lib/identity/local-idp/users";
 import { recordConnection } from "@/mcp-server/connections/store";
-import { auditRows, bearer, errorOf, mcpClient, outboxCount, startMcpServer, type McpTestServer } from "./harness";
+import {
+  auditRows,
+  bearer,
+  errorOf,
+  mcpClient,
+  outboxCount,
+  startMcpServer,
+  type McpTestServer,
+} from "./harness";
 
 const KEY = "io.foundry-agent-chat/idempotency-key";
 const alice = findDemoUser("alice")!;
@@ -15,7 +23,11 @@ let s: McpTestServer;
 let client: Client;
 
 function sms(body: string, key?: string, c: Client = client): Promise<CallToolResult> {
-  return c.callTool({ name: "twilio_send_sms", arguments: { to: "+447911123456", body }, ...(key ? { _meta: { [KEY]: key } } : {}) }) as Promise<CallToolResult>;
+  return c.callTool({
+    name: "twilio_send_sms",
+    arguments: { to: "+447911123456", body },
+    ...(key ? { _meta: { [KEY]: key } } : {}),
+  }) as Promise<CallToolResult>;
 }
 const sid = (r: CallToolResult) => (r.structuredContent as { sid: string }).sid;
 
@@ -56,13 +68,19 @@ describe.each(["pglite", "postgres"] as const)("idempotency of write tools (%s)"
 
   it("runs concurrent duplicates once", async () => {
     const before = await outboxCount(s.db, alice.oid);
-    const results = await Promise.all(Array.from({ length: 8 }, () => sms("Test drive at 10:00 confirmed.", "booking-7")));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => sms("Test drive at 10:00 confirmed.", "booking-7")),
+    );
     expect(await outboxCount(s.db, alice.oid)).toBe(before + 1);
     const ok = results.filter((r) => !r.isError);
     expect(ok.length).toBeGreaterThanOrEqual(1);
     expect(new Set(ok.map(sid)).size).toBe(1);
     for (const r of results.filter((x) => x.isError)) {
-      expect(errorOf(r)).toMatchObject({ code: "conflict", retriable: true, retry_after_seconds: 1 });
+      expect(errorOf(r)).toMatchObject({
+        code: "conflict",
+        retriable: true,
+        retry_after_seconds: 1,
+      });
     }
     // Once the first finished, the key replays for everyone.
     expect(sid(await sms("Test drive at 10:00 confirmed.", "booking-7"))).toBe(sid(ok[0]!));
@@ -70,7 +88,10 @@ describe.each(["pglite", "postgres"] as const)("idempotency of write tools (%s)"
   });
 
   it("takes the key from the Idempotency-Key header too", async () => {
-    const viaHeader = await mcpClient(s.mcpUrl, { ...bearer(await mintLocalAccessToken({ username: "alice" })), "idempotency-key": "hdr-1" });
+    const viaHeader = await mcpClient(s.mcpUrl, {
+      ...bearer(await mintLocalAccessToken({ username: "alice" })),
+      "idempotency-key": "hdr-1",
+    });
     const before = await outboxCount(s.db, alice.oid);
     const a = await sms("Header key.", undefined, viaHeader);
     const b = await sms("Header key.", undefined, viaHeader);
@@ -81,7 +102,10 @@ describe.each(["pglite", "postgres"] as const)("idempotency of write tools (%s)"
 
   it("scopes keys per caller: the same key from carol is her own call", async () => {
     await recordConnection(carol.oid, "twilio", carol.preferredUsername);
-    const asCarol = await mcpClient(s.mcpUrl, bearer(await mintLocalAccessToken({ username: "carol" })));
+    const asCarol = await mcpClient(
+      s.mcpUrl,
+      bearer(await mintLocalAccessToken({ username: "carol" })),
+    );
     const r = await sms("Your car is ready.", "order-42-ready", asCarol);
     expect(r.isError).toBeFalsy();
     expect(r._meta?.["io.foundry-agent-chat/replayed"]).toBeUndefined();
@@ -99,7 +123,10 @@ describe.each(["pglite", "postgres"] as const)("idempotency of write tools (%s)"
 
   it("frees a key when the call was refused before acting, so the same key can succeed later", async () => {
     const bob = findDemoUser("bob")!;
-    const asBob = await mcpClient(s.mcpUrl, bearer(await mintLocalAccessToken({ username: "bob" })));
+    const asBob = await mcpClient(
+      s.mcpUrl,
+      bearer(await mintLocalAccessToken({ username: "bob" })),
+    );
     const refused = errorOf(await sms("Hello.", "bob-1", asBob));
     expect(refused.code).toBe("auth_required");
     await recordConnection(bob.oid, "twilio", bob.preferredUsername);

@@ -34,7 +34,14 @@ afterAll(async () => {
 async function mcpKey(args: string[]) {
   try {
     const { stdout, stderr } = await run("npm", ["run", "-s", "mcp-key", "--", ...args], {
-      env: { ...process.env, NODE_ENV: "development", DATABASE_URL: scratch.url, DATA_DIR: dataDir, APP_URL: "http://127.0.0.1:9", LOG_LEVEL: "silent" },
+      env: {
+        ...process.env,
+        NODE_ENV: "development",
+        DATABASE_URL: scratch.url,
+        DATA_DIR: dataDir,
+        APP_URL: "http://127.0.0.1:9",
+        LOG_LEVEL: "silent",
+      },
       timeout: 90_000,
     });
     return { code: 0, stdout, stderr };
@@ -46,11 +53,23 @@ async function mcpKey(args: string[]) {
 
 describe("npm run -s mcp-key", { timeout: 180_000 }, () => {
   it("creates an app key (printed once), lists and revokes it", async () => {
-    const created = await mcpKey(["create", "foundry-project", "--role", APP_ROLES.read, "--role", APP_ROLES.write]);
+    const created = await mcpKey([
+      "create",
+      "foundry-project",
+      "--role",
+      APP_ROLES.read,
+      "--role",
+      APP_ROLES.write,
+    ]);
     expect(created.code, created.stderr).toBe(0);
     expect(created.stdout).toMatch(/^fac_mcp_[A-Za-z0-9_-]{43}\n$/);
     const key = created.stdout.trim();
-    expect(await principalForApiKey(key)).toMatchObject({ kind: "app", username: "key:foundry-project", roles: [APP_ROLES.read, APP_ROLES.write], token: "" });
+    expect(await principalForApiKey(key)).toMatchObject({
+      kind: "app",
+      username: "key:foundry-project",
+      roles: [APP_ROLES.read, APP_ROLES.write],
+      token: "",
+    });
 
     const listed = await mcpKey(["list"]);
     expect(listed.stdout).toContain("foundry-project");
@@ -65,7 +84,12 @@ describe("npm run -s mcp-key", { timeout: 180_000 }, () => {
     const created = await mcpKey(["create", "as-carol", "--as", "carol"]);
     expect(created.code, created.stderr).toBe(0);
     const carol = findDemoUser("carol")!;
-    expect(await principalForApiKey(created.stdout.trim())).toMatchObject({ kind: "user", userId: carol.oid, roles: carol.roles, scopes: ["access_as_user"] });
+    expect(await principalForApiKey(created.stdout.trim())).toMatchObject({
+      kind: "user",
+      userId: carol.oid,
+      roles: carol.roles,
+      scopes: ["access_as_user"],
+    });
 
     expect((await mcpKey(["create", "as-carol"])).code).not.toBe(0); // the name is taken
     expect((await mcpKey(["create", "x", "--as", "nobody"])).stderr).toContain('No user "nobody"');

@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { checkHostAndOrigin, type OriginRules } from "@/mcp-server/origin";
 
-const prod: OriginRules = { appUrl: "https://chat.contoso.com", allowedHosts: ["internal.contoso.net:8080"], allowedOrigins: ["https://portal.contoso.com"] };
+const prod: OriginRules = {
+  appUrl: "https://chat.contoso.com",
+  allowedHosts: ["internal.contoso.net:8080"],
+  allowedOrigins: ["https://portal.contoso.com"],
+};
 const dev: OriginRules = { appUrl: "http://localhost:3000", allowedHosts: [], allowedOrigins: [] };
 
 describe("Host and Origin checks (DNS rebinding)", () => {
@@ -31,8 +35,12 @@ describe("Host and Origin checks (DNS rebinding)", () => {
   });
 
   it("lets loopback pages call a loopback development server, but not foreign pages", () => {
-    expect(checkHostAndOrigin("localhost:3000", "http://localhost:6274", dev)).toEqual({ ok: true });
-    expect(checkHostAndOrigin("localhost:3000", "http://127.0.0.1:5173", dev)).toEqual({ ok: true });
+    expect(checkHostAndOrigin("localhost:3000", "http://localhost:6274", dev)).toEqual({
+      ok: true,
+    });
+    expect(checkHostAndOrigin("localhost:3000", "http://127.0.0.1:5173", dev)).toEqual({
+      ok: true,
+    });
     expect(checkHostAndOrigin("localhost:3000", "http://evil.example.com", dev).ok).toBe(false);
     expect(checkHostAndOrigin("evil.example.com", "http://evil.example.com", dev).ok).toBe(false);
   });

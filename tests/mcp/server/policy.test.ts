@@ -17,10 +17,28 @@ import {
 } from "@/mcp-server/policy";
 
 function person(username: string, roles: string[] = []): Principal {
-  return { userId: `oid-${username}`, tenantId: "t", username, name: username, roles, scopes: ["access_as_user"], kind: "user", token: "" };
+  return {
+    userId: `oid-${username}`,
+    tenantId: "t",
+    username,
+    name: username,
+    roles,
+    scopes: ["access_as_user"],
+    kind: "user",
+    token: "",
+  };
 }
 function app(roles: string[] = []): Principal {
-  return { userId: "oid-app", tenantId: "t", username: "app", name: "app", roles, scopes: [], kind: "app", token: "" };
+  return {
+    userId: "oid-app",
+    tenantId: "t",
+    username: "app",
+    name: "app",
+    roles,
+    scopes: [],
+    kind: "app",
+    token: "",
+  };
 }
 function tool(name: string, risk: ToolDefinition["risk"], extra: object = {}): ToolDefinition {
   return {
@@ -29,7 +47,12 @@ function tool(name: string, risk: ToolDefinition["risk"], extra: object = {}): T
     description: name,
     risk,
     provider: "internal",
-    annotations: { readOnlyHint: risk === "read", destructiveHint: false, idempotentHint: risk === "read", openWorldHint: false },
+    annotations: {
+      readOnlyHint: risk === "read",
+      destructiveHint: false,
+      idempotentHint: risk === "read",
+      openWorldHint: false,
+    },
     inputSchema: z.object({}),
     run: async () => ({}),
     ...extra,
@@ -50,13 +73,17 @@ describe("risk → approval", () => {
   });
 
   it("raises OpenAPI deletes, cancellations and payment changes to privileged, never lowers a risk", () => {
-    const op = (name: string, method: string, risk: ToolDefinition["risk"]) => tool(name, risk, { openapi: { method } });
+    const op = (name: string, method: string, risk: ToolDefinition["risk"]) =>
+      tool(name, risk, { openapi: { method } });
     expect(effectiveRisk(op("openapi_crm_remove_contact", "delete", "write"))).toBe("privileged");
     expect(effectiveRisk(op("openapi_dealer_create_payment", "post", "write"))).toBe("privileged");
     expect(effectiveRisk(op("openapi_dealer_cancel_booking", "post", "write"))).toBe("privileged");
     expect(effectiveRisk(op("openapi_dealer_get_payment", "get", "read"))).toBe("read");
     expect(effectiveRisk(op("openapi_dealer_create_enquiry", "post", "write"))).toBe("write");
-    const lowering: Policy = { ...POLICY, overrides: [{ match: "planner_delete_task", risk: "read", why: "test" }] };
+    const lowering: Policy = {
+      ...POLICY,
+      overrides: [{ match: "planner_delete_task", risk: "read", why: "test" }],
+    };
     expect(effectiveRisk(tool("planner_delete_task", "privileged"), lowering)).toBe("privileged");
   });
 });
@@ -64,7 +91,8 @@ describe("risk → approval", () => {
 describe("decide", () => {
   it("lets every signed-in user call allowlisted tools of any risk (privileged ones then need an Approver)", () => {
     for (const p of [alice, carol, dana]) {
-      for (const risk of ["read", "write", "privileged"] as const) expect(decide(p, tool("planner_x", risk))).toEqual({ allow: true });
+      for (const risk of ["read", "write", "privileged"] as const)
+        expect(decide(p, tool("planner_x", risk))).toEqual({ allow: true });
     }
   });
 
@@ -78,14 +106,28 @@ describe("decide", () => {
     expect(decide(app([APP_ROLES.read]), tool("tavily_search", "read")).allow).toBe(true);
     expect(decide(app([APP_ROLES.read]), tool("twilio_send_sms", "write")).allow).toBe(false);
     expect(decide(app([APP_ROLES.write]), tool("twilio_send_sms", "write")).allow).toBe(true);
-    const privileged = decide(app([APP_ROLES.read, APP_ROLES.write, ROLES.approver, ROLES.admin]), tool("planner_delete_task", "privileged"));
+    const privileged = decide(
+      app([APP_ROLES.read, APP_ROLES.write, ROLES.approver, ROLES.admin]),
+      tool("planner_delete_task", "privileged"),
+    );
     expect(privileged).toEqual({ allow: false, reason: expect.stringContaining("signed-in user") });
   });
 
   it("applies per-tool caller roles from overrides", () => {
-    const policy: Policy = { ...POLICY, overrides: [...POLICY.overrides, { match: "openapi_*payment*", users: [ROLES.approver, ROLES.admin], why: "test" }] };
-    const pay = tool("openapi_dealer_create_payment", "privileged", { openapi: { method: "post" } });
-    expect(decide(alice, pay, policy)).toEqual({ allow: false, reason: expect.stringContaining("Approver, Admin") });
+    const policy: Policy = {
+      ...POLICY,
+      overrides: [
+        ...POLICY.overrides,
+        { match: "openapi_*payment*", users: [ROLES.approver, ROLES.admin], why: "test" },
+      ],
+    };
+    const pay = tool("openapi_dealer_create_payment", "privileged", {
+      openapi: { method: "post" },
+    });
+    expect(decide(alice, pay, policy)).toEqual({
+      allow: false,
+      reason: expect.stringContaining("Approver, Admin"),
+    });
     expect(decide(carol, pay, policy).allow).toBe(true);
     expect(decide(dana, pay, policy).allow).toBe(true);
   });
@@ -95,16 +137,20 @@ describe("on the real catalog", () => {
   it("every user sees every allowlisted tool; a read-only app sees only reads", () => {
     const allowlisted = allowlistedTools().map((t) => t.name);
     expect(allowlisted.length).toBeGreaterThan(10);
-    for (const p of [alice, carol, dana]) expect(visibleTools(p).map((t) => t.name)).toEqual(allowlisted);
+    for (const p of [alice, carol, dana])
+      expect(visibleTools(p).map((t) => t.name)).toEqual(allowlisted);
     const reads = visibleTools(app([APP_ROLES.read]));
     expect(reads.length).toBeGreaterThan(0);
     expect(reads.every((t) => effectiveRisk(t) === "read")).toBe(true);
-    expect(visibleTools(app([APP_ROLES.write])).some((t) => effectiveRisk(t) === "privileged")).toBe(false);
+    expect(
+      visibleTools(app([APP_ROLES.write])).some((t) => effectiveRisk(t) === "privileged"),
+    ).toBe(false);
   });
 
   it("keeps every catalog tool's declared risk or raises it", () => {
     const order = ["read", "write", "privileged"];
-    for (const t of catalog) expect(order.indexOf(effectiveRisk(t))).toBeGreaterThanOrEqual(order.indexOf(t.risk));
+    for (const t of catalog)
+      expect(order.indexOf(effectiveRisk(t))).toBeGreaterThanOrEqual(order.indexOf(t.risk));
   });
 
   it("globs match whole names", () => {

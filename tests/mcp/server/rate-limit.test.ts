@@ -5,7 +5,14 @@ import { decodeJwt } from "jose";
 import { mintLocalAccessToken, mintLocalAppAccessToken } from "@/lib/identity/local-idp/tokens";
 import { resetMcpCallLimiter } from "@/lib/limits/mcp";
 import { APP_ROLES } from "@/mcp-server/policy";
-import { auditRows, bearer, errorOf, mcpClient, startMcpServer, type McpTestServer } from "./harness";
+import {
+  auditRows,
+  bearer,
+  errorOf,
+  mcpClient,
+  startMcpServer,
+  type McpTestServer,
+} from "./harness";
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const CALL = { name: "provider_connection_status", arguments: { provider: "gmail" } };
@@ -18,7 +25,10 @@ describe.each(["memory", "redis"] as const)("per-caller rate limit (%s)", (store
   beforeAll(async () => {
     s = await startMcpServer({ env: store === "redis" ? { REDIS_URL } : {} });
     if (store === "redis") redis = new Redis(REDIS_URL);
-    const token = await mintLocalAppAccessToken({ appId: `rate-test-${randomBytes(6).toString("hex")}`, roles: [APP_ROLES.read] });
+    const token = await mintLocalAppAccessToken({
+      appId: `rate-test-${randomBytes(6).toString("hex")}`,
+      roles: [APP_ROLES.read],
+    });
     caller = { token, key: `fac:rl:mcp-call:${String(decodeJwt(token).oid)}` };
   });
   afterAll(async () => {
@@ -45,17 +55,25 @@ describe.each(["memory", "redis"] as const)("per-caller rate limit (%s)", (store
   });
 
   it("counts per caller: bob is not limited by that caller's calls", async () => {
-    const client = await mcpClient(s.mcpUrl, bearer(await mintLocalAccessToken({ username: "bob" })));
+    const client = await mcpClient(
+      s.mcpUrl,
+      bearer(await mintLocalAccessToken({ username: "bob" })),
+    );
     expect((await client.callTool(CALL)).isError).toBeFalsy();
     await client.close();
   });
 
-  it(store === "redis" ? "keeps the window in Redis, so a new replica still refuses" : "keeps the window in the process only", async () => {
-    resetMcpCallLimiter(); // what a second replica (or a restart) starts with
-    const client = await mcpClient(s.mcpUrl, bearer(caller.token));
-    const result = await client.callTool(CALL);
-    if (store === "redis") expect(errorOf(result as never).code).toBe("rate_limited");
-    else expect(result.isError).toBeFalsy();
-    await client.close();
-  });
+  it(
+    store === "redis"
+      ? "keeps the window in Redis, so a new replica still refuses"
+      : "keeps the window in the process only",
+    async () => {
+      resetMcpCallLimiter(); // what a second replica (or a restart) starts with
+      const client = await mcpClient(s.mcpUrl, bearer(caller.token));
+      const result = await client.callTool(CALL);
+      if (store === "redis") expect(errorOf(result as never).code).toBe("rate_limited");
+      else expect(result.isError).toBeFalsy();
+      await client.close();
+    },
+  );
 });

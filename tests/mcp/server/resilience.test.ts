@@ -6,7 +6,14 @@ import { mintLocalAccessToken } from "@/lib/identity/local-idp/tokens";
 import { ToolError, type ToolDefinition } from "@/mcp-server/catalog/types";
 import { POLICY } from "@/mcp-server/policy";
 import { BREAKER_THRESHOLD } from "@/mcp-server/resilience";
-import { auditRows, bearer, errorOf, mcpClient, startMcpServer, type McpTestServer } from "./harness";
+import {
+  auditRows,
+  bearer,
+  errorOf,
+  mcpClient,
+  startMcpServer,
+  type McpTestServer,
+} from "./harness";
 
 const calls = new Map<string, number>();
 const aborted = new Set<string>();
@@ -16,10 +23,25 @@ function count(name: string): number {
   return n;
 }
 
-const readAnn = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
-const addAnn = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true };
+const readAnn = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: true,
+};
+const addAnn = {
+  readOnlyHint: false,
+  destructiveHint: false,
+  idempotentHint: false,
+  openWorldHint: true,
+};
 
-function testTool(name: string, risk: "read" | "write", provider: string, run: (signal: AbortSignal) => Promise<unknown>): ToolDefinition {
+function testTool(
+  name: string,
+  risk: "read" | "write",
+  provider: string,
+  run: (signal: AbortSignal) => Promise<unknown>,
+): ToolDefinition {
   return {
     name,
     title: name,
@@ -33,7 +55,8 @@ function testTool(name: string, risk: "read" | "write", provider: string, run: (
   };
 }
 
-const transient = () => new ToolError("provider_error", "Upstream answered 503.", { retriable: true });
+const transient = () =>
+  new ToolError("provider_error", "Upstream answered 503.", { retriable: true });
 const hang = (name: string) => (signal: AbortSignal) =>
   new Promise<never>((_resolve, reject) => {
     count(name);
@@ -114,9 +137,14 @@ describe("timeouts, retries and circuit breakers", () => {
   });
 
   it("opens the provider's circuit after repeated failures and stops calling it", async () => {
-    for (let i = 0; i < BREAKER_THRESHOLD; i++) expect(errorOf(await call("test_down_read")).message).toBe("Upstream answered 500.");
+    for (let i = 0; i < BREAKER_THRESHOLD; i++)
+      expect(errorOf(await call("test_down_read")).message).toBe("Upstream answered 500.");
     const paused = errorOf(await call("test_down_read"));
-    expect(paused).toMatchObject({ code: "provider_error", retriable: true, retry_after_seconds: 30 });
+    expect(paused).toMatchObject({
+      code: "provider_error",
+      retriable: true,
+      retry_after_seconds: 30,
+    });
     expect(paused.message).toMatch(/paused/);
     expect(calls.get("test_down_read")).toBe(BREAKER_THRESHOLD);
     // Other providers are unaffected.
@@ -124,13 +152,18 @@ describe("timeouts, retries and circuit breakers", () => {
   });
 
   it("does not count a caller's mistakes against the provider", async () => {
-    for (let i = 0; i < BREAKER_THRESHOLD + 2; i++) expect(errorOf(await call("test_invalid_read")).code).toBe("invalid_arguments");
+    for (let i = 0; i < BREAKER_THRESHOLD + 2; i++)
+      expect(errorOf(await call("test_invalid_read")).code).toBe("invalid_arguments");
     expect(calls.get("test_invalid_read")).toBe(BREAKER_THRESHOLD + 2);
   });
 
   it("hides an unexpected exception behind a generic provider_error", async () => {
     const err = errorOf(await call("test_buggy_read"));
-    expect(err).toMatchObject({ code: "provider_error", retriable: false, message: "The tool failed unexpectedly." });
+    expect(err).toMatchObject({
+      code: "provider_error",
+      retriable: false,
+      message: "The tool failed unexpectedly.",
+    });
     expect(JSON.stringify(err)).not.toContain("Cannot read properties");
   });
 

@@ -3,7 +3,9 @@ import { getLocalSigningKey } from "@/lib/identity/local-idp/keys";
 import { mintLocalAccessToken } from "@/lib/identity/local-idp/tokens";
 
 /** A valid alice token for our API, re-signed with one thing changed (claims or key). */
-export async function forgedToken(change: { claims?: Record<string, unknown>; foreignKey?: boolean } = {}): Promise<string> {
+export async function forgedToken(
+  change: { claims?: Record<string, unknown>; foreignKey?: boolean } = {},
+): Promise<string> {
   const valid = decodeJwt(await mintLocalAccessToken({ username: "alice" }));
   const claims = { ...valid, ...change.claims };
   const { kid, privateKey } = await getLocalSigningKey();

@@ -7,13 +7,31 @@ import { mintLocalAccessToken } from "@/lib/identity/local-idp/tokens";
 import { findDemoUser } from "@/lib/identity/local-idp/users";
 import { recordConnection } from "@/mcp-server/connections/store";
 import { createApiKey } from "@/mcp-server/keys/store";
-import { APP_ROLES, POLICY, allowlistedTools, effectiveRisk, type Policy } from "@/mcp-server/policy";
-import { auditRows, bearer, errorOf, mcpClient, outboxCount, startMcpServer, type McpTestServer } from "./harness";
+import {
+  APP_ROLES,
+  POLICY,
+  allowlistedTools,
+  effectiveRisk,
+  type Policy,
+} from "@/mcp-server/policy";
+import {
+  auditRows,
+  bearer,
+  errorOf,
+  mcpClient,
+  outboxCount,
+  startMcpServer,
+  type McpTestServer,
+} from "./harness";
 
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
 const alice = findDemoUser("alice")!;
 
-async function userClient(s: McpTestServer, username: string, extra: Record<string, string> = {}): Promise<Client> {
+async function userClient(
+  s: McpTestServer,
+  username: string,
+  extra: Record<string, string> = {},
+): Promise<Client> {
   return mcpClient(s.mcpUrl, { ...bearer(await mintLocalAccessToken({ username })), ...extra });
 }
 
@@ -36,7 +54,11 @@ describe("with the product policy", () => {
         const { tools } = await client.listTools();
         expect(tools.map((t) => t.name)).toEqual(expected);
         const del = tools.find((t) => t.name === "planner_delete_task")!;
-        expect(del._meta).toMatchObject({ "io.foundry-agent-chat/risk": "privileged", "io.foundry-agent-chat/approval": "always", "io.foundry-agent-chat/approver-roles": [ROLES.approver] });
+        expect(del._meta).toMatchObject({
+          "io.foundry-agent-chat/risk": "privileged",
+          "io.foundry-agent-chat/approval": "always",
+          "io.foundry-agent-chat/approver-roles": [ROLES.approver],
+        });
         expect(del.annotations).toMatchObject({ destructiveHint: true, readOnlyHint: false });
         expect(del.inputSchema.type).toBe("object");
         await client.close();
@@ -72,7 +94,9 @@ describe("with the product policy", () => {
   describe("tools/call", () => {
     it("answers an unknown tool with a JSON-RPC invalid-params error", async () => {
       const client = await userClient(s, "alice");
-      const err = await client.callTool({ name: "no_such_tool", arguments: {} }).catch((e: unknown) => e);
+      const err = await client
+        .callTool({ name: "no_such_tool", arguments: {} })
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(McpError);
       expect((err as McpError).code).toBe(ErrorCode.InvalidParams);
       expect((err as McpError).message).toContain("Unknown tool: no_such_tool");
@@ -81,33 +105,63 @@ describe("with the product policy", () => {
 
     it("refuses invalid arguments with invalid_arguments, runs nothing, and audits the refusal", async () => {
       await recordConnection(alice.oid, "twilio", alice.preferredUsername);
-      const client = await userClient(s, "alice", { traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` });
+      const client = await userClient(s, "alice", {
+        traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01`,
+      });
       const before = await outboxCount(s.db, alice.oid);
       const args = { to: "07911 123456", body: "" };
-      const err = errorOf((await client.callTool({ name: "twilio_send_sms", arguments: args })) as never);
-      expect(err).toMatchObject({ code: "invalid_arguments", correlation_id: TRACE_ID, retriable: false });
+      const err = errorOf(
+        (await client.callTool({ name: "twilio_send_sms", arguments: args })) as never,
+      );
+      expect(err).toMatchObject({
+        code: "invalid_arguments",
+        correlation_id: TRACE_ID,
+        retriable: false,
+      });
       expect(err.message).toMatch(/to:/);
       expect(err.message).toMatch(/body:/);
       expect(await outboxCount(s.db, alice.oid)).toBe(before);
       const row = (await auditRows(s.db)).at(-1)!;
-      expect(row).toMatchObject({ tool: "twilio_send_sms", outcome: "invalid_arguments", userId: alice.oid, correlationId: TRACE_ID, argsHash: argumentHash(args) });
+      expect(row).toMatchObject({
+        tool: "twilio_send_sms",
+        outcome: "invalid_arguments",
+        userId: alice.oid,
+        correlationId: TRACE_ID,
+        argsHash: argumentHash(args),
+      });
       await client.close();
     });
 
     it("refuses a tool the caller may not use with forbidden", async () => {
-      const { key } = await createApiKey({ name: "reader-2", kind: "app", roles: [APP_ROLES.read] });
+      const { key } = await createApiKey({
+        name: "reader-2",
+        kind: "app",
+        roles: [APP_ROLES.read],
+      });
       const client = await mcpClient(s.mcpUrl, { "x-api-key": key });
-      const err = errorOf((await client.callTool({ name: "twilio_send_sms", arguments: { to: "+447911123456", body: "hi" } })) as never);
+      const err = errorOf(
+        (await client.callTool({
+          name: "twilio_send_sms",
+          arguments: { to: "+447911123456", body: "hi" },
+        })) as never,
+      );
       expect(err).toMatchObject({ code: "forbidden", retriable: false });
       expect(err.message).toContain(APP_ROLES.write);
-      expect((await auditRows(s.db)).at(-1)).toMatchObject({ tool: "twilio_send_sms", outcome: "forbidden", principalKind: "app" });
+      expect((await auditRows(s.db)).at(-1)).toMatchObject({
+        tool: "twilio_send_sms",
+        outcome: "forbidden",
+        principalKind: "app",
+      });
       await client.close();
     });
 
     it("returns structuredContent matching the output schema on success", async () => {
       const client = await userClient(s, "alice");
       await client.listTools(); // the SDK client validates structuredContent against the listed outputSchema
-      const result = await client.callTool({ name: "tavily_search", arguments: { query: "electric car test drive", max_results: 2 } });
+      const result = await client.callTool({
+        name: "tavily_search",
+        arguments: { query: "electric car test drive", max_results: 2 },
+      });
       expect(result.isError).toBeFalsy();
       const structured = result.structuredContent as { query: string; results: unknown[] };
       expect(structured.query).toBe("electric car test drive");
@@ -118,7 +172,9 @@ describe("with the product policy", () => {
 
     it("reports a provider that is not connected as auth_required with a connect URL", async () => {
       const client = await userClient(s, "bob");
-      const err = errorOf((await client.callTool({ name: "gmail_list_messages", arguments: {} })) as never);
+      const err = errorOf(
+        (await client.callTool({ name: "gmail_list_messages", arguments: {} })) as never,
+      );
       expect(err).toMatchObject({ code: "auth_required", retriable: true });
       expect(err.connect_url).toMatch(new RegExp(`^${s.url}/connect/gmail\\?`));
       await client.close();
@@ -133,7 +189,9 @@ describe("with the product policy", () => {
 
   describe("GET /api/tools", () => {
     it("serves the caller's catalog with risk, approval and JSON Schemas", async () => {
-      const res = await fetch(`${s.url}/api/tools`, { headers: bearer(await mintLocalAccessToken({ username: "alice" })) });
+      const res = await fetch(`${s.url}/api/tools`, {
+        headers: bearer(await mintLocalAccessToken({ username: "alice" })),
+      });
       expect(res.status).toBe(200);
       const { items } = (await res.json()) as { items: Record<string, unknown>[] };
       expect(items.map((i) => i.name)).toEqual(allowlistedTools().map((t) => t.name));
@@ -158,7 +216,10 @@ describe("with the product policy", () => {
 describe("with a policy that restricts payments to Approvers and Admins", () => {
   const restricted: Policy = {
     ...POLICY,
-    overrides: [...POLICY.overrides, { match: "openapi_*_create_payment", users: [ROLES.approver, ROLES.admin], why: "test" }],
+    overrides: [
+      ...POLICY.overrides,
+      { match: "openapi_*_create_payment", users: [ROLES.approver, ROLES.admin], why: "test" },
+    ],
   };
   let s: McpTestServer;
   beforeAll(async () => {
@@ -169,7 +230,9 @@ describe("with a policy that restricts payments to Approvers and Admins", () => 
   it("hides the tool from alice and refuses her call, shows it to carol and dana", async () => {
     const a = await userClient(s, "alice");
     expect(await names(a)).not.toContain("openapi_dealer_create_payment");
-    const err = errorOf((await a.callTool({ name: "openapi_dealer_create_payment", arguments: {} })) as never);
+    const err = errorOf(
+      (await a.callTool({ name: "openapi_dealer_create_payment", arguments: {} })) as never,
+    );
     expect(err.code).toBe("forbidden");
     await a.close();
     for (const user of ["carol", "dana"]) {

@@ -21,7 +21,8 @@ setupMemoryDb();
 
 const alice = DEMO_USERS.find((u) => u.username === "alice")!;
 const bob = DEMO_USERS.find((u) => u.username === "bob")!;
-const asPrincipal = (u: typeof alice) => principal(u.username, { userId: u.oid, username: u.preferredUsername, name: u.name });
+const asPrincipal = (u: typeof alice) =>
+  principal(u.username, { userId: u.oid, username: u.preferredUsername, name: u.name });
 
 /** Dispatches like Next's file router: the consent page and the connections API. */
 async function router(req: Request): Promise<Response> {
@@ -32,7 +33,9 @@ async function router(req: Request): Promise<Response> {
       params: Promise.resolve({ provider: m[1]! }),
       searchParams: Promise.resolve(Object.fromEntries(url.searchParams)),
     });
-    return new Response(`<!doctype html>${renderToStaticMarkup(element)}`, { headers: { "content-type": "text/html" } });
+    return new Response(`<!doctype html>${renderToStaticMarkup(element)}`, {
+      headers: { "content-type": "text/html" },
+    });
   }
   if (url.pathname === "/api/connections" && req.method === "GET") return listRoute(req);
   if ((m = /^\/api\/connections\/([^/]+)$/.exec(url.pathname))) {
@@ -64,10 +67,17 @@ afterAll(async () => {
 const post = (provider: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${server.url}/api/connections/${provider}`, {
     method: "POST",
-    headers: { "content-type": "application/json", origin: server.url, "sec-fetch-site": "same-origin", ...headers },
+    headers: {
+      "content-type": "application/json",
+      origin: server.url,
+      "sec-fetch-site": "same-origin",
+      ...headers,
+    },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
-const bearer = async (u: typeof alice) => ({ authorization: `Bearer ${await mintLocalAccessToken({ username: u.username })}` });
+const bearer = async (u: typeof alice) => ({
+  authorization: `Bearer ${await mintLocalAccessToken({ username: u.username })}`,
+});
 
 describe("connect flow: auth_required → consent page → POST → tool works", () => {
   it("connects exactly the user the link was made for", async () => {
@@ -87,8 +97,14 @@ describe("connect flow: auth_required → consent page → POST → tool works",
     const token = new URL(link).searchParams.get("token")!;
     const res = await post("gmail", { token });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ provider: "gmail", connected: true, accountLabel: alice.preferredUsername });
-    expect(await getConnection(alice.oid, "gmail")).toMatchObject({ accountLabel: alice.preferredUsername });
+    expect(await res.json()).toMatchObject({
+      provider: "gmail",
+      connected: true,
+      accountLabel: alice.preferredUsername,
+    });
+    expect(await getConnection(alice.oid, "gmail")).toMatchObject({
+      accountLabel: alice.preferredUsername,
+    });
     expect(await getConnection(bob.oid, "gmail")).toBeUndefined();
 
     const page2 = await (await fetch(link)).text();
@@ -97,10 +113,19 @@ describe("connect flow: auth_required → consent page → POST → tool works",
   });
 
   it("shows an expired-link page for a bad or expired token and an unknown provider", async () => {
-    const expired = await createConnectToken({ userId: bob.oid, provider: "graph", username: bob.preferredUsername }, new Date(Date.now() - 3600_000));
-    expect(await (await fetch(`${server.url}/connect/graph?token=${expired}`)).text()).toContain("This link has expired");
-    expect(await (await fetch(`${server.url}/connect/graph`)).text()).toContain("This link has expired");
-    expect(await (await fetch(`${server.url}/connect/dropbox?token=x`)).text()).toContain("Unknown provider");
+    const expired = await createConnectToken(
+      { userId: bob.oid, provider: "graph", username: bob.preferredUsername },
+      new Date(Date.now() - 3600_000),
+    );
+    expect(await (await fetch(`${server.url}/connect/graph?token=${expired}`)).text()).toContain(
+      "This link has expired",
+    );
+    expect(await (await fetch(`${server.url}/connect/graph`)).text()).toContain(
+      "This link has expired",
+    );
+    expect(await (await fetch(`${server.url}/connect/dropbox?token=x`)).text()).toContain(
+      "Unknown provider",
+    );
   });
 });
 
@@ -110,7 +135,11 @@ describe("POST /api/connections/:provider is CSRF-safe and user-bound", () => {
     ["a cross-site fetch", { "sec-fetch-site": "cross-site" }, 403],
     ["a same-site (other subdomain) fetch", { "sec-fetch-site": "same-site" }, 403],
   ])("refuses %s", async (_l, headers, status) => {
-    const token = await createConnectToken({ userId: bob.oid, provider: "twilio", username: bob.preferredUsername });
+    const token = await createConnectToken({
+      userId: bob.oid,
+      provider: "twilio",
+      username: bob.preferredUsername,
+    });
     const res = await post("twilio", { token }, headers);
     expect(res.status).toBe(status);
     expect(res.headers.get("content-type")).toContain("application/problem+json");
@@ -118,7 +147,11 @@ describe("POST /api/connections/:provider is CSRF-safe and user-bound", () => {
   });
 
   it("refuses an HTML form post (not JSON), a forged or foreign-provider token, and no credentials", async () => {
-    const token = await createConnectToken({ userId: bob.oid, provider: "twilio", username: bob.preferredUsername });
+    const token = await createConnectToken({
+      userId: bob.oid,
+      provider: "twilio",
+      username: bob.preferredUsername,
+    });
     const form = await fetch(`${server.url}/api/connections/twilio`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -135,7 +168,11 @@ describe("POST /api/connections/:provider is CSRF-safe and user-bound", () => {
   });
 
   it("with a bearer, the token must name the same user; a bearer alone connects its own user", async () => {
-    const aliceToken = await createConnectToken({ userId: alice.oid, provider: "graph", username: alice.preferredUsername });
+    const aliceToken = await createConnectToken({
+      userId: alice.oid,
+      provider: "graph",
+      username: alice.preferredUsername,
+    });
     const mismatch = await post("graph", { token: aliceToken }, await bearer(bob));
     expect(mismatch.status).toBe(403);
     expect(await getConnection(alice.oid, "graph")).toBeUndefined();
@@ -143,7 +180,9 @@ describe("POST /api/connections/:provider is CSRF-safe and user-bound", () => {
 
     const own = await post("graph", {}, await bearer(bob));
     expect(own.status).toBe(200);
-    expect(await getConnection(bob.oid, "graph")).toMatchObject({ accountLabel: bob.preferredUsername });
+    expect(await getConnection(bob.oid, "graph")).toMatchObject({
+      accountLabel: bob.preferredUsername,
+    });
     expect(await getConnection(alice.oid, "graph")).toBeUndefined();
   });
 
@@ -152,12 +191,21 @@ describe("POST /api/connections/:provider is CSRF-safe and user-bound", () => {
     await post("twilio", {}, await bearer(bob));
     const list = await fetch(`${server.url}/api/connections`, { headers: await bearer(bob) });
     expect(list.status).toBe(200);
-    const items = ((await list.json()) as { items: { provider: string; connected: boolean; connectUrl?: string }[] }).items;
+    const items = (
+      (await list.json()) as {
+        items: { provider: string; connected: boolean; connectUrl?: string }[];
+      }
+    ).items;
     expect(items.find((i) => i.provider === "twilio")).toMatchObject({ connected: true });
     expect(items.find((i) => i.provider === "gmail")).toMatchObject({ connected: false });
-    expect(items.find((i) => i.provider === "gmail")!.connectUrl).toContain("/connect/gmail?token=");
+    expect(items.find((i) => i.provider === "gmail")!.connectUrl).toContain(
+      "/connect/gmail?token=",
+    );
 
-    const del = await fetch(`${server.url}/api/connections/twilio`, { method: "DELETE", headers: await bearer(bob) });
+    const del = await fetch(`${server.url}/api/connections/twilio`, {
+      method: "DELETE",
+      headers: await bearer(bob),
+    });
     expect(del.status).toBe(204);
     expect(await getConnection(bob.oid, "twilio")).toBeUndefined();
     expect(await getConnection(alice.oid, "twilio")).toBeDefined();

@@ -28,7 +28,10 @@ let n = 0;
 export function principal(name: string, overrides: Partial<Principal> = {}): Principal {
   n += 1;
   return {
-    userId: `00000000-0000-4000-8000-${String(n).padStart(6, "0")}${name.padEnd(6, "0").slice(0, 6).replace(/[^0-9a-f]/g, "0")}`,
+    userId: `00000000-0000-4000-8000-${String(n).padStart(6, "0")}${name
+      .padEnd(6, "0")
+      .slice(0, 6)
+      .replace(/[^0-9a-f]/g, "0")}`,
     tenantId: "7f3c1a52-0d4e-4c1b-9a39-5b8e4c0f1d00",
     username: `${name}@contoso.example`,
     name,
@@ -49,7 +52,11 @@ export async function connect(p: Principal, ...providers: ConnectableProvider[])
 }
 
 /** Runs a tool and returns the ToolError it throws; fails the test when it does not throw one. */
-export async function toolError(tool: ToolDefinition, input: unknown, c: ToolContext): Promise<ToolError> {
+export async function toolError(
+  tool: ToolDefinition,
+  input: unknown,
+  c: ToolContext,
+): Promise<ToolError> {
   try {
     await tool.run(input as never, c);
   } catch (err) {

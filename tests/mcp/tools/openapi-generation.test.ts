@@ -29,11 +29,20 @@ const ok = { "200": { description: "ok" } };
 describe("OpenAPI generation (bundled dealer API)", () => {
   it("names one tool per operation from its operationId, with risk and annotations from the method", async () => {
     const api = await generateOperations(DEALER_API_DOCUMENT);
-    expect(Object.fromEntries(api.operations.map((o) => [o.toolName, { method: o.method, risk: o.risk, privileged: o.privileged }]))).toEqual(expected);
+    expect(
+      Object.fromEntries(
+        api.operations.map((o) => [
+          o.toolName,
+          { method: o.method, risk: o.risk, privileged: o.privileged },
+        ]),
+      ),
+    ).toEqual(expected);
     for (const op of api.operations) {
       expect(op.toolName).toBe(`openapi_dealer_${snakeCase(op.operationId)}`);
       expect(op.annotations.readOnlyHint).toBe(op.method === "get");
-      expect(op.annotations.destructiveHint).toBe(op.method === "delete" || op.method === "patch" || op.method === "put");
+      expect(op.annotations.destructiveHint).toBe(
+        op.method === "delete" || op.method === "patch" || op.method === "put",
+      );
     }
   });
 
@@ -47,23 +56,39 @@ describe("OpenAPI generation (bundled dealer API)", () => {
     expect(body.properties!.customer).toMatchObject({
       type: "object",
       required: ["name", "email"],
-      properties: { email: { type: "string", format: "email" }, phone: { type: "string", pattern: "^\\+[1-9]\\d{1,14}$" } },
+      properties: {
+        email: { type: "string", format: "email" },
+        phone: { type: "string", pattern: "^\\+[1-9]\\d{1,14}$" },
+      },
     });
     // #/components/schemas/VehicleId via a parameter $ref, with the parameter's description.
     const getVehicle = api.operations.find((o) => o.operationId === "getVehicle")!;
     expect(getVehicle.inputSchema).toMatchObject({
       required: ["vehicleId"],
-      properties: { vehicleId: { type: "string", pattern: "^veh_[a-z0-9]{4,32}$", description: "Vehicle id (veh_…)." } },
+      properties: {
+        vehicleId: {
+          type: "string",
+          pattern: "^veh_[a-z0-9]{4,32}$",
+          description: "Vehicle id (veh_…).",
+        },
+      },
     });
     // #/components/parameters/Limit
-    expect(api.operations.find((o) => o.operationId === "listVehicles")!.inputSchema.properties!.limit).toMatchObject({ type: "integer", minimum: 1, maximum: 50 });
+    expect(
+      api.operations.find((o) => o.operationId === "listVehicles")!.inputSchema.properties!.limit,
+    ).toMatchObject({ type: "integer", minimum: 1, maximum: 50 });
     // Output schema from the 2xx response, also resolved.
-    expect(api.operations.find((o) => o.operationId === "createPayment")!.outputSchema!.properties!.amount).toMatchObject({ type: "object", required: ["amountMinor", "currency"] });
+    expect(
+      api.operations.find((o) => o.operationId === "createPayment")!.outputSchema!.properties!
+        .amount,
+    ).toMatchObject({ type: "object", required: ["amountMinor", "currency"] });
   });
 
   it("the committed generated file is up to date with the document", async () => {
     const api = await generateOperations(DEALER_API_DOCUMENT);
-    expect(JSON.parse(fs.readFileSync(DEALER_API_GENERATED, "utf8"))).toEqual(JSON.parse(JSON.stringify(api)));
+    expect(JSON.parse(fs.readFileSync(DEALER_API_GENERATED, "utf8"))).toEqual(
+      JSON.parse(JSON.stringify(api)),
+    );
   });
 
   it("catalog tools expose the HTTP method and a privileged hint for the policy", () => {
@@ -85,7 +110,9 @@ describe("OpenAPI generation (bundled dealer API)", () => {
       const tool = getTool(op.toolName)!;
       const back = z.toJSONSchema(tool.inputSchema) as Record<string, unknown>;
       delete back.$schema;
-      expect(stripDescriptions(back)).toEqual(stripDescriptions(JSON.parse(JSON.stringify(op.inputSchema))));
+      expect(stripDescriptions(back)).toEqual(
+        stripDescriptions(JSON.parse(JSON.stringify(op.inputSchema))),
+      );
     }
   });
 });
@@ -120,7 +147,10 @@ describe("OpenAPI generation rules", () => {
           delete: { operationId: "deleteA", responses: ok },
         },
         "/b": { post: { operationId: "refundB", "x-privileged": true, responses: ok } },
-        "/c": { post: { operationId: "payC", tags: ["payments"], responses: ok }, get: { operationId: "readC", tags: ["payments"], responses: ok } },
+        "/c": {
+          post: { operationId: "payC", tags: ["payments"], responses: ok },
+          get: { operationId: "readC", tags: ["payments"], responses: ok },
+        },
       }),
     );
     expect(Object.fromEntries(api.operations.map((o) => [o.toolName, o.risk]))).toEqual({
@@ -143,7 +173,10 @@ describe("OpenAPI generation rules", () => {
         "/x": {
           post: {
             operationId: "makeX",
-            requestBody: { required: true, content: { "application/json": { schema: { $ref: "#/components/schemas/X" } } } },
+            requestBody: {
+              required: true,
+              content: { "application/json": { schema: { $ref: "#/components/schemas/X" } } },
+            },
             responses: ok,
           },
         },
@@ -151,7 +184,12 @@ describe("OpenAPI generation rules", () => {
       components: {
         schemas: {
           Base: { type: "object", required: ["id"], properties: { id: { type: "string" } } },
-          X: { allOf: [{ $ref: "#/components/schemas/Base" }, { type: "object", properties: { note: { type: ["string", "null"] } } }] },
+          X: {
+            allOf: [
+              { $ref: "#/components/schemas/Base" },
+              { type: "object", properties: { note: { type: ["string", "null"] } } },
+            ],
+          },
         },
       },
     });
@@ -167,19 +205,39 @@ describe("OpenAPI generation rules", () => {
     ["anyOf", { anyOf: [{ type: "string" }, { type: "integer" }] }],
     ["a multi-type", { type: ["string", "integer"] }],
   ])("refuses a document that needs %s", async (_l, schema) => {
-    const doc = minimalDoc({ "/x": { get: { operationId: "getX", parameters: [{ name: "q", in: "query", schema }], responses: ok } } }, "3.1.0");
+    const doc = minimalDoc(
+      {
+        "/x": {
+          get: {
+            operationId: "getX",
+            parameters: [{ name: "q", in: "query", schema }],
+            responses: ok,
+          },
+        },
+      },
+      "3.1.0",
+    );
     await expect(generateOperations(doc)).rejects.toThrow(/GET \/x parameter q/);
   });
 
   it("refuses operations without operationId and name clashes", async () => {
-    await expect(generateOperations(minimalDoc({ "/x": { get: { responses: ok } } }))).rejects.toThrow(/operationId/);
     await expect(
-      generateOperations(minimalDoc({ "/x": { get: { operationId: "getX", responses: ok } }, "/y": { get: { operationId: "get_x", responses: ok } } })),
+      generateOperations(minimalDoc({ "/x": { get: { responses: ok } } })),
+    ).rejects.toThrow(/operationId/);
+    await expect(
+      generateOperations(
+        minimalDoc({
+          "/x": { get: { operationId: "getX", responses: ok } },
+          "/y": { get: { operationId: "get_x", responses: ok } },
+        }),
+      ),
     ).rejects.toThrow(/get_x/);
   });
 
   it("refuses an invalid OpenAPI document", async () => {
-    await expect(generateOperations({ openapi: "3.0.3", info: { title: "T" }, paths: {} })).rejects.toThrow();
+    await expect(
+      generateOperations({ openapi: "3.0.3", info: { title: "T" }, paths: {} }),
+    ).rejects.toThrow();
   });
 
   it("snake_cases operationIds", () => {

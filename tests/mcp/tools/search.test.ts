@@ -8,7 +8,10 @@ setupMemoryDb();
 describe("tavily_search", () => {
   it("ranks the most relevant documents first, with title, url, snippet and score", async () => {
     const p = principal("search");
-    const out = await tavilySearch.run({ query: "how do I charge an electric car at home" }, ctx(p));
+    const out = await tavilySearch.run(
+      { query: "how do I charge an electric car at home" },
+      ctx(p),
+    );
     expect(out.query).toBe("how do I charge an electric car at home");
     expect(out.results.length).toBeGreaterThan(1);
     expect(out.results.length).toBeLessThanOrEqual(5);
@@ -25,17 +28,32 @@ describe("tavily_search", () => {
 
   it("honours max_results, topic and domain filters", async () => {
     const p = principal("search2");
-    const three = await tavilySearch.run({ query: "electric car range charging", max_results: 3 }, ctx(p));
+    const three = await tavilySearch.run(
+      { query: "electric car range charging", max_results: 3 },
+      ctx(p),
+    );
     expect(three.results).toHaveLength(3);
-    const news = await tavilySearch.run({ query: "Contoso Motors", topic: "news", max_results: 20 }, ctx(p));
+    const news = await tavilySearch.run(
+      { query: "Contoso Motors", topic: "news", max_results: 20 },
+      ctx(p),
+    );
     const newsUrls = new Set(searchCorpus.filter((d) => d.topic === "news").map((d) => d.url));
     expect(news.results.length).toBeGreaterThan(0);
     for (const r of news.results) expect(newsUrls.has(r.url)).toBe(true);
-    const excluded = await tavilySearch.run({ query: "Contoso Motors", exclude_domains: ["contoso-motors.example"] }, ctx(p));
+    const excluded = await tavilySearch.run(
+      { query: "Contoso Motors", exclude_domains: ["contoso-motors.example"] },
+      ctx(p),
+    );
     expect(excluded.results).toHaveLength(0);
-    const included = await tavilySearch.run({ query: "warranty", include_domains: ["contoso-motors.example"] }, ctx(p));
+    const included = await tavilySearch.run(
+      { query: "warranty", include_domains: ["contoso-motors.example"] },
+      ctx(p),
+    );
     expect(included.results[0]!.title).toBe("Approved used warranty");
-    const advanced = await tavilySearch.run({ query: "warranty", search_depth: "advanced", max_results: 1 }, ctx(p));
+    const advanced = await tavilySearch.run(
+      { query: "warranty", search_depth: "advanced", max_results: 1 },
+      ctx(p),
+    );
     const body = searchCorpus.find((d) => d.url === advanced.results[0]!.url)!.body;
     expect(advanced.results[0]!.content).toBe(body);
     expect(included.results[0]!.content.length).toBeLessThan(body.length);
@@ -44,9 +62,15 @@ describe("tavily_search", () => {
   it("returns nothing for words absent from the corpus, and refuses a blank or overlong query", async () => {
     const p = principal("search3");
     expect((await tavilySearch.run({ query: "zzqxv flurbage" }, ctx(p))).results).toEqual([]);
-    expect((await toolError(tavilySearch, { query: "   " }, ctx(p))).code).toBe("invalid_arguments");
-    expect((await toolError(tavilySearch, { query: "x".repeat(401) }, ctx(p))).code).toBe("invalid_arguments");
-    expect((await toolError(tavilySearch, { query: "cars", max_results: 0 }, ctx(p))).code).toBe("invalid_arguments");
+    expect((await toolError(tavilySearch, { query: "   " }, ctx(p))).code).toBe(
+      "invalid_arguments",
+    );
+    expect((await toolError(tavilySearch, { query: "x".repeat(401) }, ctx(p))).code).toBe(
+      "invalid_arguments",
+    );
+    expect((await toolError(tavilySearch, { query: "cars", max_results: 0 }, ctx(p))).code).toBe(
+      "invalid_arguments",
+    );
   });
 
   it("needs no per-user connection", async () => {

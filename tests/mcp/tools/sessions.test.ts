@@ -2,7 +2,12 @@ import { and, eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { providerSessions } from "@/lib/db/schema";
 import { twilioSendSms } from "@/mcp-server/catalog/tools/twilio-send-sms";
-import { clearSandboxSessionFaults, expireSandboxSessions, rejectNextSandboxSessionChecks, sandboxSessionIssuer } from "@/mcp-server/providers/sandbox/session-issuer";
+import {
+  clearSandboxSessionFaults,
+  expireSandboxSessions,
+  rejectNextSandboxSessionChecks,
+  sandboxSessionIssuer,
+} from "@/mcp-server/providers/sandbox/session-issuer";
 import { SESSION_TTL_MS, withProviderSession } from "@/mcp-server/providers/sessions";
 import { ProviderAuthError, type ProviderSession } from "@/mcp-server/providers/types";
 import { connect, ctx, principal, toolError, setupMemoryDb } from "./helpers";
@@ -86,7 +91,10 @@ describe("withProviderSession", () => {
       throw new ProviderAuthError(403);
     }).catch((e: unknown) => e);
     expect(calls).toBe(2);
-    expect(err).toMatchObject({ code: "session_expired", details: { retriable: true, provider: "graph" } });
+    expect(err).toMatchObject({
+      code: "session_expired",
+      details: { retriable: true, provider: "graph" },
+    });
   });
 
   it("does not retry other failures", async () => {
@@ -123,7 +131,9 @@ describe("a sandbox provider whose sessions expire", () => {
     expect(err.code).toBe("session_expired");
     expect(err.details.retriable).toBe(true);
     // The next call works again.
-    expect((await twilioSendSms.run({ to: "+14155550123", body: "now" }, ctx(p))).status).toBe("queued");
+    expect((await twilioSendSms.run({ to: "+14155550123", body: "now" }, ctx(p))).status).toBe(
+      "queued",
+    );
   });
 
   it("expiring one user's sessions leaves another user's alone", async () => {

@@ -1,5 +1,10 @@
 import { conversationView } from "@/lib/chat/conversation-view";
-import { deleteConversation, getOwnedConversation, renameConversation, toSummary } from "@/lib/chat/conversations";
+import {
+  deleteConversation,
+  getOwnedConversation,
+  renameConversation,
+  toSummary,
+} from "@/lib/chat/conversations";
 import { cancelRun } from "@/lib/chat/run-driver";
 import { conversationIdSchema, renameConversationSchema } from "@/lib/chat/schemas";
 import { parseWith, readJson } from "@/lib/http/body";

@@ -15,7 +15,11 @@ export const GET = route<{ id: string }>(async ({ req, params }) => {
   });
   const principal = await authenticate(req);
   await getOwnedConversation(principal, id);
-  const body = conversationEventStream({ conversationId: id, after: after ?? 0, signal: req.signal });
+  const body = conversationEventStream({
+    conversationId: id,
+    after: after ?? 0,
+    signal: req.signal,
+  });
   return new Response(body, {
     headers: {
       "content-type": "text/event-stream; charset=utf-8",
