@@ -94,8 +94,8 @@ export async function startRun(args: {
     ...(conversation.agentVersion ? { version: conversation.agentVersion } : {}),
   };
   await appendEvents(ctx, [draft("run.started", { agent, input: text })]);
-  await titleFromFirstMessage(conversation, text);
 
+  // Upstream first: naming the conversation must not delay the first token.
   const controller = new AbortController();
   const done = drive({ principal, conversation, text, ctx, signal: controller.signal }).finally(
     () => {
@@ -103,6 +103,7 @@ export async function startRun(args: {
     },
   );
   holder().active.set(run.id, { controller, done });
+  await titleFromFirstMessage(conversation, text);
   return run;
 }
 
@@ -117,6 +118,7 @@ async function drive(args: {
   let state: NormalizerState = initialNormalizerState();
   let terminal: ChatEventType | undefined;
   const writer = new EventWriter(ctx);
+  let recorded: Promise<void> = Promise.resolve();
   const emit = async (drafts: ChatEventDraft[]) => {
     for (const d of drafts) if (terminalEventTypes.has(d.type)) terminal ??= d.type;
     await writer.push(drafts);
@@ -140,7 +142,8 @@ async function drive(args: {
     });
     for await (const event of stream) {
       const responseId = createdResponseId(event);
-      if (responseId) await setRunUpstreamResponse(ctx.runId, responseId);
+      // Bookkeeping off the token path; awaited before the run is closed.
+      if (responseId) recorded = setRunUpstreamResponse(ctx.runId, responseId);
       const result = normalizeStreamEvent(state, event);
       state = result.state;
       if (!terminal) await emit(result.events);
@@ -157,6 +160,9 @@ async function drive(args: {
       await emit(ending).catch(() => undefined);
     }
   } finally {
+    await recorded.catch((err: unknown) =>
+      logger().warn({ err, runId: ctx.runId }, "could not record the upstream response id"),
+    );
     await writer
       .flush()
       .catch((err: unknown) =>
