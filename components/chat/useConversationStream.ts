@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useReducer, useState } from "react";
+import { useEffect, useReducer, useRef, useState } from "react";
 import type { ChatEvent } from "@/lib/chat/events";
 import { subscribeToConversation, type StreamStatus } from "@/lib/chat/client/event-stream";
 import { emptyView, reduce, type ConversationView } from "@/lib/chat/reducer";
@@ -26,6 +26,11 @@ export function useConversationStream(
     state: "connecting",
   });
   const [loadedFor, setLoadedFor] = useState<string>();
+  // The open stream always calls the latest callbacks without being restarted by them.
+  const callbacks = useRef({ getAccessToken, onEvent });
+  useEffect(() => {
+    callbacks.current = { getAccessToken, onEvent };
+  });
 
   useEffect(() => {
     dispatch({ type: "reset" });
@@ -34,11 +39,11 @@ export function useConversationStream(
     let caughtUp = false;
     void subscribeToConversation({
       url: `/api/conversations/${conversationId}/events`,
-      getAccessToken,
+      getAccessToken: () => callbacks.current.getAccessToken(),
       signal: controller.signal,
       onEvent: (event) => {
         dispatch({ type: "event", event });
-        onEvent?.(event);
+        callbacks.current.onEvent?.(event);
       },
       onStatus: (state, detail) => {
         setStatus({ state, detail });
@@ -50,8 +55,6 @@ export function useConversationStream(
       },
     });
     return () => controller.abort();
-    // getAccessToken and onEvent are read through the closure; a new conversation restarts the stream.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [conversationId]);
 
   return { view, status, loaded: loadedFor === conversationId };
