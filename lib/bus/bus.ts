@@ -7,6 +7,8 @@
 export type BusHandler = (message: unknown) => void;
 
 export interface Bus {
+  /** True when other processes receive what this one publishes (Redis), false in-process. */
+  readonly distributed: boolean;
   publish(channel: string, message: unknown): Promise<void>;
   subscribe(channel: string, handler: BusHandler): Promise<() => Promise<void>>;
   close(): Promise<void>;

@@ -2,6 +2,7 @@ import type { Bus, BusHandler } from "./bus";
 
 /** Single-process bus: synchronous delivery in publish order. */
 export class MemoryBus implements Bus {
+  readonly distributed = false;
   private readonly channels = new Map<string, Set<BusHandler>>();
 
   async publish(channel: string, message: unknown): Promise<void> {

@@ -223,9 +223,22 @@ export async function cancelRun(
     await local.done;
     return run;
   }
-  if (run.status === "running") await getBus().publish(runControlChannel, { cancel: run.id });
+  const bus = getBus();
+  if (run.status === "running" && bus.distributed) {
+    // Another replica may be driving it: ask, and give it a moment to end the run itself.
+    await bus.publish(runControlChannel, { cancel: run.id });
+    if (await endedWithin(run.id, conversationId, 3_000)) return run;
+  }
   await endOrphan(run, correlationId, "Stopped by the user.");
   return run;
+}
+
+async function endedWithin(runId: string, conversationId: string, ms: number): Promise<boolean> {
+  for (const until = Date.now() + ms; Date.now() < until;) {
+    if ((await getActiveRun(conversationId))?.id !== runId) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
 }
 
 async function endOrphan(run: RunRow, correlationId: string, reason: string): Promise<void> {
