@@ -52,6 +52,9 @@ const envSchema = z.object({
   CONNECT_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(600),
 
   // MCP server at /api/mcp. Lists are comma-separated; APP_URL's host/origin and loopback are always allowed.
+  // Messages a user may send to agents per minute (each starts a run).
+  CHAT_MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20),
+
   MCP_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(50),
   MCP_ALLOWED_HOSTS: optionalString,
   MCP_ALLOWED_ORIGINS: optionalString,
@@ -152,7 +155,11 @@ export function buildConfig(env: Record<string, string | undefined>) {
       allowedOrigins: csv(e.MCP_ALLOWED_ORIGINS).map((o) => o.replace(/\/$/, "").toLowerCase()),
       toolTimeoutMs: e.MCP_TOOL_TIMEOUT_MS,
     },
-    limits: { maxBodyBytes: e.MAX_BODY_BYTES, maxMessageChars: e.MAX_MESSAGE_CHARS },
+    limits: {
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      maxMessageChars: e.MAX_MESSAGE_CHARS,
+      chatMessagesPerMinute: e.CHAT_MESSAGES_PER_MINUTE,
+    },
   };
 }
 

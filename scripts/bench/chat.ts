@@ -113,7 +113,11 @@ async function appRun(baseUrl: string, token: string): Promise<Sample> {
 }
 
 export async function benchChat(iterations = 30): Promise<ChatBenchResult> {
-  const app = await startTestApp({ LOCAL_MODEL_PACING_MS: "0", LOG_LEVEL: "silent" });
+  const app = await startTestApp({
+    LOCAL_MODEL_PACING_MS: "0",
+    LOG_LEVEL: "silent",
+    CHAT_MESSAGES_PER_MINUTE: "100000",
+  });
   try {
     const token = await mintLocalAccessToken({ username: "alice" });
     // Warm up both paths (JIT, first DB pages, key loading).
