@@ -96,3 +96,31 @@ test("pages are served with security headers", async ({ request }) => {
   expect(headers["x-frame-options"]).toBe("DENY");
   expect(headers["x-powered-by"]).toBeUndefined();
 });
+
+test("a conversation is renamed and deleted from the list with the keyboard", async ({
+  page,
+  signIn,
+}) => {
+  await signIn("Alice");
+  await send(page, "Rename me please");
+  await expect(page.getByTestId("turn")).toHaveAttribute("data-status", "completed");
+  const list = page.getByRole("navigation", { name: "Conversations" });
+
+  await list.getByRole("button", { name: "Rename “Rename me please”" }).focus();
+  await page.keyboard.press("Enter");
+  const input = list.getByRole("textbox", { name: "New title" });
+  await expect(input).toBeFocused();
+  await input.fill("Trip plans");
+  await page.keyboard.press("Enter");
+  await expect(list.getByRole("link", { name: "Trip plans" })).toBeVisible();
+  await page.reload();
+  await expect(list.getByRole("link", { name: "Trip plans" })).toBeVisible();
+
+  await list.getByRole("button", { name: "Delete “Trip plans”" }).focus();
+  await page.keyboard.press("Enter");
+  const dialog = page.getByRole("dialog", { name: "Delete conversation?" });
+  await expect(dialog).toBeVisible();
+  await dialog.getByRole("button", { name: "Delete" }).click();
+  await expect(list.getByRole("link", { name: "Trip plans" })).toHaveCount(0);
+  await expect(page).toHaveURL(/\/$/);
+});

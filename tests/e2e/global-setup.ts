@@ -34,6 +34,9 @@ async function waitFor(url: string, timeoutMs: number): Promise<void> {
 
 /** Starts the real app (next dev, embedded defaults, a scratch data dir) on 127.0.0.1:<free port>. */
 export default async function globalSetup(): Promise<void> {
+  // A stale dev cache from earlier runs (other code, other tsconfig) can put Turbopack into a
+  // rebuild-and-reload loop; every run starts from a clean build directory.
+  fs.rmSync(path.join(process.cwd(), ".next-e2e"), { recursive: true, force: true });
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "fac-e2e-"));
   const baseUrl = `http://127.0.0.1:${port}`;
