@@ -8,8 +8,7 @@
  * own app principal with the given roles (default Tools.Read); `--as <username>` makes a key that
  * acts as that user (a user who has signed in once, or a demo user of the local IdP).
  */
-import { loadEnvConfig } from "@next/env";
-import { parseArgs } from "node:util";
+import { fail, loadAppEnv, parseCli } from "./lib/cli";
 
 const USAGE = [
   "Usage:",
@@ -18,36 +17,20 @@ const USAGE = [
   "  npm run -s mcp-key -- revoke <name>",
 ].join("\n");
 
-function fail(message: string, code = 1): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(code);
-}
-
 async function main(): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      allowPositionals: true,
-      options: {
-        as: { type: "string", default: "app" },
-        role: { type: "string", multiple: true },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (err) {
-    fail(`${(err as Error).message}\n${USAGE}`, 2);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return void process.stdout.write(`${USAGE}\n`);
+  const { values, positionals } = parseCli(
+    {
+      as: { type: "string", default: "app" },
+      role: { type: "string", multiple: true },
+    },
+    USAGE,
+  );
   const [command, name, ...extra] = positionals;
   const shapeOk =
     command === "list" ? !name : (command === "create" || command === "revoke") && Boolean(name);
   if (!shapeOk || extra.length > 0) fail(USAGE, 2);
 
-  loadEnvConfig(process.cwd(), process.env.NODE_ENV !== "production", {
-    info: () => {},
-    error: (...a: unknown[]) => console.error(...a),
-  });
+  loadAppEnv();
   const { getConfig } = await import("@/lib/config");
   const { openDb, setDbHandle } = await import("@/lib/db/client");
   const config = getConfig();

@@ -3,36 +3,19 @@
  *   npm run -s token -- alice [--audience api|foundry] [--ttl 3600]
  * Reads the same .env files as `next dev`, so the token's issuer and key match the running app.
  */
-import { loadEnvConfig } from "@next/env";
-import { parseArgs } from "node:util";
+import { fail, loadAppEnv, parseCli } from "./lib/cli";
 
 const USAGE =
   "Usage: npm run -s token -- <alice|bob|carol|dana> [--audience api|foundry] [--ttl seconds]";
 
-function fail(message: string, code = 1): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(code);
-}
-
 async function main(): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      allowPositionals: true,
-      options: {
-        audience: { type: "string", default: "api" },
-        ttl: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (err) {
-    fail(`${(err as Error).message}\n${USAGE}`, 2);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
+  const { values, positionals } = parseCli(
+    {
+      audience: { type: "string", default: "api" },
+      ttl: { type: "string" },
+    },
+    USAGE,
+  );
   const [username, ...extra] = positionals;
   if (!username || extra.length > 0) fail(USAGE, 2);
   if (values.audience !== "api" && values.audience !== "foundry")
@@ -41,10 +24,7 @@ async function main(): Promise<void> {
   if (ttl !== undefined && (!Number.isInteger(ttl) || ttl <= 0))
     fail(`--ttl must be a positive whole number of seconds.\n${USAGE}`, 2);
 
-  loadEnvConfig(process.cwd(), process.env.NODE_ENV !== "production", {
-    info: () => {},
-    error: (...a: unknown[]) => console.error(...a),
-  });
+  loadAppEnv();
   // Imported after the environment is loaded: configuration is read on first use.
   const { getConfig } = await import("@/lib/config");
   const { mintLocalAccessToken } = await import("@/lib/identity/local-idp/tokens");
