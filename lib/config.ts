@@ -10,6 +10,10 @@ const bool = z
   .enum(["true", "false", "1", "0", ""])
   .optional()
   .transform((v) => v === "true" || v === "1");
+const boolDefaultTrue = z
+  .enum(["true", "false", "1", "0", ""])
+  .optional()
+  .transform((v) => v === undefined || v === "" || v === "true" || v === "1");
 const optionalString = z
   .string()
   .optional()
@@ -49,6 +53,10 @@ const envSchema = z.object({
   // Tool-provider connections: HMAC key of the short-lived connect tokens in /connect/<provider> links.
   // Unset: a random key is created once in DATA_DIR (fine for one replica; set it when scaling out).
   CONNECT_TOKEN_SECRET: optionalString.pipe(z.string().min(32).optional()),
+  // Key (base64, 32 bytes) that encrypts server-side credentials at rest (e.g. the On-Behalf-Of
+  // token cache that lets an approved run continue after the user's token expired).
+  // Unset: a random key is created once in DATA_DIR (fine for one replica; set it when scaling out).
+  DATA_ENCRYPTION_KEY: optionalString,
   CONNECT_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(600),
 
   // MCP server at /api/mcp. Lists are comma-separated; APP_URL's host/origin and loopback are always allowed.
@@ -59,6 +67,18 @@ const envSchema = z.object({
   MCP_ALLOWED_HOSTS: optionalString,
   MCP_ALLOWED_ORIGINS: optionalString,
   MCP_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
+  // server_label of our MCP server in agent definitions (the policy generator writes it).
+  MCP_SERVER_LABEL: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .default("foundry_agent_chat"),
+  // Approval ledger at /api/mcp: write/privileged calls run only against an approved approval.
+  MCP_APPROVAL_LEDGER: boolDefaultTrue,
+
+  // Approvals: how long a request waits for a decision, and how long an approved one stays usable.
+  APPROVAL_TTL_SECONDS: z.coerce.number().int().min(10).max(604_800).default(3600),
+  APPROVAL_USE_WINDOW_SECONDS: z.coerce.number().int().min(10).max(86_400).default(600),
+  APPROVAL_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
 
   // Request limits.
   MAX_BODY_BYTES: z.coerce
@@ -142,6 +162,10 @@ export function buildConfig(env: Record<string, string | undefined>) {
       name: e.LOCAL_MODEL_NAME,
       pacingMs: e.LOCAL_MODEL_PACING_MS ?? (e.NODE_ENV === "test" ? 0 : 30),
     },
+    secrets: {
+      encryptionKey: e.DATA_ENCRYPTION_KEY,
+      encryptionKeyPath: path.join(dataDir, "data-encryption-key"),
+    },
     connections: {
       tokenSecret: e.CONNECT_TOKEN_SECRET,
       tokenSecretPath: path.join(dataDir, "connect-token-key"),
@@ -154,6 +178,13 @@ export function buildConfig(env: Record<string, string | undefined>) {
       allowedHosts: csv(e.MCP_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
       allowedOrigins: csv(e.MCP_ALLOWED_ORIGINS).map((o) => o.replace(/\/$/, "").toLowerCase()),
       toolTimeoutMs: e.MCP_TOOL_TIMEOUT_MS,
+      serverLabel: e.MCP_SERVER_LABEL,
+      approvalLedger: e.MCP_APPROVAL_LEDGER,
+    },
+    approvals: {
+      ttlSeconds: e.APPROVAL_TTL_SECONDS,
+      useWindowSeconds: e.APPROVAL_USE_WINDOW_SECONDS,
+      sweepIntervalMs: e.APPROVAL_SWEEP_INTERVAL_MS,
     },
     limits: {
       maxBodyBytes: e.MAX_BODY_BYTES,

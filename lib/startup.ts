@@ -1,6 +1,7 @@
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/db/client";
-import { recoverInterruptedRuns } from "@/lib/chat/run-driver";
+import { startApprovalSweep } from "@/lib/approvals/expiry";
+import { endRunsWithExpiredApprovals, recoverInterruptedRuns } from "@/lib/chat/run-driver";
 import { logger } from "@/lib/log";
 
 /** Start-up work shared by `next dev`, `next start` and tests that boot the app. */
@@ -16,6 +17,7 @@ export async function startServer(): Promise<void> {
     const recovered = await recoverInterruptedRuns();
     if (recovered > 0) log.warn({ recovered }, "closed runs interrupted by the previous shutdown");
   }
+  startApprovalSweep(config.approvals.sweepIntervalMs, endRunsWithExpiredApprovals);
   log.info(
     {
       identity: config.identity.mode,

@@ -1,4 +1,9 @@
-import { ErrorCode, McpError, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import {
+  ErrorCode,
+  McpError,
+  type CallToolResult,
+  type ClientCapabilities,
+} from "@modelcontextprotocol/sdk/types.js";
 import { appendAudit, argumentHash } from "@/lib/audit";
 import type { Principal } from "@/lib/identity/principal";
 import type { RateLimiter } from "@/lib/limits/rate-limit";
@@ -7,6 +12,16 @@ import { describeIssues } from "./catalog/tools/define";
 import type { ToolDefinition } from "./catalog/types";
 import { executeTool } from "./execute";
 import { claimIdempotencyKey, idempotencyKeyOf } from "./idempotency";
+import {
+  approvalElicitation,
+  approvalRequiredResult,
+  consumeForCall,
+  ledgerGoverns,
+  pendingApprovalFor,
+  wantsUrlElicitation,
+  type LedgerCall,
+  type Ticket,
+} from "./ledger";
 import { decide, effectiveRisk, isAllowlisted, type Policy } from "./policy";
 import { errorBody, errorResult, outcomeOf } from "./results";
 
@@ -22,6 +37,8 @@ export interface CallRequest {
   arguments: Record<string, unknown> | undefined;
   meta: Record<string, unknown> | undefined;
   headers: Record<string, string | string[] | undefined>;
+  /** Capabilities from `initialize` when this server saw it (never, statelessly; see ledger.ts). */
+  clientCapabilities?: ClientCapabilities;
 }
 
 export interface CallContext {
@@ -33,9 +50,10 @@ export interface CallContext {
 const staleAfter = (timeoutMs: number) => timeoutMs * 2 + 60_000;
 
 /**
- * One governed tools/call: policy → rate limit → argument validation → idempotency (write and
- * privileged tools) → the tool under timeout/retry/circuit breaker → audit → result. Expected
- * failures are isError results; an unknown tool is a JSON-RPC error (MCP 2025-11-25).
+ * One governed tools/call: rate limit → policy → argument validation → idempotency claim and the
+ * approval ledger (write and privileged tools) → the tool under timeout/retry/circuit breaker →
+ * audit → result. Expected failures are isError results; an unknown tool is a JSON-RPC error, and
+ * so is `approval_required` for a client that declared URL elicitation (MCP 2025-11-25).
  */
 export async function handleToolCall(
   req: CallRequest,
@@ -84,12 +102,42 @@ export async function handleToolCall(
       null,
     );
   }
-  if (key === null)
-    return audit.done(
-      (await executeTool(tool, parsed.data, { ...ctx, timeoutMs: deps.timeoutMs })).result,
-      null,
-    );
 
+  // The approval ledger: hash what the client sent (not parsed.data with zod defaults), the same
+  // value the chat side hashes when it records the approval.
+  const ledger: LedgerCall | null = ledgerGoverns(tool, deps.policy)
+    ? {
+        principal: ctx.principal,
+        tool: tool.name,
+        risk,
+        args,
+        argsHash: audit.argsHash,
+        correlationId: ctx.correlationId,
+      }
+    : null;
+  const run = async (ticket: Ticket | undefined) => {
+    const execution = await executeTool(tool, parsed.data, { ...ctx, timeoutMs: deps.timeoutMs });
+    // Nothing was sent: the approval may serve a retry of the same call (e.g. after connecting).
+    if (execution.sentNothing) await ticket?.release();
+    return execution;
+  };
+  const approvalRequired = async (call: LedgerCall, idempotencyKey: string | null) => {
+    const approval = await pendingApprovalFor(call);
+    const result = approvalRequiredResult(call, approval);
+    await audit.done(result, idempotencyKey);
+    if (approval && wantsUrlElicitation(req.meta, req.clientCapabilities))
+      throw approvalElicitation(call, approval);
+    return result;
+  };
+
+  if (key === null) {
+    const ticket = ledger ? await consumeForCall(ledger) : undefined;
+    if (ledger && !ticket) return approvalRequired(ledger, null);
+    return audit.done((await run(ticket)).result, null);
+  }
+
+  // With a key the claim comes first: a retry whose first attempt already ran replays its stored
+  // result (its approval is consumed by then); only a new claim consumes an approval.
   const claim = await claimIdempotencyKey({
     userId: ctx.principal.userId,
     key,
@@ -108,10 +156,21 @@ export async function handleToolCall(
       key,
     );
   }
-  const run = await executeTool(tool, parsed.data, { ...ctx, timeoutMs: deps.timeoutMs });
-  if (run.sentNothing) await claim.release();
-  else await claim.complete(run.result);
-  return audit.done(run.result, key);
+  let ticket: Ticket | undefined;
+  try {
+    ticket = ledger ? await consumeForCall(ledger) : undefined;
+  } catch (err) {
+    await claim.release();
+    throw err;
+  }
+  if (ledger && !ticket) {
+    await claim.release();
+    return approvalRequired(ledger, key);
+  }
+  const execution = await run(ticket);
+  if (execution.sentNothing) await claim.release();
+  else await claim.complete(execution.result);
+  return audit.done(execution.result, key);
 }
 
 function markReplayed(result: CallToolResult): CallToolResult {

@@ -41,7 +41,7 @@ export function foundryMcpTool(opts: FoundryToolOptions = {}): FoundryMcpTool {
   const always = tools.filter((t) => approvalFor(t, policy) === "always").map((t) => t.name);
   return {
     type: "mcp",
-    server_label: opts.serverLabel ?? "foundry_agent_chat",
+    server_label: opts.serverLabel ?? getConfig().mcp.serverLabel,
     server_url: opts.serverUrl ?? getConfig().mcp.resourceUrl,
     server_description:
       "Governed business tools: messaging, e-mail, web search, Microsoft 365 tasks.",

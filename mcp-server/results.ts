@@ -1,7 +1,8 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { ToolError, type ToolDefinition } from "./catalog/types";
 
-export type CallErrorCode = ToolError["code"];
+/** What a tool may report, plus what only the server's own pipeline says (the approval ledger). */
+export type CallErrorCode = ToolError["code"] | "approval_required";
 
 /** The JSON text of every expected failure (DESIGN §5), so models and clients can act on it. */
 export interface CallErrorBody {
@@ -12,6 +13,9 @@ export interface CallErrorBody {
   retry_after_seconds?: number;
   connect_url?: string;
   provider?: string;
+  /** approval_required: the pending approval a person must decide, and where to open it. */
+  approval_id?: string;
+  approval_url?: string;
 }
 
 /** Whether trying the same call again later can help, when the thrower did not say. */
@@ -25,6 +29,7 @@ const RETRIABLE_BY_DEFAULT: Record<CallErrorCode, boolean> = {
   provider_error: true,
   forbidden: false,
   conflict: false,
+  approval_required: true,
 };
 
 export function errorBody(
@@ -36,6 +41,8 @@ export function errorBody(
     retryAfterSeconds?: number;
     connectUrl?: string;
     provider?: string;
+    approvalId?: string;
+    approvalUrl?: string;
   } = {},
 ): CallErrorBody {
   return {
@@ -48,6 +55,8 @@ export function errorBody(
       : {}),
     ...(extra.connectUrl ? { connect_url: extra.connectUrl } : {}),
     ...(extra.provider ? { provider: extra.provider } : {}),
+    ...(extra.approvalId ? { approval_id: extra.approvalId } : {}),
+    ...(extra.approvalUrl ? { approval_url: extra.approvalUrl } : {}),
   };
 }
 

@@ -45,6 +45,7 @@ export function buildMcpServer(
         arguments: request.params.arguments,
         meta: request.params._meta,
         headers: extra.requestInfo?.headers ?? {},
+        clientCapabilities: server.getClientCapabilities(),
       },
       { principal, correlationId },
       deps,

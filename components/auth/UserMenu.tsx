@@ -1,6 +1,8 @@
 "use client";
 
+import Link from "next/link";
 import { useEffect, useId, useRef, useState } from "react";
+import { usePendingApprovals } from "@/components/approvals/usePendingApprovals";
 import { useAuth } from "./AuthProvider";
 
 function initials(name: string): string {
@@ -12,9 +14,13 @@ function initials(name: string): string {
     .toUpperCase();
 }
 
-/** The signed-in user's name and roles, with Sign out. A disclosure: Escape or a click outside closes it. */
+/**
+ * The signed-in user's name and roles, the Approvals link with how many requests wait for them,
+ * and Sign out. A disclosure: Escape or a click outside closes it.
+ */
 export function UserMenu() {
-  const { account, signOut } = useAuth();
+  const { account, signOut, getAccessToken } = useAuth();
+  const pending = usePendingApprovals(getAccessToken);
   const [open, setOpen] = useState(false);
   const panelId = useId();
   const rootRef = useRef<HTMLDivElement>(null);
@@ -59,6 +65,17 @@ export function UserMenu() {
         </span>
         <span className="max-w-40 truncate font-medium">{account.name}</span>
         <span className="sr-only">, account menu</span>
+        {pending ? (
+          <>
+            <span className="sr-only">{`, ${pending} approvals pending`}</span>
+            <span
+              aria-hidden="true"
+              className="rounded-full bg-primary px-1.5 text-xs font-semibold text-primary-foreground"
+            >
+              {pending}
+            </span>
+          </>
+        ) : null}
       </button>
       {open ? (
         <div
@@ -80,13 +97,29 @@ export function UserMenu() {
               </li>
             ))}
           </ul>
+          <Link
+            href="/approvals"
+            onClick={() => setOpen(false)}
+            aria-label={pending ? `Approvals, ${pending} pending` : "Approvals"}
+            className="mt-4 flex min-h-9 w-full items-center justify-between rounded-lg px-3 py-2 text-sm font-medium hover:bg-muted focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring"
+          >
+            Approvals
+            {pending ? (
+              <span
+                aria-hidden="true"
+                className="rounded-full bg-primary px-2 text-xs font-semibold text-primary-foreground"
+              >
+                {pending}
+              </span>
+            ) : null}
+          </Link>
           <button
             type="button"
             onClick={() => {
               setOpen(false);
               void signOut();
             }}
-            className="mt-4 w-full rounded-lg border border-input px-3 py-2 text-sm font-medium hover:bg-muted focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring"
+            className="mt-2 w-full rounded-lg border border-input px-3 py-2 text-sm font-medium hover:bg-muted focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring"
           >
             Sign out
           </button>

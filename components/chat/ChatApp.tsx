@@ -2,6 +2,7 @@
 
 import { useParams, useRouter } from "next/navigation";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { ApprovalsClientProvider } from "@/components/approvals/ApprovalsClientContext";
 import { useAuth } from "@/components/auth/AuthProvider";
 import { UserMenu } from "@/components/auth/UserMenu";
 import { Spinner } from "@/components/ui/Spinner";
@@ -242,9 +243,11 @@ export function ChatApp() {
               aria-busy={running}
               className="mx-auto w-full max-w-3xl space-y-8 px-4 py-6"
             >
-              {view.turns.map((turn) => (
-                <TurnView key={turn.runId} turn={turn} />
-              ))}
+              <ApprovalsClientProvider getAccessToken={getAccessToken}>
+                {view.turns.map((turn) => (
+                  <TurnView key={turn.runId} turn={turn} />
+                ))}
+              </ApprovalsClientProvider>
             </div>
           )}
         </div>

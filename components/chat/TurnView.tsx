@@ -1,8 +1,10 @@
 "use client";
 
-import type { Block, Turn } from "@/lib/chat/reducer";
+import { useId } from "react";
+import type { Block, TextBlock, Turn } from "@/lib/chat/reducer";
 import { ApprovalCard } from "./blocks/ApprovalCard";
 import { ConsentCard } from "./blocks/ConsentCard";
+import { Sources } from "./blocks/Sources";
 import { ToolCallCard } from "./blocks/ToolCallCard";
 import { Markdown } from "./Markdown";
 
@@ -38,7 +40,7 @@ export function TurnView({ turn }: { turn: Turn }) {
 function BlockView({ block }: { block: Block }) {
   switch (block.type) {
     case "text":
-      return <Markdown text={block.text} streaming={!block.done} />;
+      return <TextView block={block} />;
     case "tool_call":
       return <ToolCallCard block={block} />;
     case "tools_listed":
@@ -54,6 +56,24 @@ function BlockView({ block }: { block: Block }) {
     case "consent":
       return <ConsentCard block={block} />;
   }
+}
+
+/** The answer's Markdown, with its citations as references and a Sources list below it. */
+function TextView({ block }: { block: TextBlock }) {
+  const idPrefix = `t${useId().replace(/[^a-zA-Z0-9_-]/g, "")}`;
+  return (
+    <>
+      <Markdown
+        text={block.text}
+        streaming={!block.done}
+        citations={block.citations}
+        idPrefix={idPrefix}
+      />
+      {block.citations && block.citations.length > 0 ? (
+        <Sources citations={block.citations} idPrefix={idPrefix} />
+      ) : null}
+    </>
+  );
 }
 
 function blockKey(block: Block): string {

@@ -3,6 +3,7 @@ import type { RestError } from "@azure/core-rest-pipeline";
 import type OpenAI from "openai";
 import type {
   Response as OpenAIResponse,
+  ResponseInputItem,
   ResponseStreamEvent,
 } from "openai/resources/responses/responses";
 import { getConfig } from "@/lib/config";
@@ -26,7 +27,8 @@ export interface ResponseArgs {
   /** The agent service's conversation (`conv_…`); the input is appended to it. */
   conversationId: string;
   agent: AgentRef;
-  input: string;
+  /** The user's text, or input items such as `mcp_approval_response` (a paused run continuing). */
+  input: string | ResponseInputItem[];
   signal?: AbortSignal;
   /** W3C trace id; sent as `traceparent` so both sides log the same id. */
   correlationId?: string;

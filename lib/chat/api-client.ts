@@ -36,18 +36,32 @@ const fallbackMessages: Record<number, string> = {
   429: "You are sending messages too quickly. Please wait a moment.",
 };
 
-export function createApiClient(
+/** What a refused request said (problem+json). */
+export interface Problem {
+  title?: string;
+  code?: string;
+}
+
+/**
+ * One authorized JSON call (bearer token, JSON body, errors as ApiError). `describe` may word a
+ * refusal for its own resource; otherwise the server's title, then a generic sentence, is used.
+ */
+export function createCaller(
   getAccessToken: () => Promise<string>,
-  fetchImpl: typeof fetch = fetch,
+  fetchImpl?: typeof fetch,
+  describe?: (status: number, problem: Problem) => string | undefined,
 ) {
-  async function call<T>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<T> {
+  return async function call<T>(
+    path: string,
+    init: RequestInit & { json?: unknown } = {},
+  ): Promise<T> {
     const { json, ...rest } = init;
     const headers = new Headers(rest.headers);
     headers.set("authorization", `Bearer ${await getAccessToken()}`);
     if (json !== undefined) headers.set("content-type", "application/json");
     let res: Response;
     try {
-      res = await fetchImpl(path, {
+      res = await (fetchImpl ?? fetch)(path, {
         ...rest,
         headers,
         body: json !== undefined ? JSON.stringify(json) : rest.body,
@@ -56,15 +70,25 @@ export function createApiClient(
       throw new ApiError("Cannot reach the server. Check your connection and try again.", 0);
     }
     if (!res.ok) {
-      const problem = (await res.json().catch(() => ({}))) as { title?: string; code?: string };
+      const problem = (await res.json().catch(() => ({}))) as Problem;
       const message =
         res.status >= 500
           ? "Something went wrong on our side. Please try again."
-          : (problem.title ?? fallbackMessages[res.status] ?? "The request failed.");
+          : (describe?.(res.status, problem) ??
+            problem.title ??
+            fallbackMessages[res.status] ??
+            "The request failed.");
       throw new ApiError(message, res.status, problem.code);
     }
     return (res.status === 204 ? undefined : await res.json()) as T;
-  }
+  };
+}
+
+export function createApiClient(
+  getAccessToken: () => Promise<string>,
+  fetchImpl: typeof fetch = fetch,
+) {
+  const call = createCaller(getAccessToken, fetchImpl);
 
   return {
     listAgents: () => call<{ items: AgentInfo[] }>("/api/agents").then((r) => r.items),

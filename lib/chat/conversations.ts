@@ -112,3 +112,10 @@ export async function deleteConversation(owner: Principal, id: string): Promise<
     .delete(conversations)
     .where(and(eq(conversations.id, id), eq(conversations.ownerId, owner.userId)));
 }
+
+/** A conversation by id, whoever owns it: for server-side work already bound to it (a run). */
+export async function getConversationById(id: string): Promise<ConversationRow | undefined> {
+  const db = await getDb();
+  const [row] = await db.select().from(conversations).where(eq(conversations.id, id));
+  return row;
+}

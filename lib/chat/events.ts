@@ -15,6 +15,24 @@ const toolKind = z.enum([
   "other",
 ]);
 
+/**
+ * A source the answer cites (url_citation / file_citation / container_file_citation annotations,
+ * or Assistants-style `【…†…】` markers). Its number in the text is its position in the list + 1:
+ * the normalizer writes `[n]` into the text where the answer cites it. `startIndex`/`endIndex`
+ * locate the first `[n]` in the emitted text (absent when the citation has no place in the text).
+ */
+export const citationSchema = z.object({
+  kind: z.enum(["url", "file"]),
+  title: z.string(),
+  /** http(s) only. */
+  url: z.string().optional(),
+  fileId: z.string().optional(),
+  filename: z.string().optional(),
+  startIndex: z.number().int().nonnegative().optional(),
+  endIndex: z.number().int().nonnegative().optional(),
+});
+export type Citation = z.infer<typeof citationSchema>;
+
 const dataByType = {
   "run.started": z.object({
     agent: z.object({ name: z.string(), version: z.string().optional() }),
@@ -22,7 +40,12 @@ const dataByType = {
     input: z.string().optional(),
   }),
   "text.delta": z.object({ itemId: z.string(), delta: z.string() }),
-  "text.done": z.object({ itemId: z.string(), text: z.string() }),
+  "text.done": z.object({
+    itemId: z.string(),
+    text: z.string(),
+    /** The sources `[n]` in `text` refer to, in order; absent when the text cites nothing. */
+    citations: z.array(citationSchema).optional(),
+  }),
   "tools.listed": z.object({
     serverLabel: z.string(),
     tools: z.array(z.object({ name: z.string(), description: z.string().optional() })),

@@ -3,7 +3,7 @@
  * stream with it, the server rebuilds a conversation from its event log with it.
  * Idempotent by `seq`: replaying events already applied (a reconnect) changes nothing.
  */
-import type { ChatEvent, ChatEventData } from "./events";
+import type { ChatEvent, ChatEventData, Citation } from "./events";
 
 type ToolKind = ChatEventData<"tool.call.started">["kind"];
 
@@ -16,6 +16,8 @@ export interface TextBlock {
   text: string;
   /** False while deltas are still arriving. */
   done: boolean;
+  /** The sources `[n]` in `text` refer to (from `text.done`); absent when it cites nothing. */
+  citations?: Citation[];
 }
 
 export interface ToolCallBlock {
@@ -135,11 +137,7 @@ function applyEvent(turn: Turn, event: ChatEvent): Turn {
         done: false,
       }));
     case "text.done":
-      return upsertText(turn, event.data.itemId, (b) => ({
-        ...b,
-        text: event.data.text,
-        done: true,
-      }));
+      return upsertText(turn, event.data.itemId, (b) => textDone(b, event.data));
     case "tools.listed":
       return toolsListed(turn, event.data);
     case "tool.call.started":
@@ -229,6 +227,18 @@ const isConsent =
 
 function upsertText(turn: Turn, itemId: string, update: (b: TextBlock) => TextBlock): Turn {
   return upsert(turn, isText(itemId), { type: "text", itemId, text: "", done: false }, update);
+}
+
+/** `text.done` is authoritative: its text and its citations replace what streamed. */
+function textDone(block: TextBlock, data: ChatEventData<"text.done">): TextBlock {
+  const { citations: _previous, ...rest } = block;
+  void _previous;
+  return {
+    ...rest,
+    text: data.text,
+    done: true,
+    ...(data.citations && data.citations.length > 0 ? { citations: data.citations } : {}),
+  };
 }
 
 function upsertTool(turn: Turn, callId: string, update: (b: ToolCallBlock) => ToolCallBlock): Turn {

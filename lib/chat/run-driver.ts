@@ -14,8 +14,10 @@ import { upstreamErrorOfThrown } from "@/lib/agents/normalizer/errors";
 import { getBus, runControlChannel } from "@/lib/bus";
 import type { RunStatus } from "@/lib/db/schema";
 import type { Principal } from "@/lib/identity/principal";
+import { AppError } from "@/lib/errors";
 import { logger } from "@/lib/log";
 import {
+  getConversationById,
   setUpstreamConversation,
   titleFromFirstMessage,
   type ConversationRow,
@@ -26,10 +28,22 @@ import {
   createRun,
   finishRun,
   getActiveRun,
+  getRun,
   listUnfinishedRuns,
+  resumeRun,
   setRunUpstreamResponse,
   type RunRow,
 } from "./runs";
+import { claimContinuation, expireApprovalsOfRun } from "@/lib/approvals/store";
+import { rememberCredential } from "@/lib/agents/credentials";
+import type { ApprovalRow } from "@/lib/db/schema";
+import { storedPrincipal } from "@/lib/identity/stored-principal";
+import {
+  announceDecision,
+  approvalResponses,
+  pendingApprovalsOfRun,
+  recordApprovalRequests,
+} from "./approvals";
 
 /** What the RunDriver needs from the agent service (lib/agents/agent-service.ts provides it). */
 export interface AgentRunner {
@@ -37,7 +51,8 @@ export interface AgentRunner {
   streamResponse(args: {
     conversationId: string;
     agent: { name: string; version?: string };
-    input: string;
+    /** The user's text, or input items (e.g. `mcp_approval_response`s continuing a paused run). */
+    input: string | unknown[];
     signal?: AbortSignal;
     correlationId?: string;
   }): Promise<AsyncIterable<unknown>>;
@@ -96,32 +111,41 @@ export async function startRun(args: {
   await appendEvents(ctx, [draft("run.started", { agent, input: text })]);
 
   // Upstream first: naming the conversation must not delay the first token.
-  const controller = new AbortController();
-  const done = drive({ principal, conversation, text, ctx, signal: controller.signal }).finally(
-    () => {
-      holder().active.delete(run.id);
-    },
-  );
-  holder().active.set(run.id, { controller, done });
+  launch({ principal, conversation, input: text, ctx });
   await titleFromFirstMessage(conversation, text);
   return run;
+}
+
+/** Drives in the background, registered so Stop (and drainRuns) can reach it. */
+function launch(args: Omit<Parameters<typeof drive>[0], "signal">): void {
+  const controller = new AbortController();
+  const runId = args.ctx.runId;
+  const done = drive({ ...args, signal: controller.signal })
+    .then((status) =>
+      status === "awaiting_approval" ? tryContinue(runId, args.ctx.correlationId) : undefined,
+    )
+    .catch((err: unknown) => logger().error({ err, runId }, "run continuation failed"))
+    .finally(() => {
+      if (holder().active.get(runId)?.done === done) holder().active.delete(runId);
+    });
+  holder().active.set(runId, { controller, done });
 }
 
 async function drive(args: {
   principal: Principal;
   conversation: ConversationRow;
-  text: string;
+  input: string | unknown[];
   ctx: AppendContext;
   signal: AbortSignal;
-}): Promise<void> {
-  const { principal, conversation, text, ctx, signal } = args;
+}): Promise<RunStatus> {
+  const { principal, conversation, input, ctx, signal } = args;
   let state: NormalizerState = initialNormalizerState();
   let terminal: ChatEventType | undefined;
   const writer = new EventWriter(ctx);
   let recorded: Promise<void> = Promise.resolve();
   const emit = async (drafts: ChatEventDraft[]) => {
     for (const d of drafts) if (terminalEventTypes.has(d.type)) terminal ??= d.type;
-    await writer.push(drafts);
+    await writer.push(await recordApprovalRequests(drafts, { ...ctx, requester: principal }));
   };
   try {
     const runner = await runnerFor(principal);
@@ -136,7 +160,7 @@ async function drive(args: {
         name: conversation.agentName,
         ...(conversation.agentVersion ? { version: conversation.agentVersion } : {}),
       },
-      input: text,
+      input,
       signal,
       correlationId: ctx.correlationId,
     });
@@ -168,8 +192,71 @@ async function drive(args: {
       .catch((err: unknown) =>
         logger().error({ err, runId: ctx.runId }, "could not record the run's events"),
       );
-    await finishRun(ctx.runId, statusAfter(terminal, state)).catch((err: unknown) =>
-      logger().error({ err, runId: ctx.runId }, "could not record the run's final status"),
+  }
+  const status = statusAfter(terminal, state);
+  if (status === "awaiting_approval" || status === "awaiting_consent")
+    await rememberCredential(principal).catch((err: unknown) =>
+      logger().warn({ err, runId: ctx.runId }, "could not keep the credential for a continuation"),
+    );
+  await finishRun(ctx.runId, status).catch((err: unknown) =>
+    logger().error({ err, runId: ctx.runId }, "could not record the run's final status"),
+  );
+  return status;
+}
+
+/**
+ * A decision was made (here or on another replica). When no request of the run is still pending,
+ * exactly one caller moves the run from awaiting_approval back to running and sends every decision
+ * upstream, bound to the conversation; the continued run streams into the same turn.
+ */
+export async function continueAfterDecision(
+  row: ApprovalRow,
+  correlationId: string,
+): Promise<void> {
+  if (row.source !== "chat" || !row.runId) return;
+  await announceDecision(row, correlationId);
+  await tryContinue(row.runId, correlationId);
+}
+
+async function tryContinue(runId: string, correlationId: string): Promise<void> {
+  if ((await pendingApprovalsOfRun(runId)).length > 0) return;
+  const run = await resumeRun(runId);
+  if (!run) return;
+  const decided = await claimContinuation(runId);
+  const conversation = await getConversationById(run.conversationId);
+  const principal = await storedPrincipal(run.requestedBy);
+  const ctx: AppendContext = { conversationId: run.conversationId, runId, correlationId };
+  if (decided.length === 0 || !conversation || !principal) {
+    if (await finishRun(runId, "failed"))
+      await appendEvents(ctx, [
+        draft("run.failed", {
+          code: "continuation_failed",
+          message: "The run could not continue after the decision. Please send your message again.",
+          retriable: true,
+        }),
+      ]);
+    return;
+  }
+  await ensureControlSubscription();
+  launch({ principal, conversation, input: approvalResponses(decided), ctx });
+}
+
+/** The sweep found requests nobody decided in time: their runs end, saying so. */
+export async function endRunsWithExpiredApprovals(rows: ApprovalRow[]): Promise<void> {
+  const runIds = new Set(rows.filter((r) => r.source === "chat" && r.runId).map((r) => r.runId!));
+  for (const runId of runIds) {
+    const run = await getRun(runId);
+    if (!run || !(await finishRun(runId, "failed"))) continue;
+    await appendEvents(
+      { conversationId: run.conversationId, runId, correlationId: run.correlationId },
+      [
+        draft("run.failed", {
+          code: "approval_expired",
+          message:
+            "No one decided on the tool call in time, so it was not made. Send your message again to ask again.",
+          retriable: true,
+        }),
+      ],
     );
   }
 }
@@ -197,6 +284,20 @@ function createdResponseId(event: unknown): string | undefined {
  */
 function failureDrafts(state: NormalizerState, err: unknown, ctx: AppendContext): ChatEventDraft[] {
   if (upstreamErrorOfThrown(err)) return finishNormalizer(state, err);
+  // Our own verdicts (no credential to continue as the user, consent needed) say what to do.
+  if (
+    (err instanceof AppError && err.status < 500) ||
+    (err instanceof AppError && err.code === "unavailable")
+  ) {
+    const reason = err.extensions?.reason;
+    return [
+      draft("run.failed", {
+        code: typeof reason === "string" ? reason : err.code,
+        message: err.message,
+        retriable: true,
+      }),
+    ];
+  }
   logger().warn({ err, runId: ctx.runId, correlationId: ctx.correlationId }, "agent run failed");
   return [
     draft("run.failed", {
@@ -242,6 +343,7 @@ async function endedWithin(runId: string, conversationId: string, ms: number): P
 }
 
 async function endOrphan(run: RunRow, correlationId: string, reason: string): Promise<void> {
+  await expireApprovalsOfRun(run.id);
   if (await finishRun(run.id, "cancelled")) {
     await appendEvents({ conversationId: run.conversationId, runId: run.id, correlationId }, [
       draft("run.cancelled", { reason }),

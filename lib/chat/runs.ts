@@ -72,3 +72,20 @@ function isUniqueViolation(err: unknown): boolean {
   }
   return false;
 }
+
+/** A run paused for approval goes back to running; only one caller (on any replica) wins. */
+export async function resumeRun(runId: string): Promise<RunRow | undefined> {
+  const db = await getDb();
+  const [row] = await db
+    .update(runs)
+    .set({ status: "running" })
+    .where(and(eq(runs.id, runId), eq(runs.status, "awaiting_approval")))
+    .returning();
+  return row;
+}
+
+export async function getRun(runId: string): Promise<RunRow | undefined> {
+  const db = await getDb();
+  const [row] = await db.select().from(runs).where(eq(runs.id, runId));
+  return row;
+}

@@ -4,7 +4,11 @@
  * against this service as against the cloud.
  */
 export type LfErrorType =
-  "invalid_request_error" | "authentication_error" | "not_found_error" | "server_error";
+  | "invalid_request_error"
+  | "authentication_error"
+  | "permission_error"
+  | "not_found_error"
+  | "server_error";
 
 export class LfError extends Error {
   constructor(
@@ -21,6 +25,10 @@ export class LfError extends Error {
 
 export const notFound = (what: string, param: string | null = null) =>
   new LfError(404, `${what} not found.`, "invalid_request_error", "not_found", param);
+
+/** 403: the SDKs raise PermissionDeniedError (openai) or a RestError with statusCode 403. */
+export const forbidden = (message: string) =>
+  new LfError(403, message, "permission_error", "permission_denied");
 
 export const badRequest = (message: string, param: string | null = null, code = "invalid_value") =>
   new LfError(400, message, "invalid_request_error", code, param);

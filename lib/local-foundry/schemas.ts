@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { agentToolSchema } from "./tools/definition";
 
 /** Request bodies the service accepts. Unknown keys pass through (clients send more than we use). */
 const text = z.string().max(100_000);
@@ -65,7 +66,7 @@ export const createAgentVersionSchema = z.looseObject({
     kind: z.string(),
     model: z.string().min(1).optional(),
     instructions: z.string().max(256_000).nullable().optional(),
-    tools: z.array(z.unknown()).optional(),
+    tools: z.array(agentToolSchema).max(128).optional(),
   }),
   description: z.string().max(512).nullable().optional(),
   metadata: metadata.nullable().optional(),

@@ -90,8 +90,8 @@ export function provenance(agent: AgentRef, responseId: string): Json {
   };
 }
 
-export function outputTextPart(text: string): Json {
-  return { type: "output_text", text, annotations: [], logprobs: [] };
+export function outputTextPart(text: string, annotations: Json[] = []): Json {
+  return { type: "output_text", text, annotations, logprobs: [] };
 }
 
 export type ItemStatus = "in_progress" | "completed" | "incomplete";
@@ -102,13 +102,14 @@ export function assistantMessage(args: {
   agent: AgentRef;
   text: string | null;
   status: ItemStatus;
+  annotations?: Json[];
 }): Json {
   return {
     type: "message",
     id: args.id,
     ...provenance(args.agent, args.responseId),
     role: "assistant",
-    content: args.text === null ? [] : [outputTextPart(args.text)],
+    content: args.text === null ? [] : [outputTextPart(args.text, args.annotations)],
     status: args.status,
   };
 }

@@ -3,6 +3,7 @@
  * count and time, and prints Markdown tables (copied into docs/PERFORMANCE.md).
  */
 import os from "node:os";
+import { benchApprovals, formatApprovals } from "./approvals";
 import { benchChat, formatChat } from "./chat";
 import { benchMcp, formatMcp } from "./mcp";
 import { createScratchDatabase } from "../../tests/helpers/postgres";
@@ -14,6 +15,10 @@ async function main() {
   );
   if (!only || only === "chat") {
     console.log(formatChat(await benchChat()));
+    console.log();
+  }
+  if (!only || only === "approvals") {
+    console.log(formatApprovals(await benchApprovals()));
     console.log();
   }
   if (!only || only === "mcp") {

@@ -58,6 +58,18 @@ describe("file search (streaming)", () => {
   const fsId = "fs_03755973f511778a0069a88ae07758819689190880e99b1a85";
   const msgId = "msg_03755973f511778a0069a88af939848196852cc007cb61a0f9";
   const answer = "The Contoso Laptop Pro 15 is priced at **$1,299** .";
+  // The service stripped its marker, leaving a file_citation at index 50: our reference goes there.
+  const cited = "The Contoso Laptop Pro 15 is priced at **$1,299**[1].";
+  const citations = [
+    {
+      kind: "file",
+      title: "product_info.md",
+      fileId: "assistant-9nuuo4DZDcrGegVG6BwLe2",
+      filename: "product_info.md",
+      startIndex: 49,
+      endIndex: 52,
+    },
+  ];
 
   it("produces the exact event sequence", () => {
     expect(typesOf(run.events)).toEqual([
@@ -88,7 +100,7 @@ describe("file search (streaming)", () => {
     const deltas = dataOf(run.events, "text.delta");
     expect(deltas.every((d) => d.itemId === msgId)).toBe(true);
     expect(deltas.map((d) => d.delta).join("")).toBe(answer);
-    expect(dataOf(run.events, "text.done")).toEqual([{ itemId: msgId, text: answer }]);
+    expect(dataOf(run.events, "text.done")).toEqual([{ itemId: msgId, text: cited, citations }]);
   });
 
   it("completes with the response id and mapped usage, and nothing more at the end", () => {
@@ -116,7 +128,7 @@ describe("file search (streaming)", () => {
       "run.completed",
     ]);
     expect(dataOf(normalizeResponse(final), "text.done")).toEqual([
-      { itemId: msgId, text: answer },
+      { itemId: msgId, text: cited, citations },
     ]);
   });
 

@@ -195,8 +195,12 @@ describe("tool kinds", () => {
       ]),
     );
     expectValidDrafts(drafts);
-    expect(dataOf(drafts, "tool.call.completed")).toEqual([
+    // The function call's result would come as a separate function_call_output: without one,
+    // it completes with the response (last), having started like any call still at work.
+    expect(dataOf(drafts, "tool.call.started")).toEqual([
       { callId: "fc_1", kind: "function", name: "get_time", arguments: '{"tz":"UTC"}' },
+    ]);
+    expect(dataOf(drafts, "tool.call.completed")).toEqual([
       {
         callId: "ws_1",
         kind: "web_search",
@@ -212,6 +216,7 @@ describe("tool kinds", () => {
       },
       { callId: "oa_1", kind: "openapi", name: "get_weather", arguments: "{}", output: "sunny" },
       { callId: "bg_1", kind: "other", name: "bing_grounding" },
+      { callId: "fc_1", kind: "function", name: "get_time", arguments: '{"tz":"UTC"}' },
     ]);
   });
 

@@ -49,8 +49,18 @@ describe("a streamed answer (file search recording)", () => {
     expect(turn!.blocks[1]).toEqual({
       type: "text",
       itemId: "msg_03755973f511778a0069a88af939848196852cc007cb61a0f9",
-      text: "The Contoso Laptop Pro 15 is priced at **$1,299** .",
+      text: "The Contoso Laptop Pro 15 is priced at **$1,299**[1].",
       done: true,
+      citations: [
+        {
+          kind: "file",
+          title: "product_info.md",
+          fileId: "assistant-9nuuo4DZDcrGegVG6BwLe2",
+          filename: "product_info.md",
+          startIndex: 49,
+          endIndex: 52,
+        },
+      ],
     });
   });
 
@@ -292,5 +302,80 @@ describe("several runs", () => {
     });
     expect(view.turns[0]!.userText).toBeUndefined();
     expect(view.turns[0]!.blocks).toEqual([{ type: "text", itemId: "m", text: "Hi", done: false }]);
+  });
+});
+
+describe("citations on text blocks", () => {
+  const citation = {
+    kind: "url" as const,
+    title: "Tea and health",
+    url: "https://tea.example/health",
+    startIndex: 14,
+    endIndex: 17,
+  };
+
+  it("keeps the citations of text.done on the text block (bug: citations dropped by the reducer)", () => {
+    const stamp = stamper();
+    const view = reduceAll(
+      stamp("run_1", [
+        started("Is tea healthy?"),
+        draft("text.delta", { itemId: "m1", delta: "Tea is healthy【3:0†source】." }),
+        draft("text.done", { itemId: "m1", text: "Tea is healthy[1].", citations: [citation] }),
+        draft("run.completed", {}),
+      ]),
+    );
+    expect(view.turns[0]!.blocks).toEqual([
+      { type: "text", itemId: "m1", text: "Tea is healthy[1].", done: true, citations: [citation] },
+    ]);
+  });
+
+  it("lets a later text.done replace the citations, and one without any clear them", () => {
+    const stamp = stamper();
+    const events = stamp("run_1", [
+      draft("text.done", { itemId: "m1", text: "A[1]", citations: [citation] }),
+      draft("text.done", { itemId: "m1", text: "A" }),
+    ]);
+    const text = reduceAll(events).turns[0]!.blocks[0] as TextBlock;
+    expect(text).toEqual({ type: "text", itemId: "m1", text: "A", done: true });
+    expect(reduceAll(events.slice(0, 1)).turns[0]!.blocks[0]).toMatchObject({
+      citations: [citation],
+    });
+  });
+});
+
+describe("a function call whose output came separately", () => {
+  it("runs until the output arrives, then completes with it and a duration", () => {
+    const stamp = stamper({ stepMs: 400 });
+    const fn = { callId: "fc_1", kind: "function" as const, name: "get_time" };
+    const events = stamp("run_1", [
+      draft("tool.call.started", fn),
+      draft("tool.call.completed", { ...fn, arguments: '{"tz":"UTC"}', output: "12:00" }),
+    ]);
+    expect(reduceAll(events.slice(0, 1)).turns[0]!.blocks[0]).toMatchObject({
+      status: "running",
+    });
+    expect(reduceAll(events).turns[0]!.blocks[0]).toMatchObject({
+      status: "completed",
+      arguments: '{"tz":"UTC"}',
+      output: "12:00",
+      durationMs: 400,
+    });
+  });
+
+  it("keeps the arguments a failed call was made with (error frame after argument deltas)", () => {
+    const stamp = stamper();
+    const call = { callId: "mcp_1", kind: "mcp" as const, name: "x", serverLabel: "s" };
+    const view = reduceAll(
+      stamp("run_1", [
+        draft("tool.call.started", call),
+        draft("tool.call.failed", { ...call, arguments: '{"q":"tea"}', error: "boom" }),
+        draft("run.failed", { code: "server_error", message: "boom", retriable: true }),
+      ]),
+    );
+    expect(view.turns[0]!.blocks[0]).toMatchObject({
+      status: "failed",
+      arguments: '{"q":"tea"}',
+      error: "boom",
+    });
   });
 });

@@ -4,6 +4,7 @@ import path from "node:path";
 import { resetConfig } from "@/lib/config";
 import { openDb, setDbHandle, type DbHandle } from "@/lib/db/client";
 import { drainRuns } from "@/lib/chat/run-driver";
+import { stopApprovalSweep } from "@/lib/approvals/expiry";
 import { serve, type TestServer } from "./serve";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- route modules have differently typed params
@@ -20,6 +21,13 @@ const table: [string, () => Promise<RouteModule>][] = [
   ["/api/conversations/:id/messages", () => import("@/app/api/conversations/[id]/messages/route")],
   ["/api/conversations/:id/events", () => import("@/app/api/conversations/[id]/events/route")],
   ["/api/conversations/:id/cancel", () => import("@/app/api/conversations/[id]/cancel/route")],
+  ["/api/approvals", () => import("@/app/api/approvals/route")],
+  ["/api/approvals/events", () => import("@/app/api/approvals/events/route")],
+  ["/api/approvals/:id", () => import("@/app/api/approvals/[id]/route")],
+  ["/api/approvals/:id/decision", () => import("@/app/api/approvals/[id]/decision/route")],
+  ["/api/mcp", () => import("@/app/api/mcp/route")],
+  ["/api/connections", () => import("@/app/api/connections/route")],
+  ["/api/connections/:provider", () => import("@/app/api/connections/[provider]/route")],
   ["/local-foundry/*path", () => import("@/app/local-foundry/[...path]/route")],
 ];
 
@@ -40,6 +48,20 @@ function match(pattern: string, pathname: string): Record<string, string | strin
   return p.length === s.length ? params : undefined;
 }
 
+/** Dispatches a request to the app's route module for its path, as Next's router would. */
+export async function appHandler(req: Request): Promise<Response> {
+  const { pathname } = new URL(req.url);
+  for (const [pattern, load] of table) {
+    const params = match(pattern, pathname);
+    if (!params) continue;
+    const mod = await load();
+    const fn = mod[req.method as keyof RouteModule];
+    if (!fn) return new Response(null, { status: 405 });
+    return fn(req, { params: Promise.resolve(params) });
+  }
+  return new Response("not found", { status: 404 });
+}
+
 export interface TestApp {
   url: string;
   db: DbHandle;
@@ -53,18 +75,7 @@ export interface TestApp {
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "fac-test-"));
   let server: TestServer | undefined;
-  server = await serve(async (req) => {
-    const { pathname } = new URL(req.url);
-    for (const [pattern, load] of table) {
-      const params = match(pattern, pathname);
-      if (!params) continue;
-      const mod = await load();
-      const fn = mod[req.method as keyof RouteModule];
-      if (!fn) return new Response(null, { status: 405 });
-      return fn(req, { params: Promise.resolve(params) });
-    }
-    return new Response("not found", { status: 404 });
-  });
+  server = await serve(appHandler);
   Object.assign(process.env, {
     APP_URL: server.url,
     DATA_DIR: dataDir,
@@ -80,6 +91,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     url: server.url,
     db,
     close: async () => {
+      stopApprovalSweep();
       await drainRuns();
       await server?.close();
       server = undefined;

@@ -12,12 +12,13 @@ export interface TestServer {
  */
 export async function serve(
   fetch: (req: Request) => Response | Promise<Response>,
+  port = 0,
 ): Promise<TestServer> {
   const server = createAdaptorServer({ fetch, hostname: "127.0.0.1" });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", () => resolve()));
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     close: () =>
       new Promise<void>((resolve) => {
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();

@@ -12,6 +12,8 @@ import type { Principal } from "@/lib/identity/principal";
 import { verifyAccessToken } from "@/lib/identity/verify";
 import { createLocalFoundryHandler } from "@/lib/local-foundry/handler";
 import type { LocalModel } from "@/lib/local-foundry/model/types";
+import { resetMcpCallLimiter } from "@/lib/limits/mcp";
+import { createMcpHandler } from "@/mcp-server/http";
 import { useFreshDb as openFreshDb, type DbKind } from "../helpers/db";
 import { serve } from "../helpers/serve";
 
@@ -42,7 +44,8 @@ export interface Harness {
 /**
  * Serves the local agent service on a loopback port over a fresh database, with real local-IdP
  * tokens (a temp DATA_DIR holds the signing key) and APP_URL pointing at the server, so that
- * getConfig().agents.endpoint is this service — as in the running app.
+ * getConfig().agents.endpoint is this service — as in the running app. The real MCP server is
+ * mounted at /api/mcp on the same origin, so agents' MCP tools are listed and called over HTTP.
  */
 export async function startHarness(
   opts: { model?: () => LocalModel; db?: DbKind } = {},
@@ -52,7 +55,9 @@ export async function startHarness(
   delete process.env.FOUNDRY_PROJECT_ENDPOINT;
   resetConfig();
   resetCredentialCaches();
+  resetMcpCallLimiter();
   const db = await openFreshDb(opts.db ?? "pglite");
+  const mcp = createMcpHandler();
   const handler = createLocalFoundryHandler({
     basePath: "/local-foundry",
     verify: (t) => verifyAccessToken(t, { audience: "foundry" }),
@@ -60,6 +65,7 @@ export async function startHarness(
   });
   const requests: Recorded[] = [];
   const server = await serve(async (req) => {
+    if (new URL(req.url).pathname === "/api/mcp") return mcp(req);
     requests.push(await record(req));
     return handler(req);
   });
@@ -137,4 +143,17 @@ export function parseSse(text: string): { event: string; data: Record<string, un
       const data = lines.find((l) => l.startsWith("data: "))?.slice(6) ?? "";
       return { event, data: JSON.parse(data) as Record<string, unknown> };
     });
+}
+
+/** The name of an agent without tools, for tests about text answers and framing only. */
+export const PLAIN_AGENT = "plain-assistant";
+
+/** Creates the tool-less agent (as dana, who is Admin); returns its agent_reference body. */
+export async function addPlainAgent(h: Harness): Promise<{ agent_reference: object }> {
+  await h.project("dana").agents.createVersion(PLAIN_AGENT, {
+    kind: "prompt",
+    model: "scripted",
+    instructions: "You are a helpful assistant without tools.",
+  });
+  return { agent_reference: { type: "agent_reference", name: PLAIN_AGENT } };
 }

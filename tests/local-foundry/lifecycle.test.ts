@@ -4,9 +4,10 @@ import { chunkText } from "@/lib/local-foundry/model/chunk";
 import { ScriptedModel } from "@/lib/local-foundry/model/scripted";
 import { scriptedReply } from "@/lib/local-foundry/model/scripted-replies";
 import type { LocalModel, ModelInput } from "@/lib/local-foundry/model/types";
-import { startHarness, type Harness } from "./harness";
+import { addPlainAgent, PLAIN_AGENT, startHarness, type Harness } from "./harness";
 
-const assistant = { agent_reference: { type: "agent_reference", name: "assistant" } };
+/** Tool-less: these tests are about stopping and errors, not tools. */
+const assistant = { agent_reference: { type: "agent_reference", name: PLAIN_AGENT } };
 const LONG_CHUNKS = chunkText(
   scriptedReply({ instructions: null, messages: [{ role: "user", text: "long" }] }).text,
 ).length;
@@ -37,6 +38,7 @@ describe("local agent service: stopping, cancelling, auth and errors", () => {
   const model = new CountingModel();
   beforeAll(async () => {
     h = await startHarness({ model: () => model });
+    await addPlainAgent(h);
   });
   afterAll(async () => h?.close());
 

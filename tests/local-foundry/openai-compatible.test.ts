@@ -8,7 +8,8 @@ const assistant = { agent_reference: { type: "agent_reference", name: "assistant
 interface ChatRequest {
   model: string;
   stream: boolean;
-  messages: { role: string; content: string }[];
+  messages: { role: string; content: string; tool_calls?: unknown[]; tool_call_id?: string }[];
+  tools?: { type: string; function: { name: string; parameters: object } }[];
 }
 
 /** A tiny OpenAI-compatible chat-completions server that streams `Seen <n> messages.` word by word. */
@@ -20,7 +21,41 @@ async function fakeChatServer(
       return new Response("no", { status: 404 });
     const body = (await req.json()) as ChatRequest;
     seen.push({ body, auth: req.headers.get("authorization") });
-    const last = body.messages.at(-1)?.content ?? "";
+    const lastMessage = body.messages.at(-1);
+    const last = lastMessage?.content ?? "";
+    const chunkOf = (delta: object, finish: string | null = null) =>
+      `data: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    const sseOf = (parts: string[]) =>
+      new Response([...parts, "data: [DONE]\n\n"].join(""), {
+        headers: { "content-type": "text/event-stream" },
+      });
+    // Tool turns: a result comes back as a `tool` message; a request for one is a tool_call.
+    if (lastMessage?.role === "tool") {
+      return sseOf([chunkOf({ content: `Tool said: ${last.slice(0, 20)}` }), chunkOf({}, "stop")]);
+    }
+    const wanted = last.includes("find electric")
+      ? { name: "tavily_search", args: ['{"query":', '"electric SUVs"}'] }
+      : last.includes("text bob")
+        ? { name: "twilio_send_sms", args: ['{"to":"+14155550100",', '"body":"hi"}'] }
+        : null;
+    if (wanted && body.tools) {
+      return sseOf([
+        chunkOf({
+          role: "assistant",
+          content: null,
+          tool_calls: [
+            {
+              index: 0,
+              id: "call_1",
+              type: "function",
+              function: { name: wanted.name, arguments: wanted.args[0] },
+            },
+          ],
+        }),
+        chunkOf({ tool_calls: [{ index: 0, function: { arguments: wanted.args[1] } }] }),
+        chunkOf({}, "tool_calls"),
+      ]);
+    }
     if (last.includes("reject me")) {
       return Response.json(
         {
@@ -57,6 +92,7 @@ describe("local agent service with an OpenAI-compatible model (LOCAL_MODEL_BASE_
     process.env.LOCAL_MODEL_BASE_URL = `${upstream.url}/v1`;
     process.env.LOCAL_MODEL_API_KEY = "sk-local-test";
     process.env.LOCAL_MODEL_NAME = "llama-test";
+    process.env.MCP_APPROVAL_LEDGER = "false";
     h = await startHarness();
   });
   afterAll(async () => {
@@ -99,6 +135,56 @@ describe("local agent service with an OpenAI-compatible model (LOCAL_MODEL_BASE_
       { role: "assistant", content: "Seen 2 messages." },
       { role: "user", content: "second question" },
     ]);
+  });
+
+  it("offers the listed MCP tools as functions and runs the model's tool_calls", async () => {
+    const openai = h.project("alice").getOpenAIClient();
+    const before = seen.length;
+    const done = await openai.responses.create(
+      { input: "please find electric SUVs" },
+      { body: assistant },
+    );
+    expect(done.output.map((o) => o.type)).toEqual(["mcp_list_tools", "mcp_call", "message"]);
+    expect(done.output[1]).toMatchObject({
+      name: "tavily_search",
+      arguments: '{"query":"electric SUVs"}',
+      status: "completed",
+      approval_request_id: null,
+    });
+    expect(done.output_text).toMatch(/^Tool said: /);
+
+    const [offer, answer] = seen.slice(before);
+    const search = offer!.body.tools!.find((t) => t.function.name === "tavily_search");
+    expect(search).toMatchObject({
+      type: "function",
+      function: { parameters: { type: "object" } },
+    });
+    expect(answer!.body.messages.slice(-2)).toEqual([
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          {
+            id: expect.stringMatching(/^mcp_/),
+            type: "function",
+            function: { name: "tavily_search", arguments: '{"query":"electric SUVs"}' },
+          },
+        ],
+      },
+      {
+        role: "tool",
+        tool_call_id: expect.stringMatching(/^mcp_/),
+        content: expect.stringContaining("results"),
+      },
+    ]);
+
+    // A write asks for approval first, exactly as with the scripted model.
+    const ask = await openai.responses.create({ input: "text bob please" }, { body: assistant });
+    expect(ask.output.map((o) => o.type)).toEqual(["mcp_list_tools", "mcp_approval_request"]);
+    expect(ask.output[1]).toMatchObject({
+      name: "twilio_send_sms",
+      arguments: '{"to":"+14155550100","body":"hi"}',
+    });
   });
 
   it("turns an upstream rejection into an error frame and a failed response", async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadRecording, sseFramesOf } from "../helpers/recordings";
-import { parseSse, startHarness, type Harness } from "./harness";
+import { addPlainAgent, parseSse, PLAIN_AGENT, startHarness, type Harness } from "./harness";
 
 type Obj = Record<string, unknown>;
 const keys = (o: unknown) => Object.keys(o as Obj).sort();
@@ -25,6 +25,7 @@ describe("local agent service matches the recorded Foundry shapes", () => {
 
   beforeAll(async () => {
     h = await startHarness();
+    await addPlainAgent(h);
     local = await stream("hello");
   });
   afterAll(async () => h?.close());
@@ -39,7 +40,7 @@ describe("local agent service matches the recorded Foundry shapes", () => {
       body: JSON.stringify({
         input,
         stream: true,
-        agent_reference: { type: "agent_reference", name: "assistant" },
+        agent_reference: { type: "agent_reference", name: PLAIN_AGENT },
       }),
     });
     return parseSse(await res.text());
@@ -91,7 +92,7 @@ describe("local agent service matches the recorded Foundry shapes", () => {
     const conv = await openai.conversations.create({});
     const ours = (await openai.responses.create(
       { conversation: conv.id, input: "hi" },
-      { body: { agent_reference: { type: "agent_reference", name: "assistant" } } },
+      { body: { agent_reference: { type: "agent_reference", name: PLAIN_AGENT } } },
     )) as unknown as Obj;
     expect(keys(ours)).toEqual(expect.arrayContaining(keys(recordedResponse)));
     const ourItem = (ours.output as Obj[])[0]!;

@@ -17,7 +17,8 @@ async function run(input: ModelInput, signal = new AbortController().signal) {
   const chunks: string[] = [];
   let error: unknown;
   try {
-    for await (const c of new ScriptedModel({ pacingMs: 0 }).stream(input, signal)) chunks.push(c);
+    for await (const c of new ScriptedModel({ pacingMs: 0 }).stream(input, signal))
+      if (typeof c === "string") chunks.push(c);
   } catch (err) {
     error = err;
   }
@@ -110,7 +111,7 @@ describe("the scripted model", () => {
       ask("long"),
       controller.signal,
     )) {
-      chunks.push(c);
+      if (typeof c === "string") chunks.push(c);
       setTimeout(() => controller.abort(), 20);
     }
     expect(chunks).toHaveLength(1);

@@ -74,7 +74,7 @@ describe("local agent service: agents and conversations through the SDK", () => 
   });
 
   it("answers 404 for an unknown agent and 400 for an invalid definition, as RestErrors", async () => {
-    const project = h.project("alice");
+    const project = h.project("dana");
     await expect(project.agents.get("no-such-agent")).rejects.toMatchObject({ statusCode: 404 });
     await expect(
       project.agents.createVersion("bad name!", { kind: "prompt", model: "m" }),

@@ -5,6 +5,8 @@ import type { DbKind } from "../helpers/db";
 import { parseSse, startHarness, type Harness } from "./harness";
 
 const assistant = { agent_reference: { type: "agent_reference", name: "assistant" } };
+/** A tool-less agent: these tests are about text framing (tools: tests/local-foundry/mcp-*.test.ts). */
+const plain = { agent_reference: { type: "agent_reference", name: "plain-assistant" } };
 
 type Msg = { type: string; content: { type: string; text: string }[] };
 const textOf = (output: unknown[]) =>
@@ -27,6 +29,11 @@ describe.each<DbKind>(["pglite", "postgres"])(
     beforeAll(async () => {
       h = await startHarness({ db });
       openai = h.project("alice").getOpenAIClient();
+      await h.project("dana").agents.createVersion("plain-assistant", {
+        kind: "prompt",
+        model: "scripted",
+        instructions: "You are a helpful assistant without tools.",
+      });
     });
     afterAll(async () => h?.close());
 
@@ -37,15 +44,15 @@ describe.each<DbKind>(["pglite", "postgres"])(
         ],
       });
       // No input: the conversation's items are the prompt (as in the recorded conversation flow).
-      const first = await openai.responses.create({ conversation: conv.id }, { body: assistant });
+      const first = await openai.responses.create({ conversation: conv.id }, { body: plain });
       expect(first).toMatchObject({
         object: "response",
         status: "completed",
         error: null,
         model: "scripted",
         conversation: { id: conv.id },
-        agent_reference: { type: "agent_reference", name: "assistant", version: "1" },
-        agent: { type: "agent_id", name: "assistant", version: "1" },
+        agent_reference: { type: "agent_reference", name: "plain-assistant", version: "1" },
+        agent: { type: "agent_id", name: "plain-assistant", version: "1" },
       });
       expect(first.output[0]).toMatchObject({
         type: "message",
@@ -53,10 +60,10 @@ describe.each<DbKind>(["pglite", "postgres"])(
         status: "completed",
         response_id: first.id,
         created_by: {
-          agent: { type: "agent_id", name: "assistant", version: "1" },
+          agent: { type: "agent_id", name: "plain-assistant", version: "1" },
           response_id: first.id,
         },
-        agent_reference: { type: "agent_reference", name: "assistant", version: "1" },
+        agent_reference: { type: "agent_reference", name: "plain-assistant", version: "1" },
       });
       expect(first.output_text).toContain(
         'You said: "What is the size of France in square miles?"',
@@ -66,7 +73,7 @@ describe.each<DbKind>(["pglite", "postgres"])(
 
       const second = await openai.responses.create(
         { conversation: conv.id, input: "And what is the capital city?" },
-        { body: assistant },
+        { body: plain },
       );
       expect(second.output_text).toContain('You said: "And what is the capital city?"');
       expect(second.output_text).toContain("has 2 earlier messages");
@@ -110,18 +117,18 @@ describe.each<DbKind>(["pglite", "postgres"])(
     it("chains turns with previous_response_id", async () => {
       const first = await openai.responses.create(
         { input: "remember the word pineapple" },
-        { body: assistant },
+        { body: plain },
       );
       const second = await openai.responses.create(
         { input: "what was the word?", previous_response_id: first.id },
-        { body: assistant },
+        { body: plain },
       );
       expect(second.previous_response_id).toBe(first.id);
       expect(second.output_text).toContain("has 2 earlier messages");
       await expect(
         openai.responses.create(
           { input: "x", previous_response_id: first.id, conversation: "conv_x" },
-          { body: assistant },
+          { body: plain },
         ),
       ).rejects.toMatchObject({ status: 400 });
     });
@@ -130,7 +137,7 @@ describe.each<DbKind>(["pglite", "postgres"])(
       const conv = await openai.conversations.create({});
       const stream = await openai.responses.create(
         { conversation: conv.id, input: "show me a markdown demo", stream: true },
-        { body: assistant },
+        { body: plain },
       );
       const events = await collect(stream);
 
@@ -187,7 +194,7 @@ describe.each<DbKind>(["pglite", "postgres"])(
           authorization: `Bearer ${await h.token("alice")}`,
           "content-type": "application/json",
         },
-        body: JSON.stringify({ input: "hello", stream: true, ...assistant }),
+        body: JSON.stringify({ input: "hello", stream: true, ...plain }),
       });
       expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
       const text = await res.text();
@@ -202,7 +209,7 @@ describe.each<DbKind>(["pglite", "postgres"])(
       const conv = await openai.conversations.create({});
       const stream = await openai.responses.create(
         { conversation: conv.id, input: "please /fail now", stream: true },
-        { body: assistant },
+        { body: plain },
       );
       const seen: ResponseStreamEvent[] = [];
       let thrown: unknown;
@@ -233,7 +240,7 @@ describe.each<DbKind>(["pglite", "postgres"])(
           authorization: `Bearer ${await h.token("alice")}`,
           "content-type": "application/json",
         },
-        body: JSON.stringify({ input: "/fail-late please", stream: true, ...assistant }),
+        body: JSON.stringify({ input: "/fail-late please", stream: true, ...plain }),
       });
       const frames = parseSse(await res.text());
       const [error, failed] = frames.slice(-2);
@@ -256,7 +263,7 @@ describe.each<DbKind>(["pglite", "postgres"])(
 
     it("answers non-streaming failures with an HTTP error in OpenAI's shape", async () => {
       await expect(
-        openai.responses.create({ input: "/fail" }, { body: assistant }),
+        openai.responses.create({ input: "/fail" }, { body: plain }),
       ).rejects.toMatchObject({
         status: 400,
         code: "tool_user_error",
@@ -264,11 +271,11 @@ describe.each<DbKind>(["pglite", "postgres"])(
     });
 
     it("keeps responses to their owner", async () => {
-      const mine = await openai.responses.create({ input: "hello" }, { body: assistant });
+      const mine = await openai.responses.create({ input: "hello" }, { body: plain });
       const bob = h.project("bob").getOpenAIClient();
       await expect(bob.responses.retrieve(mine.id)).rejects.toMatchObject({ status: 404 });
       await expect(
-        bob.responses.create({ input: "x", previous_response_id: mine.id }, { body: assistant }),
+        bob.responses.create({ input: "x", previous_response_id: mine.id }, { body: plain }),
       ).rejects.toMatchObject({ status: 404 });
     });
   },

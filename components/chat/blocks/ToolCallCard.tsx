@@ -11,9 +11,20 @@ const kindLabel: Record<ToolCallBlock["kind"], string> = {
   other: "Tool",
 };
 
+/** What the arguments and the result are, for the kinds whose "arguments" are something else. */
+const argumentsLabel: Partial<Record<ToolCallBlock["kind"], string>> = {
+  code_interpreter: "Code",
+  file_search: "Queries",
+  web_search: "Action",
+};
+const resultLabel: Partial<Record<ToolCallBlock["kind"], string>> = {
+  code_interpreter: "Output",
+  file_search: "Results",
+};
+
 const OUTPUT_PREVIEW = 4000;
 
-/** One tool call: name, arguments, result or error, and how long it took. */
+/** One tool call of any kind: name, server, arguments, status, result or error, and duration. */
 export function ToolCallCard({ block }: { block: ToolCallBlock }) {
   const icon = { running: "⏳", completed: "✓", failed: "✕", cancelled: "■" }[block.status];
   const tone =
@@ -48,7 +59,9 @@ export function ToolCallCard({ block }: { block: ToolCallBlock }) {
       <div className="space-y-2 border-t px-3 py-2">
         {block.arguments ? (
           <section>
-            <h4 className="text-xs font-medium text-muted-foreground">Arguments</h4>
+            <h4 className="text-xs font-medium text-muted-foreground">
+              {argumentsLabel[block.kind] ?? "Arguments"}
+            </h4>
             <pre className="mt-1 max-h-60 overflow-auto rounded bg-muted p-2 text-xs">
               {prettyJson(block.arguments)}
             </pre>
@@ -64,7 +77,9 @@ export function ToolCallCard({ block }: { block: ToolCallBlock }) {
         ) : null}
         {block.output ? (
           <section>
-            <h4 className="text-xs font-medium text-muted-foreground">Result</h4>
+            <h4 className="text-xs font-medium text-muted-foreground">
+              {resultLabel[block.kind] ?? "Result"}
+            </h4>
             <pre className="mt-1 max-h-80 overflow-auto rounded bg-muted p-2 text-xs whitespace-pre-wrap">
               {prettyJson(block.output.slice(0, OUTPUT_PREVIEW))}
               {block.output.length > OUTPUT_PREVIEW
@@ -72,6 +87,12 @@ export function ToolCallCard({ block }: { block: ToolCallBlock }) {
                 : ""}
             </pre>
           </section>
+        ) : null}
+        {block.status === "completed" && !block.output ? (
+          <p className="text-xs text-muted-foreground">No result was returned.</p>
+        ) : null}
+        {block.status === "running" ? (
+          <p className="text-xs text-muted-foreground">Waiting for the result…</p>
         ) : null}
       </div>
     </details>

@@ -9,6 +9,10 @@ export interface ToolCallInfo {
   name: string;
   serverLabel?: string;
   arguments?: string;
+  /** The item's `call_id` when it differs from its id (a separate `*_call_output` item refers to it). */
+  upstreamCallId?: string;
+  /** The item is done but its result comes as a separate output item. */
+  awaitingOutput?: boolean;
 }
 
 /** An error reported by the agent service, kept until the response's terminal event. */
@@ -17,10 +21,16 @@ export interface UpstreamError {
   message: string;
 }
 
-/** Text of one message item: done parts by content index, and the last full text emitted. */
+/**
+ * Text of one message item: done parts by content index (raw, as the service sent them), their
+ * annotations by content index, and the last full text (and citations) emitted.
+ */
 export interface TextProgress {
   parts: readonly string[];
+  annotations?: readonly (readonly unknown[])[];
   emitted: string;
+  /** Citations of the last `text.done`, as JSON (to tell whether a later copy adds any). */
+  emittedCitations?: string;
 }
 
 /**
@@ -43,9 +53,19 @@ export interface NormalizerState {
   /** Items whose outcome was already emitted, so a later copy (terminal output) adds nothing. */
   readonly finishedItemIds: Readonly<Record<string, true>>;
   readonly text: Readonly<Record<string, TextProgress>>;
+  /** Upstream `call_id` → our call id (the call item's id), for separate `*_call_output` items. */
+  readonly callIds: Readonly<Record<string, string>>;
+  /** Outputs that arrived before their call, by upstream `call_id`. */
+  readonly earlyOutputs: Readonly<Record<string, ToolResult>>;
+  /** Argument / input / code deltas by item id, so a failure mid-stream still shows them. */
+  readonly argumentDeltas: Readonly<Record<string, string>>;
   /** An `event: error` frame: it precedes `response.failed`, which may lack its own error. */
   readonly errorFrame: UpstreamError | null;
 }
+
+/** The outcome a separate output item carries. */
+export type ToolResult =
+  { status: "completed"; output?: string } | { status: "failed"; error: string };
 
 export interface Step {
   state: NormalizerState;
@@ -63,6 +83,9 @@ export function initialNormalizerState(): NormalizerState {
     openToolCalls: {},
     finishedItemIds: {},
     text: {},
+    callIds: {},
+    earlyOutputs: {},
+    argumentDeltas: {},
     errorFrame: null,
   };
 }

@@ -1,6 +1,6 @@
 import { errorFrameOf } from "./errors";
 import { itemAdded, itemDone } from "./items";
-import { isObj, nonEmpty, num, str, type Obj } from "./read";
+import { arr, isObj, nonEmpty, num, str, type Obj } from "./read";
 import { initialNormalizerState, unchanged, type NormalizerState, type Step } from "./state";
 import {
   responseCancelled,
@@ -8,7 +8,7 @@ import {
   responseFailed,
   responseIncomplete,
 } from "./terminal";
-import { textDelta, textPartDone } from "./text";
+import { annotationAdded, textDelta, textPartDone } from "./text";
 
 type Handler = (state: NormalizerState, event: Obj) => Step;
 
@@ -19,19 +19,59 @@ const noteResponse: Handler = (state, event) => {
   return unchanged(id && !state.responseId ? { ...state, responseId: id } : state);
 };
 
-/** Arguments can stream separately from the item; keep the final ones for a later failure. */
+/** Sets what is known of a call's arguments (the open call, and the per-item buffer). */
+function withArguments(state: NormalizerState, itemId: string, args: string): NormalizerState {
+  const known = state.openToolCalls[itemId];
+  return {
+    ...state,
+    argumentDeltas: { ...state.argumentDeltas, [itemId]: args },
+    openToolCalls: known
+      ? { ...state.openToolCalls, [itemId]: { ...known, arguments: args } }
+      : state.openToolCalls,
+  };
+}
+
+/**
+ * Arguments stream separately from the item (`*_arguments.delta`, custom tool input, interpreter
+ * code): accumulate them per item, so a failure right after a delta still shows them.
+ */
+const noteArgumentsDelta: Handler = (state, event) => {
+  const itemId = nonEmpty(event.item_id);
+  const delta = nonEmpty(event.delta);
+  if (!itemId || !delta || state.finishedItemIds[itemId]) return unchanged(state);
+  return unchanged(withArguments(state, itemId, (state.argumentDeltas[itemId] ?? "") + delta));
+};
+
+/** The final arguments of a call (`*_arguments.done`): they replace the accumulated deltas. */
 const noteArguments =
   (field: string): Handler =>
   (state, event) => {
-    const callId = nonEmpty(event.item_id);
+    const itemId = nonEmpty(event.item_id);
     const args = nonEmpty(event[field]);
-    const known = callId ? state.openToolCalls[callId] : undefined;
-    if (!callId || !args || !known) return unchanged(state);
-    return unchanged({
-      ...state,
-      openToolCalls: { ...state.openToolCalls, [callId]: { ...known, arguments: args } },
-    });
+    if (!itemId || !args || state.finishedItemIds[itemId]) return unchanged(state);
+    return unchanged(withArguments(state, itemId, args));
   };
+
+/** Foundry's own tools stream arguments with events named after them (`response.<x>_arguments.*`). */
+function argumentsHandler(type: string): Handler | undefined {
+  if (/^response\.[a-z_]+_arguments\.delta$/.test(type)) return noteArgumentsDelta;
+  if (/^response\.[a-z_]+_arguments\.done$/.test(type)) return noteArguments("arguments");
+  return undefined;
+}
+
+/** A finished content part carries the part's annotations (and its text again). */
+const contentPartDone: Handler = (state, event) => {
+  const part = isObj(event.part) ? event.part : {};
+  const text = part.type === "refusal" ? str(part.refusal) : str(part.text);
+  if (part.type !== "output_text" && part.type !== "refusal") return unchanged(state);
+  return textPartDone(
+    state,
+    nonEmpty(event.item_id),
+    num(event.content_index) ?? 0,
+    text,
+    arr(part.annotations),
+  );
+};
 
 const HANDLERS: Readonly<Record<string, Handler>> = {
   "response.created": noteResponse,
@@ -45,8 +85,22 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     textPartDone(s, nonEmpty(e.item_id), num(e.content_index) ?? 0, str(e.text)),
   "response.refusal.done": (s, e) =>
     textPartDone(s, nonEmpty(e.item_id), num(e.content_index) ?? 0, str(e.refusal)),
+  "response.output_text.annotation.added": (s, e) =>
+    annotationAdded(
+      s,
+      nonEmpty(e.item_id),
+      num(e.content_index) ?? 0,
+      num(e.annotation_index),
+      e.annotation,
+    ),
+  "response.content_part.done": (s, e) => contentPartDone(s, e),
+  "response.function_call_arguments.delta": noteArgumentsDelta,
   "response.function_call_arguments.done": noteArguments("arguments"),
+  "response.mcp_call_arguments.delta": noteArgumentsDelta,
   "response.mcp_call_arguments.done": noteArguments("arguments"),
+  "response.custom_tool_call_input.delta": noteArgumentsDelta,
+  "response.custom_tool_call_input.done": noteArguments("input"),
+  "response.code_interpreter_call_code.delta": noteArgumentsDelta,
   "response.code_interpreter_call_code.done": noteArguments("code"),
   // Foundry sends this frame just before `response.failed`; the openai client throws on it.
   error: (s, e) => unchanged({ ...s, errorFrame: errorFrameOf(e) ?? s.errorFrame }),
@@ -66,7 +120,7 @@ function startsNewResponse(state: NormalizerState, event: Obj): boolean {
 export function normalizeStreamEvent(state: NormalizerState, event: unknown): Step {
   if (!isObj(event)) return unchanged(state);
   const type = str(event.type);
-  const handler = type ? HANDLERS[type] : undefined;
+  const handler = type ? (HANDLERS[type] ?? argumentsHandler(type)) : undefined;
   const current = startsNewResponse(state, event) ? initialNormalizerState() : state;
   if (current.ended) return unchanged(current);
   const seq = num(event.sequence_number);

@@ -1,7 +1,8 @@
 /**
- * Browser side of `GET /api/conversations/:id/events`: an SSE reader over fetch (EventSource
- * cannot send a bearer token) that resumes after a dropped connection with `Last-Event-ID`, so
- * every ChatEvent reaches the page exactly once, in order. No Node-only imports.
+ * Browser side of our event logs over SSE (`GET /api/conversations/:id/events`, and the approvals
+ * feed `GET /api/approvals/events`, which share framing and resume): a reader over fetch
+ * (EventSource cannot send a bearer token) that resumes after a dropped connection with
+ * `Last-Event-ID`, so every event reaches the page exactly once, in order. No Node-only imports.
  */
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import { chatEventSchema, type ChatEvent } from "../events";
@@ -9,19 +10,30 @@ import { DEFAULT_BACKOFF, reconnectDelay, retryAfterMs, type BackoffOptions } fr
 
 export type StreamStatus = "connecting" | "open" | "reconnecting" | "closed" | "error";
 
-export interface SubscribeOptions {
-  /** `/api/conversations/:id/events` */
+/** Any event of a numbered log. */
+export interface Sequenced {
+  seq: number;
+}
+
+export interface EventLogOptions<T extends Sequenced> {
+  /** e.g. `/api/conversations/:id/events` or `/api/approvals/events` */
   url: string;
   /** Asked before every connection, so a reconnect never uses an expired token. */
   getAccessToken: () => Promise<string>;
   /** Deliver only events after this seq (what the page already shows). */
   after?: number;
-  onEvent: (e: ChatEvent) => void;
+  /** Validates one frame's JSON; undefined skips it (it fails the contract). */
+  parse: (data: unknown) => T | undefined;
+  onEvent: (e: T) => void;
   onStatus?: (s: StreamStatus, detail?: string) => void;
   signal: AbortSignal;
   fetchImpl?: typeof fetch;
   backoff?: BackoffOptions;
+  /** What to tell the user when the server refuses with these statuses (fatal, no retry). */
+  fatalDetail?: Readonly<Record<number, string>>;
 }
+
+export type SubscribeOptions = Omit<EventLogOptions<ChatEvent>, "parse" | "fatalDetail">;
 
 /** What one connection attempt ended with. */
 type Outcome =
@@ -46,14 +58,30 @@ class HandlerError extends Error {
   }
 }
 
-const FATAL_DETAIL: Readonly<Record<number, string>> = {
+const DEFAULT_FATAL_DETAIL: Readonly<Record<number, string>> = {
   401: "Your sign-in has expired. Please sign in again.",
+  403: "You don't have access to these updates.",
+  404: "These updates are not available.",
+};
+
+const CONVERSATION_FATAL_DETAIL: Readonly<Record<number, string>> = {
   403: "You don't have access to this conversation.",
   404: "This conversation doesn't exist any more.",
 };
 
-/** Resolves when the subscription ends: aborted ("closed") or a fatal error ("error"). */
-export async function subscribeToConversation(opts: SubscribeOptions): Promise<void> {
+/** A conversation's ChatEvents. Resolves when it ends: aborted ("closed") or fatal ("error"). */
+export function subscribeToConversation(opts: SubscribeOptions): Promise<void> {
+  return subscribeToEventLog({
+    ...opts,
+    parse: parseChatEvent,
+    fatalDetail: CONVERSATION_FATAL_DETAIL,
+  });
+}
+
+/** Any event log over SSE. Resolves when it ends: aborted ("closed") or fatal ("error"). */
+export async function subscribeToEventLog<T extends Sequenced>(
+  opts: EventLogOptions<T>,
+): Promise<void> {
   const status = opts.onStatus ?? (() => {});
   const after = opts.after ?? 0;
   const session: Session = {
@@ -83,17 +111,17 @@ export async function subscribeToConversation(opts: SubscribeOptions): Promise<v
   }
 }
 
-function nextDelay(opts: SubscribeOptions, session: Session): number {
+function nextDelay<T extends Sequenced>(opts: EventLogOptions<T>, session: Session): number {
   const base = session.retryMs ?? opts.backoff?.initialMs ?? DEFAULT_BACKOFF.initialMs;
   const delay = reconnectDelay(session.attempt, base, opts.backoff?.maxMs ?? DEFAULT_BACKOFF.maxMs);
   session.attempt += 1;
   return delay;
 }
 
-async function connectOnce(
-  opts: SubscribeOptions,
+async function connectOnce<T extends Sequenced>(
+  opts: EventLogOptions<T>,
   session: Session,
-  status: NonNullable<SubscribeOptions["onStatus"]>,
+  status: NonNullable<EventLogOptions<T>["onStatus"]>,
 ): Promise<Outcome> {
   let token: string;
   try {
@@ -111,7 +139,7 @@ async function connectOnce(
   } catch {
     return { kind: "dropped" };
   }
-  const refused = refusal(response, session);
+  const refused = refusal(response, session, opts.fatalDetail ?? {});
   if (refused) {
     await response.body?.cancel().catch(() => {});
     return refused;
@@ -131,13 +159,17 @@ function requestHeaders(token: string, lastEventId: string | undefined): Headers
 }
 
 /** Why a response cannot be read as our event stream, or undefined when it can. */
-function refusal(response: Response, session: Session): Outcome | undefined {
+function refusal(
+  response: Response,
+  session: Session,
+  fatalDetail: Readonly<Record<number, string>>,
+): Outcome | undefined {
   if (response.status === 401 && !session.refreshedAfter401) {
     // Tokens can expire between connections: one fresh token, then give up.
     session.refreshedAfter401 = true;
     return { kind: "retry_now" };
   }
-  const fatal = FATAL_DETAIL[response.status];
+  const fatal = fatalDetail[response.status] ?? DEFAULT_FATAL_DETAIL[response.status];
   if (fatal) return { kind: "fatal", detail: fatal };
   if (response.status === 429 || response.status >= 500) {
     return { kind: "dropped", waitMs: retryAfterMs(response.headers.get("retry-after")) };
@@ -154,9 +186,9 @@ function refusal(response: Response, session: Session): Outcome | undefined {
 }
 
 /** Reads until the connection ends or drops; only a throwing `onEvent` escapes. */
-async function readEvents(
+async function readEvents<T extends Sequenced>(
   body: NonNullable<Response["body"]>,
-  opts: SubscribeOptions,
+  opts: EventLogOptions<T>,
   session: Session,
 ): Promise<void> {
   const alive = () => {
@@ -186,8 +218,12 @@ async function readEvents(
   }
 }
 
-function deliver(data: string, opts: SubscribeOptions, session: Session): void {
-  const event = parseEvent(data);
+function deliver<T extends Sequenced>(
+  data: string,
+  opts: EventLogOptions<T>,
+  session: Session,
+): void {
+  const event = parseFrame(data, opts.parse);
   // Skip what fails the contract, and what the page already has (a replay overlapping the cursor).
   if (!event || event.seq <= session.lastSeq) return;
   session.lastSeq = event.seq;
@@ -198,13 +234,19 @@ function deliver(data: string, opts: SubscribeOptions, session: Session): void {
   }
 }
 
-function parseEvent(data: string): ChatEvent | undefined {
+function parseFrame<T>(data: string, parse: (data: unknown) => T | undefined): T | undefined {
+  let json: unknown;
   try {
-    const parsed = chatEventSchema.safeParse(JSON.parse(data));
-    return parsed.success ? (parsed.data as ChatEvent) : undefined;
+    json = JSON.parse(data);
   } catch {
     return undefined;
   }
+  return parse(json);
+}
+
+function parseChatEvent(data: unknown): ChatEvent | undefined {
+  const parsed = chatEventSchema.safeParse(data);
+  return parsed.success ? (parsed.data as ChatEvent) : undefined;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

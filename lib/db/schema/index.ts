@@ -2,3 +2,4 @@ export * from "./app";
 export * from "./local-foundry";
 export * from "./sandbox";
 export * from "./mcp-core";
+export * from "./approvals";

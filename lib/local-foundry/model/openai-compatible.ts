@@ -1,6 +1,15 @@
 import OpenAI from "openai";
-import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
-import { LocalModelError, type LocalModel, type ModelInput } from "./types";
+import type {
+  ChatCompletionMessageParam,
+  ChatCompletionTool,
+} from "openai/resources/chat/completions";
+import {
+  LocalModelError,
+  type LocalModel,
+  type ModelChunk,
+  type ModelInput,
+  type ToolRecord,
+} from "./types";
 
 export interface OpenAICompatibleOptions {
   baseUrl: string;
@@ -12,7 +21,8 @@ export interface OpenAICompatibleOptions {
 /**
  * Any OpenAI-compatible chat-completions endpoint (Ollama, LM Studio, vLLM, Azure OpenAI's
  * /openai/v1, OpenAI): the agent's instructions become the system message, the conversation the
- * rest, and the streamed deltas our chunks.
+ * rest, and the streamed deltas our chunks. Listed MCP tools are offered as functions; the
+ * model's `tool_calls` become tool-call chunks, and earlier calls go back as `tool` messages.
  */
 export class OpenAICompatibleModel implements LocalModel {
   private readonly client: OpenAI;
@@ -26,31 +36,86 @@ export class OpenAICompatibleModel implements LocalModel {
     });
   }
 
-  async *stream(input: ModelInput, signal: AbortSignal): AsyncIterable<string> {
+  async *stream(input: ModelInput, signal: AbortSignal): AsyncIterable<ModelChunk> {
+    const tools = toChatTools(input);
+    const calls: { id: string; name: string; arguments: string }[] = [];
     try {
       const stream = await this.client.chat.completions.create(
-        { model: this.opts.model, messages: toChatMessages(input), stream: true },
+        {
+          model: this.opts.model,
+          messages: toChatMessages(input),
+          stream: true,
+          ...(tools.length > 0 ? { tools } : {}),
+        },
         { signal },
       );
       for await (const chunk of stream) {
-        const delta = chunk.choices[0]?.delta?.content;
-        if (delta) yield delta;
+        const delta = chunk.choices[0]?.delta;
+        if (delta?.content) yield delta.content;
+        for (const t of delta?.tool_calls ?? []) {
+          const call = (calls[t.index] ??= { id: "", name: "", arguments: "" });
+          if (t.id) call.id = t.id;
+          if (t.function?.name) call.name += t.function.name;
+          if (t.function?.arguments) call.arguments += t.function.arguments;
+        }
       }
     } catch (err) {
       if (signal.aborted) return;
       throw toModelError(err);
     }
+    for (const call of calls.filter(Boolean)) {
+      const tool = input.tools?.find((t) => t.name === call.name);
+      yield {
+        type: "tool_call",
+        serverLabel: tool?.serverLabel ?? "",
+        name: call.name,
+        arguments: call.arguments.trim() || "{}",
+      };
+    }
   }
 }
 
+/** Listed MCP tools as chat-completions functions (name = tool name, parameters = input schema). */
+export function toChatTools(input: ModelInput): ChatCompletionTool[] {
+  return (input.tools ?? []).map((t) => ({
+    type: "function",
+    function: { name: t.name, description: t.description, parameters: t.inputSchema },
+  }));
+}
+
 export function toChatMessages(input: ModelInput): ChatCompletionMessageParam[] {
-  const system: ChatCompletionMessageParam[] = input.instructions
+  const out: ChatCompletionMessageParam[] = input.instructions
     ? [{ role: "system", content: input.instructions }]
     : [];
-  return [
-    ...system,
-    ...input.messages.map((m) => ({ role: m.role, content: m.text }) as ChatCompletionMessageParam),
-  ];
+  for (const m of input.messages) {
+    if (m.role !== "tool") {
+      out.push({ role: m.role, content: m.text } as ChatCompletionMessageParam);
+      continue;
+    }
+    out.push({
+      role: "assistant",
+      content: null,
+      tool_calls: [
+        {
+          id: m.call.id,
+          type: "function",
+          function: { name: m.call.name, arguments: m.call.arguments },
+        },
+      ],
+    });
+    out.push({ role: "tool", tool_call_id: m.call.id, content: toolContent(m.call) });
+  }
+  return out;
+}
+
+/** What the model reads as a call's result. */
+function toolContent(call: ToolRecord): string {
+  const o = call.outcome;
+  if (o.status === "completed") return o.output;
+  if (o.status === "failed") return `The tool call failed: ${o.error}`;
+  if (o.status === "rejected")
+    return `The user rejected this call; it was not made.${o.reason ? ` Reason: ${o.reason}` : ""}`;
+  return "This call is waiting for the user's approval.";
 }
 
 function toModelError(err: unknown): LocalModelError {

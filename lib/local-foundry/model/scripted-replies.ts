@@ -1,4 +1,6 @@
-import type { ModelInput } from "./types";
+import { detectToolCall } from "./intents";
+import { answerFromTool } from "./tool-answers";
+import type { ModelInput, ToolCallRequest, ToolMessage, UrlCitation } from "./types";
 
 /**
  * The scripted model's rules (documented in docs/LOCAL_AGENT_SERVICE.md). Pure and deterministic:
@@ -6,13 +8,16 @@ import type { ModelInput } from "./types";
  * Rules are tried in order on the last user message:
  *   1. contains `/fail-late` → some text, then a server_error
  *   2. contains `/fail`      → tool_user_error before any text (like the recorded OpenAPI failure)
+ *   -  a tool call already answered this message → an answer from its outcome (tool-answers.ts)
+ *   -  a tool intent whose tool is listed        → that tool call (intents.ts)
  *   3. the word "long"       → a long answer (about a hundred chunks) for Stop / reload tests
  *   4. "markdown" or "demo"  → a Markdown showcase (heading, lists, code block, table, quote)
  *   5. a greeting            → a greeting that says what to try
  *   6. anything else         → an echo quoting the message and counting the history
  */
 export type ScriptedReply =
-  | { kind: "text"; rule: string; text: string }
+  | { kind: "text"; rule: string; text: string; citations?: UrlCitation[] }
+  | { kind: "tool_call"; rule: "tool"; text: ""; call: ToolCallRequest }
   | {
       kind: "error";
       rule: string;
@@ -20,14 +25,26 @@ export type ScriptedReply =
       error: { type: "invalid_request_error" | "server_error"; code: string; message: string };
     };
 
-export function scriptedReply(input: ModelInput): ScriptedReply {
+export function scriptedReply(input: ModelInput, now: Date = new Date()): ScriptedReply {
   const lastUserIndex = findLastIndex(input.messages, (m) => m.role === "user");
-  const said = lastUserIndex >= 0 ? input.messages[lastUserIndex]!.text : "";
-  const earlier = Math.max(0, lastUserIndex);
+  const last = lastUserIndex >= 0 ? input.messages[lastUserIndex]! : undefined;
+  const said = last && last.role !== "tool" ? last.text : "";
+  const earlier = input.messages
+    .slice(0, Math.max(0, lastUserIndex))
+    .filter((m) => m.role !== "tool").length;
   const lower = said.toLowerCase();
 
   if (lower.includes("/fail-late")) return failLate();
   if (lower.includes("/fail")) return failEarly();
+  const calls = input.messages
+    .slice(lastUserIndex + 1)
+    .filter((m): m is ToolMessage => m.role === "tool");
+  if (calls.length > 0) {
+    const answer = answerFromTool(calls[calls.length - 1]!.call);
+    return { kind: "text", rule: "tool-result", text: answer.text, citations: answer.citations };
+  }
+  const call = detectToolCall(said, input.tools ?? [], now);
+  if (call) return { kind: "tool_call", rule: "tool", text: "", call };
   if (/\blong\b/.test(lower)) return { kind: "text", rule: "long", text: LONG };
   if (/\b(markdown|demo)\b/.test(lower)) return { kind: "text", rule: "markdown", text: MARKDOWN };
   if (/^\s*(hi|hello|hey|hallo|good (morning|afternoon|evening))\b/.test(lower)) {

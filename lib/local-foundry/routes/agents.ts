@@ -1,4 +1,5 @@
-import { badRequest, LfError, notFound } from "../errors";
+import { ROLES, hasRole, type Principal } from "@/lib/identity/principal";
+import { badRequest, forbidden, LfError, notFound } from "../errors";
 import { json, readBody } from "../http";
 import type { LfContext, LfRoute } from "../router";
 import {
@@ -20,7 +21,11 @@ import {
 } from "../store/agents";
 import { pageQuery, paginate } from "../store/db";
 
-/** Agents are project-wide, as in a Foundry project: every authenticated caller sees the same ones. */
+/**
+ * Agents are project-wide, as in a Foundry project: every authenticated caller sees and runs the
+ * same ones. Creating and deleting them needs the Admin app role (an agent's tools act for
+ * everyone who runs it, so not every user may define them).
+ */
 export const agentRoutes: LfRoute[] = [
   { method: "GET", pattern: "/agents", handle: listAgents },
   { method: "POST", pattern: "/agents", handle: createAgent },
@@ -42,7 +47,8 @@ async function listAgents({ db, url }: LfContext) {
   return json(listJson(page.data, page.hasMore));
 }
 
-async function createAgent({ db, req }: LfContext) {
+async function createAgent({ principal, db, req }: LfContext) {
+  requireAdmin(principal);
   const body = await readBody(req, createAgentSchema);
   const name = checkName(body.name);
   checkDefinition(body);
@@ -64,12 +70,14 @@ async function getAgent({ db, params }: LfContext) {
   return json(agentJson(latest));
 }
 
-async function removeAgent({ db, params }: LfContext) {
+async function removeAgent({ principal, db, params }: LfContext) {
+  requireAdmin(principal);
   if (!(await deleteAgent(db, params.name!))) throw notFound(`Agent '${params.name}'`);
   return json({ object: "agent.deleted", name: params.name, deleted: true });
 }
 
-async function createVersion({ db, req, params }: LfContext) {
+async function createVersion({ principal, db, req, params }: LfContext) {
+  requireAdmin(principal);
   const name = checkName(params.name!);
   const body = await readBody(req, createAgentVersionSchema);
   checkDefinition(body);
@@ -89,7 +97,8 @@ async function getVersion({ db, params }: LfContext) {
   return json(agentVersionJson(v));
 }
 
-async function removeVersion({ db, params }: LfContext) {
+async function removeVersion({ principal, db, params }: LfContext) {
+  requireAdmin(principal);
   if (!(await deleteAgentVersion(db, params.name!, params.version!))) {
     throw notFound(`Agent '${params.name}' version ${params.version}`);
   }
@@ -99,6 +108,11 @@ async function removeVersion({ db, params }: LfContext) {
     version: params.version,
     deleted: true,
   });
+}
+
+function requireAdmin(principal: Principal): void {
+  if (!hasRole(principal, ROLES.admin))
+    throw forbidden(`Creating or deleting agents needs the '${ROLES.admin}' role.`);
 }
 
 function checkName(name: string): string {

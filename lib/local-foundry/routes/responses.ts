@@ -10,6 +10,7 @@ import { cancelRun, registerRun } from "../run/registry";
 import { createResponseSchema } from "../schemas";
 import type { Json } from "../shapes";
 import { deleteResponse, getResponse, updateResponse } from "../store/responses";
+import { httpGateway } from "../tools/client";
 
 /** Responses belong to their caller, like conversations. */
 export const responseRoutes: LfRoute[] = [
@@ -28,7 +29,12 @@ const SSE_HEADERS = {
 async function create({ db, req, principal, model }: LfContext): Promise<Response> {
   const body = await readBody(req, createResponseSchema);
   const prepared = await prepareRun(db, principal.userId, body);
-  const setup: RunSetup = { ...prepared, model };
+  // MCP calls are made for the response's owner, in the caller's trace.
+  const gateway = httpGateway({
+    userId: principal.userId,
+    traceparent: req.headers.get("traceparent"),
+  });
+  const setup: RunSetup = { ...prepared, model, gateway };
   // The run stops when the caller goes away (request aborted, stream cancelled) or on cancel.
   const controller = new AbortController();
   const abort = () => controller.abort(req.signal.reason);

@@ -37,12 +37,38 @@ export const events = {
     output_index: outputIndex,
     text,
   }),
-  partDone: (itemId: string, outputIndex: number, text: string) => ({
+  partDone: (itemId: string, outputIndex: number, text: string, annotations: Json[] = []) => ({
     type: "response.content_part.done",
     content_index: 0,
     item_id: itemId,
     output_index: outputIndex,
-    part: outputTextPart(text),
+    part: outputTextPart(text, annotations),
+  }),
+  /** `response.mcp_list_tools.*` and `response.mcp_call.*`: type, output_index, item_id only. */
+  mcp: (
+    type:
+      | "mcp_list_tools.in_progress"
+      | "mcp_list_tools.completed"
+      | "mcp_list_tools.failed"
+      | "mcp_call.in_progress"
+      | "mcp_call.completed"
+      | "mcp_call.failed",
+    itemId: string,
+    outputIndex: number,
+  ) => ({ type: `response.${type}`, output_index: outputIndex, item_id: itemId }),
+  /** Arguments are not really streamed: one delta with the whole JSON text, as in every recording. */
+  mcpArgumentsDelta: (itemId: string, outputIndex: number, delta: string) => ({
+    type: "response.mcp_call_arguments.delta",
+    output_index: outputIndex,
+    item_id: itemId,
+    delta,
+    obfuscation: obfuscation(delta),
+  }),
+  mcpArgumentsDone: (itemId: string, outputIndex: number, args: string) => ({
+    type: "response.mcp_call_arguments.done",
+    output_index: outputIndex,
+    item_id: itemId,
+    arguments: args,
   }),
   itemDone: (item: Json, outputIndex: number) => ({
     type: "response.output_item.done",

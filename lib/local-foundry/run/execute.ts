@@ -1,8 +1,13 @@
-import { prefixedId } from "@/lib/ids";
 import { logger } from "@/lib/log";
-import { LocalModelError, type LocalModel, type ModelInput } from "../model/types";
+import { toModelMessages } from "../model/history";
 import {
-  assistantMessage,
+  LocalModelError,
+  type LocalModel,
+  type ModelInput,
+  type ModelTool,
+  type ToolCallRequest,
+} from "../model/types";
+import {
   estimateUsage,
   responseJson,
   unixSeconds,
@@ -11,12 +16,27 @@ import {
   type ResponseState,
   type ResponseStatus,
 } from "../shapes";
+import type { ListedTool, McpGateway } from "../tools/client";
+import { isAllowed, needsApproval, type McpTool } from "../tools/definition";
+import { lastListing, type AnsweredApproval } from "./approvals";
 import { events } from "./events";
+import { Output, type Send } from "./output";
+import { failure, listServerTools, requestApproval, runMcpCall } from "./tool-steps";
+
+export type { Send } from "./output";
 
 export interface RunSetup {
   seed: ResponseSeed;
-  modelInput: ModelInput;
+  /** History followed by this turn's input items. */
+  items: Json[];
+  /** The agent's `mcp` tools. */
+  mcpTools: McpTool[];
+  /** Approval responses of this turn (already checked against the history). */
+  approvals: AnsweredApproval[];
+  /** List every server's tools (a turn with new input); false for an approval continuation. */
+  listTools: boolean;
   model: LocalModel;
+  gateway: McpGateway;
 }
 
 export interface RunResult {
@@ -30,12 +50,13 @@ export interface RunResult {
   terminal: Json[];
 }
 
-export type Send = (event: Json) => void;
+/** Model steps that may call tools in one response; one more step then answers without tools. */
+export const MAX_TOOL_ITERATIONS = 5;
 
 /**
- * Drives one response: streams the model's chunks as Foundry's events through `send` and returns
- * the outcome with its terminal events held back. Aborting `signal` (client gone, or cancel)
- * stops the model and yields a `cancelled` outcome.
+ * Drives one response: lists MCP tools, runs approved calls, then lets the model answer or call
+ * tools, streaming Foundry's events through `send`. Returns the outcome with its terminal events
+ * held back. Aborting `signal` (client gone, or cancel) yields a `cancelled` outcome.
  */
 export async function executeRun(
   setup: RunSetup,
@@ -53,39 +74,136 @@ export async function executeRun(
   send(events.created(snapshot()));
   send(events.inProgress(snapshot()));
 
-  const message = new MessageBuilder(setup.seed);
-  let failure: RunResult["error"] = null;
+  const out = new Output(setup.seed, send);
+  const io = { inputChars: 0, outputChars: 0 };
+  let failed: RunResult["error"] = null;
   try {
-    for await (const chunk of setup.model.stream(setup.modelInput, signal)) {
-      if (signal.aborted) break;
-      message.append(chunk, send);
-    }
+    await runTurn(setup, out, io, signal);
   } catch (err) {
-    failure = signal.aborted ? null : toFailure(err);
+    failed = signal.aborted ? null : toFailure(err);
   }
 
-  const usage = estimateUsage(inputChars(setup.modelInput), message.text.length);
+  const usage = estimateUsage(io.inputChars, io.outputChars);
   if (signal.aborted) {
-    Object.assign(state, { status: "cancelled", output: message.partial(), usage });
+    Object.assign(state, { status: "cancelled", output: out.partial(), usage });
     return result(state, setup.seed, null, [events.incomplete(snapshot())]);
   }
-  if (failure) {
+  if (failed) {
     Object.assign(state, {
       status: "failed",
-      output: message.partial(),
+      output: out.partial(),
       usage,
-      error: { code: failure.code, message: failure.message },
+      error: { code: failed.code, message: failed.message },
     });
-    return result(state, setup.seed, failure, [events.error(failure), events.failed(snapshot())]);
+    return result(state, setup.seed, failed, [events.error(failed), events.failed(snapshot())]);
   }
-  message.finish(send);
   Object.assign(state, {
     status: "completed",
-    output: [message.item("completed")],
+    output: out.items,
     usage,
     completedAt: unixSeconds(Date.now()),
   });
   return result(state, setup.seed, null, [events.completed(snapshot())]);
+}
+
+async function runTurn(
+  setup: RunSetup,
+  out: Output,
+  io: { inputChars: number; outputChars: number },
+  signal: AbortSignal,
+): Promise<void> {
+  const { gateway } = setup;
+  const transcript = [...setup.items];
+  const toolOf = (label: string) => setup.mcpTools.find((t) => t.server_label === label);
+
+  const listed = new Map<string, ListedTool[]>();
+  for (const tool of setup.mcpTools) {
+    const earlier = setup.listTools ? undefined : lastListing(setup.items, tool.server_label);
+    const tools = earlier ?? (await listServerTools(out, tool, gateway, signal));
+    listed.set(
+      tool.server_label,
+      tools.filter((t) => isAllowed(tool, t.name)),
+    );
+    if (!earlier) transcript.push(out.items[out.items.length - 1]!);
+  }
+
+  for (const a of setup.approvals) {
+    if (!a.approve) continue; // a rejected call is not made; the model reads the rejection
+    const r = a.request;
+    const item = await runMcpCall(
+      out,
+      {
+        tool: toolOf(String(r.server_label)),
+        serverLabel: String(r.server_label),
+        name: String(r.name),
+        arguments: String(r.arguments ?? "{}"),
+        approvalRequestId: String(r.id),
+      },
+      gateway,
+      signal,
+    );
+    transcript.push(item);
+  }
+
+  const offered = modelTools(listed);
+  for (let step = 0; step <= MAX_TOOL_ITERATIONS; step++) {
+    const input: ModelInput = {
+      instructions: setup.seed.instructions,
+      messages: toModelMessages(transcript),
+      tools: step < MAX_TOOL_ITERATIONS ? offered : [],
+    };
+    io.inputChars += inputChars(input);
+    const message = out.message();
+    const calls: ToolCallRequest[] = [];
+    for await (const chunk of setup.model.stream(input, signal)) {
+      if (signal.aborted) return;
+      if (typeof chunk === "string") message.append(chunk);
+      else if (chunk.type === "annotation") message.annotate(chunk.annotation);
+      else calls.push(chunk);
+    }
+    if (signal.aborted) return;
+    if (message.started || calls.length === 0) {
+      transcript.push(message.finish());
+      io.outputChars += message.text.length;
+    } else out.closeMessage();
+    if (calls.length === 0) return;
+
+    let waiting = false;
+    for (const call of calls) {
+      const tool = toolOf(call.serverLabel);
+      const known = offered.some((t) => t.serverLabel === call.serverLabel && t.name === call.name);
+      if (tool && known && needsApproval(tool, call.name)) {
+        transcript.push(requestApproval(out, call));
+        waiting = true;
+        continue;
+      }
+      const item = await runMcpCall(
+        out,
+        {
+          ...call,
+          tool,
+          approvalRequestId: null,
+          refusal: known ? undefined : failure("unknown_tool", `Unknown tool: ${call.name}`),
+        },
+        gateway,
+        signal,
+      );
+      transcript.push(item);
+    }
+    // Like Foundry: a response that asks for approval ends `completed` with the request last.
+    if (waiting) return;
+  }
+}
+
+function modelTools(listed: Map<string, ListedTool[]>): ModelTool[] {
+  return [...listed].flatMap(([serverLabel, tools]) =>
+    tools.map((t) => ({
+      serverLabel,
+      name: t.name,
+      description: t.description,
+      inputSchema: t.input_schema,
+    })),
+  );
 }
 
 function result(
@@ -103,51 +221,6 @@ function result(
   };
 }
 
-/** The one assistant message of a response, announced on its first chunk. */
-class MessageBuilder {
-  readonly id = prefixedId("msg");
-  text = "";
-  private started = false;
-
-  constructor(private readonly seed: ResponseSeed) {}
-
-  item(status: "in_progress" | "completed" | "incomplete"): Json {
-    const text = status === "in_progress" ? null : this.text;
-    return assistantMessage({
-      id: this.id,
-      responseId: this.seed.id,
-      agent: this.seed.agent,
-      text,
-      status,
-    });
-  }
-
-  append(chunk: string, send: Send): void {
-    this.start(send);
-    this.text += chunk;
-    send(events.textDelta(this.id, 0, chunk));
-  }
-
-  finish(send: Send): void {
-    this.start(send);
-    send(events.textDone(this.id, 0, this.text));
-    send(events.partDone(this.id, 0, this.text));
-    send(events.itemDone(this.item("completed"), 0));
-  }
-
-  /** What a failed or cancelled response shows of it: nothing, or the text so far. */
-  partial(): Json[] {
-    return this.started ? [this.item("incomplete")] : [];
-  }
-
-  private start(send: Send): void {
-    if (this.started) return;
-    this.started = true;
-    send(events.itemAdded(this.item("in_progress"), 0));
-    send(events.partAdded(this.id, 0));
-  }
-}
-
 function toFailure(err: unknown): NonNullable<RunResult["error"]> {
   if (err instanceof LocalModelError)
     return { type: err.type, code: err.code, message: err.message };
@@ -156,5 +229,11 @@ function toFailure(err: unknown): NonNullable<RunResult["error"]> {
 }
 
 function inputChars(input: ModelInput): number {
-  return (input.instructions?.length ?? 0) + input.messages.reduce((n, m) => n + m.text.length, 0);
+  return (
+    (input.instructions?.length ?? 0) +
+    input.messages.reduce(
+      (n, m) => n + (m.role === "tool" ? m.call.arguments.length + 50 : m.text.length),
+      0,
+    )
+  );
 }

@@ -2,8 +2,6 @@ import type { Db } from "@/lib/db/client";
 import { prefixedId } from "@/lib/ids";
 import { badRequest, LfError, notFound } from "../errors";
 import { normalizeInput } from "../items";
-import { toModelMessages } from "../model/history";
-import type { ModelInput } from "../model/types";
 import type { CreateResponseBody } from "../schemas";
 import {
   responseJson,
@@ -16,11 +14,18 @@ import { getAgentVersion, getLatestAgentVersion } from "../store/agents";
 import { allItems, appendItems, lockConversation } from "../store/conversations";
 import type { Exec } from "../store/db";
 import { getResponse, insertResponse, updateResponse } from "../store/responses";
+import { mcpToolsOf, type McpTool } from "../tools/definition";
+import { isApprovalTurn, resolveApprovals, type AnsweredApproval } from "./approvals";
 import type { RunResult } from "./execute";
 
 export interface PreparedRun {
   seed: ResponseSeed;
-  modelInput: ModelInput;
+  /** History followed by this turn's input. */
+  items: Json[];
+  mcpTools: McpTool[];
+  approvals: AnsweredApproval[];
+  /** Every turn lists the servers' tools except an approval continuation (as Foundry does). */
+  listTools: boolean;
 }
 
 interface PromptDefinition {
@@ -88,18 +93,21 @@ export async function prepareRun(
     inputItems: newItems,
   };
 
-  const history = await db.transaction(async (tx) => {
+  const { history, approvals } = await db.transaction(async (tx) => {
     const earlier = await historyFor(tx, ownerId, conversationId, previousResponseId);
+    // Checked under the conversation's lock, before anything is stored: unknown or already
+    // answered approval requests are a 400.
+    const answered = resolveApprovals(earlier, newItems);
     if (conversationId) await appendItems(tx, conversationId, newItems);
     await insertResponse(tx, row);
-    return earlier;
+    return { history: earlier, approvals: answered };
   });
   return {
     seed,
-    modelInput: {
-      instructions: seed.instructions,
-      messages: toModelMessages([...history, ...newItems]),
-    },
+    items: [...history, ...newItems],
+    mcpTools: mcpToolsOf(def.tools),
+    approvals,
+    listTools: !isApprovalTurn(newItems),
   };
 }
 

@@ -71,6 +71,27 @@ export async function createAgentIfAbsent(
   return rows.length > 0;
 }
 
+/** Inserts exactly this version unless it exists (a concurrent seeder got there first). */
+export async function insertVersionIfAbsent(
+  db: Exec,
+  name: string,
+  version: number,
+  v: NewAgentVersion,
+): Promise<boolean> {
+  const rows = await db
+    .insert(lfAgentVersions)
+    .values({
+      name,
+      version,
+      description: v.description ?? null,
+      definition: v.definition,
+      metadata: v.metadata ?? null,
+    })
+    .onConflictDoNothing()
+    .returning({ name: lfAgentVersions.name });
+  return rows.length > 0;
+}
+
 export async function getLatestAgentVersion(
   db: Exec,
   name: string,

@@ -15,7 +15,9 @@ import { META } from "@/mcp-server/describe";
 import { allowlistedTools, effectiveRisk } from "@/mcp-server/policy";
 import { connectableProviders, type ConnectableProvider } from "@/mcp-server/providers/types";
 import {
+  approveCall,
   bearer,
+  demoPrincipal,
   errorOf,
   mcpClient,
   outboxCount,
@@ -46,10 +48,19 @@ interface Caller {
   client: Client;
   /** The tools/list entries this user sees (also primes the SDK's structuredContent validation). */
   tools: Tool[];
-  /** tools/call; write and privileged calls carry a fresh idempotency key unless one is given. */
-  call(name: string, args: Args, idempotencyKey?: string): Promise<CallToolResult>;
+  /**
+   * tools/call; write and privileged calls carry a fresh idempotency key unless one is given, and
+   * are pre-approved for this user (privileged ones by carol) unless `approve` is false — these
+   * tests are about the tools; the approval ledger has its own (ledger.test.ts).
+   */
+  call(
+    name: string,
+    args: Args,
+    idempotencyKey?: string,
+    approve?: boolean,
+  ): Promise<CallToolResult>;
   /** tools/call that must succeed; returns its structuredContent. */
-  ok(name: string, args: Args, idempotencyKey?: string): Promise<Obj>;
+  ok(name: string, args: Args, idempotencyKey?: string, approve?: boolean): Promise<Obj>;
 }
 
 async function caller(s: McpTestServer, user: DemoUser): Promise<Caller> {
@@ -58,10 +69,12 @@ async function caller(s: McpTestServer, user: DemoUser): Promise<Caller> {
     bearer(await mintLocalAccessToken({ username: user.username })),
   );
   const { tools } = await client.listTools();
-  const call = async (name: string, args: Args, idempotencyKey?: string) => {
+  const who = await demoPrincipal(user.username);
+  const call = async (name: string, args: Args, idempotencyKey?: string, approve = true) => {
     const tool = getTool(name);
     const write = tool !== undefined && effectiveRisk(tool) !== "read";
     const key = idempotencyKey ?? (write ? `happy-${randomUUID()}` : undefined);
+    if (write && approve) await approveCall(who, name, args);
     return (await client.callTool({
       name,
       arguments: args,
@@ -73,8 +86,8 @@ async function caller(s: McpTestServer, user: DemoUser): Promise<Caller> {
     client,
     tools,
     call,
-    ok: async (name, args, idempotencyKey) => {
-      const result = await call(name, args, idempotencyKey);
+    ok: async (name, args, idempotencyKey, approve) => {
+      const result = await call(name, args, idempotencyKey, approve);
       if (result.isError)
         throw new Error(`${name} as ${user.username} failed: ${JSON.stringify(result.content)}`);
       return result.structuredContent as Obj;
@@ -522,7 +535,9 @@ describe("connecting a provider, over the route", () => {
       expect(p, p.provider).toMatchObject({ connected: true, accountLabel: expect.any(String) });
     expect(after.providers.some((p: Obj) => "connectUrl" in p)).toBe(false);
 
-    for (const c of calls) await a.ok(c.name, c.args, c.key); // the refused SMS freed its key: same key, now sent
+    // The refused SMS freed its key and gave its approval back (it sent nothing): same key, same
+    // approval, now sent.
+    for (const c of calls) await a.ok(c.name, c.args, c.key, false);
     expect(await outboxCount(s.db, alice.oid)).toBe(1);
     await a.client.close();
   });

@@ -5,13 +5,21 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { count, eq } from "drizzle-orm";
-import { resetConfig } from "@/lib/config";
+import { createApproval, decideApproval } from "@/lib/approvals/store";
+import { argumentHash } from "@/lib/audit";
+import { getConfig, resetConfig } from "@/lib/config";
 import { openDb, setDbHandle, type DbHandle } from "@/lib/db/client";
-import { auditLog, sandboxOutbox } from "@/lib/db/schema";
+import { auditLog, sandboxOutbox, type ApprovalRow } from "@/lib/db/schema";
 import { resetRecentUsers } from "@/lib/identity/authenticate";
+import { mintLocalAccessToken } from "@/lib/identity/local-idp/tokens";
+import { ROLES, type Principal } from "@/lib/identity/principal";
+import { verifyAccessToken } from "@/lib/identity/verify";
 import { resetMcpCallLimiter } from "@/lib/limits/mcp";
 import { closeLimitsRedis } from "@/lib/limits/redis";
+import { catalog } from "@/mcp-server/catalog";
+import type { ToolDefinition } from "@/mcp-server/catalog/types";
 import { createMcpHandler, type McpHandlerOptions } from "@/mcp-server/http";
+import { effectiveRisk, POLICY, type Policy } from "@/mcp-server/policy";
 import { resetBreakers } from "@/mcp-server/resilience";
 import { serve, type TestServer } from "../../helpers/serve";
 import { createScratchDatabase } from "../../helpers/postgres";
@@ -101,6 +109,9 @@ export function errorOf(result: CallToolResult): {
   retriable: boolean;
   retry_after_seconds?: number;
   connect_url?: string;
+  provider?: string;
+  approval_id?: string;
+  approval_url?: string;
 } {
   if (!result.isError)
     throw new Error(`Expected an isError result, got ${JSON.stringify(result).slice(0, 300)}`);
@@ -119,4 +130,79 @@ export async function outboxCount(db: DbHandle, userId: string): Promise<number>
 
 export async function auditRows(db: DbHandle) {
   return db.db.select().from(auditLog).orderBy(auditLog.id);
+}
+
+/** An Approver who is no demo user, for privileged calls that carol herself asks for. */
+const SECOND_APPROVER: Principal = {
+  userId: "0e0e0e0e-5d7f-4b1e-9f55-e0e0e0000005",
+  tenantId: "tests",
+  username: "erin@contoso.local",
+  name: "Erin Evans",
+  roles: [ROLES.approver],
+  scopes: ["access_as_user"],
+  kind: "user",
+  token: "",
+};
+
+/** What /api/mcp makes of a demo user's token (the real verification path, roles included). */
+export async function demoPrincipal(username: string): Promise<Principal> {
+  return verifyAccessToken(await mintLocalAccessToken({ username }));
+}
+
+/**
+ * Pre-approves one call, as a person would in the app, so that a test about something else can
+ * pass the approval ledger: records the approval of `tool` with exactly these `args` (hashed as
+ * the client will send them) for `requester`, and approves it — by the requester for write tools,
+ * by an Approver (carol, or `approver`) for privileged ones. Each approval is good for one call;
+ * `times` records several.
+ */
+export async function approveCall(
+  requester: string | Principal,
+  tool: string,
+  args: Record<string, unknown>,
+  opts: {
+    times?: number;
+    approver?: string | Principal;
+    tools?: readonly ToolDefinition[];
+    policy?: Policy;
+  } = {},
+): Promise<ApprovalRow[]> {
+  const who = typeof requester === "string" ? await demoPrincipal(requester) : requester;
+  const definition = (opts.tools ?? catalog).find((t) => t.name === tool);
+  if (!definition) throw new Error(`approveCall: no tool ${tool}`);
+  const risk = effectiveRisk(definition, opts.policy ?? POLICY);
+  if (risk === "read") throw new Error(`approveCall: ${tool} is a read tool; it needs no approval`);
+  const approver =
+    risk !== "privileged"
+      ? who
+      : typeof opts.approver === "object"
+        ? opts.approver
+        : opts.approver
+          ? await demoPrincipal(opts.approver)
+          : who.roles.includes(ROLES.approver)
+            ? SECOND_APPROVER // carol cannot approve her own privileged call (four-eyes)
+            : await demoPrincipal("carol");
+  const rows: ApprovalRow[] = [];
+  for (let i = 0; i < (opts.times ?? 1); i++) {
+    const row = await createApproval({
+      source: "mcp",
+      tool,
+      serverLabel: getConfig().mcp.serverLabel,
+      arguments: JSON.stringify(args),
+      argsHash: argumentHash(args),
+      risk,
+      requester: who,
+      context: "Pre-approved by the test harness",
+      correlationId: "0".repeat(32),
+    });
+    rows.push(
+      await decideApproval({
+        id: row.id,
+        principal: approver,
+        approve: true,
+        correlationId: "0".repeat(32),
+      }),
+    );
+  }
+  return rows;
 }

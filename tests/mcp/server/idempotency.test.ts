@@ -6,6 +6,7 @@ import { mintLocalAccessToken } from "@/lib/identity/local-idp/tokens";
 import { findDemoUser } from "@/lib/identity/local-idp/users";
 import { recordConnection } from "@/mcp-server/connections/store";
 import {
+  approveCall,
   auditRows,
   bearer,
   errorOf,
@@ -29,6 +30,9 @@ function sms(body: string, key?: string, c: Client = client): Promise<CallToolRe
     ...(key ? { _meta: { [KEY]: key } } : {}),
   }) as Promise<CallToolResult>;
 }
+/** Every SMS here is a write: the ledger wants one approval per send (see ledger.test.ts). */
+const approveSms = (user: string, body: string, times = 1) =>
+  approveCall(user, "twilio_send_sms", { to: "+447911123456", body }, { times });
 const sid = (r: CallToolResult) => (r.structuredContent as { sid: string }).sid;
 
 describe.each(["pglite", "postgres"] as const)("idempotency of write tools (%s)", (database) => {
@@ -44,6 +48,7 @@ describe.each(["pglite", "postgres"] as const)("idempotency of write tools (%s)"
 
   it("sends once per key: a replay returns the first result and sends nothing", async () => {
     const before = await outboxCount(s.db, alice.oid);
+    await approveSms("alice", "Your car is ready.");
     const first = await sms("Your car is ready.", "order-42-ready");
     expect(first.isError).toBeFalsy();
     expect(sid(first)).toMatch(/^SM[0-9a-f]{32}$/);
@@ -68,6 +73,7 @@ describe.each(["pglite", "postgres"] as const)("idempotency of write tools (%s)"
 
   it("runs concurrent duplicates once", async () => {
     const before = await outboxCount(s.db, alice.oid);
+    await approveSms("alice", "Test drive at 10:00 confirmed.");
     const results = await Promise.all(
       Array.from({ length: 8 }, () => sms("Test drive at 10:00 confirmed.", "booking-7")),
     );
@@ -93,6 +99,7 @@ describe.each(["pglite", "postgres"] as const)("idempotency of write tools (%s)"
       "idempotency-key": "hdr-1",
     });
     const before = await outboxCount(s.db, alice.oid);
+    await approveSms("alice", "Header key.");
     const a = await sms("Header key.", undefined, viaHeader);
     const b = await sms("Header key.", undefined, viaHeader);
     expect(sid(b)).toBe(sid(a));
@@ -106,6 +113,7 @@ describe.each(["pglite", "postgres"] as const)("idempotency of write tools (%s)"
       s.mcpUrl,
       bearer(await mintLocalAccessToken({ username: "carol" })),
     );
+    await approveSms("carol", "Your car is ready.");
     const r = await sms("Your car is ready.", "order-42-ready", asCarol);
     expect(r.isError).toBeFalsy();
     expect(r._meta?.["io.foundry-agent-chat/replayed"]).toBeUndefined();
@@ -115,6 +123,7 @@ describe.each(["pglite", "postgres"] as const)("idempotency of write tools (%s)"
 
   it("without a key, every call acts (nothing to tell a repeat from a new message)", async () => {
     const before = await outboxCount(s.db, alice.oid);
+    await approveSms("alice", "No key.", 2);
     const a = await sms("No key.");
     const b = await sms("No key.");
     expect(sid(a)).not.toBe(sid(b));
@@ -127,6 +136,8 @@ describe.each(["pglite", "postgres"] as const)("idempotency of write tools (%s)"
       s.mcpUrl,
       bearer(await mintLocalAccessToken({ username: "bob" })),
     );
+    // One approval: the refused call provably sent nothing, so it gives the approval back too.
+    await approveSms("bob", "Hello.");
     const refused = errorOf(await sms("Hello.", "bob-1", asBob));
     expect(refused.code).toBe("auth_required");
     await recordConnection(bob.oid, "twilio", bob.preferredUsername);

@@ -7,6 +7,7 @@ import { ToolError, type ToolDefinition } from "@/mcp-server/catalog/types";
 import { POLICY } from "@/mcp-server/policy";
 import { BREAKER_THRESHOLD } from "@/mcp-server/resilience";
 import {
+  approveCall,
   auditRows,
   bearer,
   errorOf,
@@ -91,12 +92,16 @@ const tools: ToolDefinition[] = [
   }),
 ];
 
+const policy = { ...POLICY, allow: ["test_*"] };
+/** The writes here are about resilience: each is pre-approved so that the ledger lets it run. */
+const approve = (name: string) => approveCall("alice", name, {}, { tools, policy });
+
 let s: McpTestServer;
 let client: Client;
 beforeAll(async () => {
   s = await startMcpServer({
     env: { MCP_TOOL_TIMEOUT_MS: "300", MCP_RATE_LIMIT_PER_MINUTE: "1000" },
-    handler: { tools, policy: { ...POLICY, allow: ["test_*"] } },
+    handler: { tools, policy },
   });
   client = await mcpClient(s.mcpUrl, bearer(await mintLocalAccessToken({ username: "alice" })));
 });
@@ -116,6 +121,7 @@ describe("timeouts, retries and circuit breakers", () => {
   });
 
   it("never retries a write that adds something", async () => {
+    await approve("test_flaky_write");
     const err = errorOf(await call("test_flaky_write"));
     expect(err).toMatchObject({ code: "provider_error", retriable: true });
     expect(calls.get("test_flaky_write")).toBe(1);
@@ -130,6 +136,7 @@ describe("timeouts, retries and circuit breakers", () => {
   });
 
   it("times a hung write out and says it may have happened", async () => {
+    await approve("test_slow_write");
     const err = errorOf(await call("test_slow_write"));
     expect(err).toMatchObject({ code: "timeout", retriable: false });
     expect(err.message).toMatch(/may still have happened/);
@@ -168,7 +175,10 @@ describe("timeouts, retries and circuit breakers", () => {
   });
 
   it("audits each outcome", async () => {
-    const outcomes = new Set((await auditRows(s.db)).map((r) => r.outcome));
+    // (approval_* rows are the pre-approvals' own records, not tool calls)
+    const outcomes = new Set(
+      (await auditRows(s.db)).map((r) => r.outcome).filter((o) => !o.startsWith("approval_")),
+    );
     expect([...outcomes].sort()).toEqual(["invalid_arguments", "ok", "provider_error", "timeout"]);
   });
 });

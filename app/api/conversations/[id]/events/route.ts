@@ -2,6 +2,7 @@ import { getOwnedConversation } from "@/lib/chat/conversations";
 import { conversationIdSchema, resumeSchema } from "@/lib/chat/schemas";
 import { conversationEventStream } from "@/lib/chat/sse";
 import { parseWith } from "@/lib/http/body";
+import { SSE_HEADERS } from "@/lib/http/log-stream";
 import { route } from "@/lib/http/route";
 import { authenticate } from "@/lib/identity/authenticate";
 
@@ -20,12 +21,5 @@ export const GET = route<{ id: string }>(async ({ req, params }) => {
     after: after ?? 0,
     signal: req.signal,
   });
-  return new Response(body, {
-    headers: {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-store, no-transform",
-      connection: "keep-alive",
-      "x-accel-buffering": "no",
-    },
-  });
+  return new Response(body, { headers: SSE_HEADERS });
 });

@@ -1,0 +1,41 @@
+"use client";
+
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { useAuth } from "@/components/auth/AuthProvider";
+import { UserMenu } from "@/components/auth/UserMenu";
+import { ThemeToggle } from "@/components/ui/ThemeToggle";
+import { ApprovalDetail } from "./ApprovalDetail";
+import { ApprovalsInbox } from "./ApprovalsInbox";
+
+/** The approvals pages' frame: back to the chat, theme, account. */
+export function ApprovalsShell({ children }: { children: ReactNode }) {
+  return (
+    <div className="flex h-dvh flex-col">
+      <header className="flex items-center gap-2 border-b px-3 py-2">
+        <Link
+          href="/"
+          className="inline-flex min-h-9 items-center rounded-md px-2 text-sm font-medium hover:bg-muted"
+        >
+          <span aria-hidden>←&nbsp;</span>Back to chat
+        </Link>
+        <span className="flex-1" />
+        <ThemeToggle />
+        <UserMenu />
+      </header>
+      <main className="min-h-0 flex-1 overflow-y-auto">{children}</main>
+    </div>
+  );
+}
+
+/** `/approvals` */
+export function ApprovalsInboxPage() {
+  const { getAccessToken } = useAuth();
+  return <ApprovalsInbox getAccessToken={getAccessToken} />;
+}
+
+/** `/approvals/:id` */
+export function ApprovalDetailPage({ id }: { id: string }) {
+  const { getAccessToken } = useAuth();
+  return <ApprovalDetail id={id} getAccessToken={getAccessToken} />;
+}

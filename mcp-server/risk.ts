@@ -1,0 +1,15 @@
+import { getConfig } from "@/lib/config";
+import { catalog } from "./catalog";
+import type { Risk } from "./catalog/types";
+import { effectiveRisk, isAllowlisted, POLICY } from "./policy";
+
+/**
+ * The risk of a call an agent wants to make, for its approval record: our own server's tools by
+ * the policy; any other server's tool (or one we do not offer) counts as `write`.
+ */
+export function riskOfCall(serverLabel: string, toolName: string): Risk {
+  if (serverLabel !== getConfig().mcp.serverLabel) return "write";
+  const tool = catalog.find((t) => t.name === toolName);
+  if (!tool || !isAllowlisted(tool.name, POLICY)) return "write";
+  return effectiveRisk(tool, POLICY);
+}
