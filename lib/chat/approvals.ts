@@ -77,6 +77,7 @@ export async function pendingApprovalsOfRun(runId: string): Promise<ApprovalRow[
 
 /** Arguments are JSON text; text that is not JSON is hashed as the string it is. */
 export function parseArguments(text: string): unknown {
+  if (text.trim() === "") return {};
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -21,6 +21,15 @@ async function personAt(browser: Browser, user: "Bob" | "Carol") {
   return { page, context, token: () => bearer };
 }
 
+async function startNewConversation(page: Page): Promise<void> {
+  await page
+    .getByRole("button", { name: /New conversation/ })
+    .first()
+    .click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByRole("heading", { name: "How can I help?" })).toBeVisible();
+}
+
 /** Connects a provider account for the signed-in user (the in-chat connect flow is elsewhere). */
 async function connectProvider(page: Page, token: string, provider: string): Promise<void> {
   const res = await page.request.post(`/api/connections/${provider}`, {
@@ -42,7 +51,7 @@ test("a web search shows the tool call with its result and a cited answer", asyn
   await expect(call).toContainText("tavily_search");
   await expect(call).toContainText("completed");
   await call.locator("summary").click();
-  await expect(call.getByText("Result")).toBeVisible();
+  await expect(call.getByRole("heading", { name: "Result" })).toBeVisible();
   const sources = answer.getByRole("navigation", { name: "Sources" });
   await expect(sources.getByRole("link").first()).toHaveAttribute("href", /^https:\/\//);
   await expect(answer).not.toContainText("【");
@@ -71,10 +80,7 @@ test("an SMS waits for alice's approval across a reload, then is sent; a rejecte
   await expect(answer).toContainText("+14155550100");
 
   // The reject path: a new conversation, same request, rejected with a reason.
-  await page
-    .getByRole("button", { name: /New conversation/ })
-    .first()
-    .click();
+  await startNewConversation(page);
   await send(page, "Send an SMS to +14155550100 saying hello");
   const second = page.getByRole("region", { name: "Approval request for twilio_send_sms" });
   await second.getByRole("textbox", { name: /Reason/ }).fill("Wrong number");
@@ -102,15 +108,12 @@ test("a task deletion waits for an approver: carol's inbox shows it live, she ap
     const create = page.getByRole("region", { name: "Approval request for planner_create_task" });
     await create.getByRole("button", { name: "Approve" }).click();
     await expect(page.getByTestId("turn")).toHaveAttribute("data-status", "completed");
-    const taskId = /task[-_][A-Za-z0-9_-]+/.exec(
-      (await page.getByTestId("assistant-message").innerText()) ?? "",
-    )?.[0];
-    expect(taskId, "the answer names the created task's id").toBeTruthy();
+    const taskId = (
+      await page.getByTestId("assistant-message").locator("code").last().innerText()
+    ).trim();
+    expect(taskId, "the answer names the created task's id").toMatch(/^[A-Za-z0-9_-]{10,}$/);
 
-    await page
-      .getByRole("button", { name: /New conversation/ })
-      .first()
-      .click();
+    await startNewConversation(page);
     await send(page, `Delete task ${taskId}`);
     const card = page.getByRole("region", { name: "Approval request for planner_delete_task" });
     await expect(card).toContainText("Waiting for an approver");
