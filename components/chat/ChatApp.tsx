@@ -263,6 +263,13 @@ export function ChatApp() {
           ) : null}
           <Composer
             running={running}
+            waitingFor={
+              lastTurn?.status === "awaiting_approval"
+                ? "approval"
+                : lastTurn?.status === "awaiting_consent"
+                  ? "consent"
+                  : undefined
+            }
             disabled={!!conversationId && status.state === "error"}
             onSend={send}
             onStop={() => void stop()}

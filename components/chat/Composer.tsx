@@ -8,6 +8,8 @@ import { useEffect, useRef, useState } from "react";
  */
 export function Composer(props: {
   running: boolean;
+  /** What the running answer waits for, if anything: the hint then says so. */
+  waitingFor?: "approval" | "consent";
   disabled?: boolean;
   maxChars?: number;
   placeholder?: string;
@@ -100,7 +102,7 @@ export function Composer(props: {
             your message.
           </span>
         ) : running ? (
-          "The agent is answering. Press Stop or Escape to stop it."
+          runningHint(props.waitingFor)
         ) : (
           "Enter to send · Shift+Enter for a new line"
         )}
@@ -108,3 +110,13 @@ export function Composer(props: {
     </form>
   );
 }
+
+function runningHint(waitingFor: ComposerWaiting): string {
+  if (waitingFor === "approval")
+    return "The agent is waiting for a decision on the tool call above. Press Stop to withdraw it.";
+  if (waitingFor === "consent")
+    return "The agent is waiting for your consent above. Press Stop to give up.";
+  return "The agent is answering. Press Stop or Escape to stop it.";
+}
+
+type ComposerWaiting = "approval" | "consent" | undefined;

@@ -1,13 +1,5 @@
 import type { Browser, Page } from "@playwright/test";
-import { expect, send, test } from "./fixtures";
-
-/** Signs `user` in on a page of its own (a second person at another desk). */
-async function signInOn(page: Page, user: "Alice" | "Bob" | "Carol"): Promise<void> {
-  await page.goto("/");
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await page.getByRole("button", { name: new RegExp(`Sign in as ${user}`) }).click();
-  await expect(page.getByRole("textbox", { name: "Message" })).toBeVisible();
-}
+import { expect, send, signInOn, test } from "./fixtures";
 
 async function personAt(browser: Browser, user: "Bob" | "Carol") {
   const context = await browser.newContext();

@@ -15,14 +15,17 @@ export const test = base.extend<{
     await provide(() => bearer);
   },
   signIn: async ({ page }, provide) => {
-    await provide(async (user) => {
-      await page.goto("/");
-      await page.getByRole("button", { name: "Sign in", exact: true }).click();
-      await page.getByRole("button", { name: new RegExp(`Sign in as ${user}`) }).click();
-      await expect(page.getByRole("textbox", { name: "Message" })).toBeVisible();
-    });
+    await provide((user) => signInOn(page, user));
   },
 });
+
+/** Signs a demo user in on `page` through the local identity provider's sign-in screen. */
+export async function signInOn(page: Page, user: "Alice" | "Bob" | "Carol" | "Dana") {
+  await page.goto("/");
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.getByRole("button", { name: new RegExp(`Sign in as ${user}`) }).click();
+  await expect(page.getByRole("textbox", { name: "Message" })).toBeVisible();
+}
 
 export { expect };
 

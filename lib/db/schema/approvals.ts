@@ -1,13 +1,4 @@
-import {
-  bigint,
-  index,
-  integer,
-
-  pgTable,
-  text,
-  timestamp,
-  uniqueIndex,
-} from "drizzle-orm/pg-core";
+import { bigint, index, integer, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 export const approvalStatuses = ["pending", "approved", "rejected", "expired"] as const;
 export type ApprovalStatus = (typeof approvalStatuses)[number];
@@ -98,4 +89,3 @@ export const sealedSecrets = pgTable("sealed_secrets", {
 });
 
 export type ApprovalRow = typeof approvals.$inferSelect;
-
