@@ -12,7 +12,7 @@ test("a user signs in, watches an answer stream, reloads mid-stream and sees the
 
   const answer = page.getByTestId("assistant-message");
   await expect(answer).toContainText("Part 1 of 12");
-  await expect(page.getByRole("button", { name: "Stop" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Stop", exact: true })).toBeVisible();
   await expect(answer).not.toContainText(END_OF_LONG);
 
   await page.reload();
@@ -23,7 +23,7 @@ test("a user signs in, watches an answer stream, reloads mid-stream and sees the
   for (let i = 1; i <= 12; i++)
     expect(text.split(`Part ${i} of 12.`).length - 1, `part ${i}`).toBe(1);
   expect(text.split(END_OF_LONG).length - 1).toBe(1);
-  await expect(page.getByRole("button", { name: "Send" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Send", exact: true })).toBeVisible();
   // The conversation is kept and named after the first message.
   await expect(
     page
@@ -36,7 +36,7 @@ test("Stop cancels the run on the server", async ({ page, signIn }) => {
   await signIn("Alice");
   await send(page, "Another long answer, please");
   await expect(page.getByTestId("assistant-message")).toContainText("Part 1 of 12");
-  await page.getByRole("button", { name: "Stop" }).click();
+  await page.getByRole("button", { name: "Stop", exact: true }).click();
   await expect(page.getByTestId("run-cancelled")).toBeVisible();
   await expect(page.getByTestId("turn")).toHaveAttribute("data-status", "cancelled");
   await expect(page.getByTestId("assistant-message")).not.toContainText(END_OF_LONG);
