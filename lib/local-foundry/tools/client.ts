@@ -4,6 +4,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Json } from "../shapes";
 import { headersFor, type CallContext } from "./auth";
 import type { McpTool } from "./definition";
+import { sharedValidator } from "./validator";
 
 /** A tool as an `mcp_list_tools` item lists it (Foundry's key order). */
 export interface ListedTool {
@@ -83,7 +84,10 @@ async function withClient<T>(
   run: (client: Client) => Promise<T>,
 ): Promise<T> {
   const headers = await headersFor(tool, ctx);
-  const client = new Client({ name: "foundry-agent-chat-local-agent-service", version: "1.0.0" });
+  const client = new Client(
+    { name: "foundry-agent-chat-local-agent-service", version: "1.0.0" },
+    { jsonSchemaValidator: sharedValidator },
+  );
   const transport = new StreamableHTTPClientTransport(new URL(tool.server_url), {
     requestInit: { headers },
   });
