@@ -46,7 +46,8 @@ async function oneRound(baseUrl: string, token: string, i: number): Promise<Samp
     .getReader();
   const next = async (): Promise<EventSourceMessage> => {
     const { done, value } = await reader.read();
-    if (done) throw new Error("stream ended");
+    if (done)
+      throw new Error(`stream ended (HTTP ${res.status}): ${await res.text().catch(() => "")}`);
     return value;
   };
   await fetch(`${baseUrl}/api/conversations/${id}/messages`, {

@@ -4,6 +4,8 @@ import path from "node:path";
 import { resetConfig } from "@/lib/config";
 import { openDb, setDbHandle, type DbHandle } from "@/lib/db/client";
 import { drainRuns } from "@/lib/chat/run-driver";
+import { resetRecentUsers } from "@/lib/identity/authenticate";
+import { resetCredentialCaches } from "@/lib/agents/credentials";
 import { stopApprovalSweep } from "@/lib/approvals/expiry";
 import { serve, type TestServer } from "./serve";
 
@@ -83,6 +85,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     ...env,
   });
   resetConfig();
+  // A fresh database knows no users yet, whatever an earlier app in this process remembered.
+  resetRecentUsers();
+  resetCredentialCaches();
   const db = await openDb({ kind: "pglite", dir: null });
   setDbHandle(Promise.resolve(db));
   const { startServer } = await import("@/lib/startup");
