@@ -20,6 +20,18 @@ const optionalString = z
   .transform((v) => (v && v.trim() !== "" ? v.trim() : undefined));
 const optionalUrl = optionalString.pipe(z.url().optional());
 
+/** Documented consent origins: Entra sign-in, and Foundry's consent links (`<region>.consent.azure-apihub.net`). */
+export const DEFAULT_CONSENT_LINK_ORIGINS =
+  "https://login.microsoftonline.com,https://*.consent.azure-apihub.net";
+const HOST = "[a-z0-9-]+(?:\\.[a-z0-9-]+)*";
+const consentOriginPattern = new RegExp(
+  `^https://(?:${HOST}|\\*\\.[a-z0-9-]+(?:\\.[a-z0-9-]+)+)(?::\\d{1,5})?$`,
+  "i",
+);
+function isConsentOrigin(value: string): boolean {
+  return consentOriginPattern.test(value);
+}
+
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
@@ -79,6 +91,18 @@ const envSchema = z.object({
   APPROVAL_TTL_SECONDS: z.coerce.number().int().min(10).max(604_800).default(3600),
   APPROVAL_USE_WINDOW_SECONDS: z.coerce.number().int().min(10).max(86_400).default(600),
   APPROVAL_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+
+  // Consent links the chat may open (comma-separated https origins; `https://*.domain` = any
+  // subdomain). Defaults: Microsoft Entra sign-in, and Foundry's regional consent hosts. In
+  // embedded mode the app's own origin (the local IdP) is always accepted as well.
+  CONSENT_LINK_ORIGINS: z
+    .string()
+    .default(DEFAULT_CONSENT_LINK_ORIGINS)
+    .transform((v) => csv(v).map((o) => o.replace(/\/$/, "").toLowerCase()))
+    .refine((list) => list.every(isConsentOrigin), {
+      message:
+        "Each entry must be an https origin (https://host[:port]) or https://*.domain[:port], without a path.",
+    }),
 
   // Request limits.
   MAX_BODY_BYTES: z.coerce
@@ -180,6 +204,10 @@ export function buildConfig(env: Record<string, string | undefined>) {
       toolTimeoutMs: e.MCP_TOOL_TIMEOUT_MS,
       serverLabel: e.MCP_SERVER_LABEL,
       approvalLedger: e.MCP_APPROVAL_LEDGER,
+    },
+    consent: {
+      /** Allowed consent-link origins (normalized; `https://*.domain` entries match subdomains). */
+      linkOrigins: e.CONSENT_LINK_ORIGINS,
     },
     approvals: {
       ttlSeconds: e.APPROVAL_TTL_SECONDS,

@@ -14,12 +14,19 @@ export const redactPaths = [
   "secret",
   "link",
   "consentLink",
+  "consent_link",
   "*.token",
   "*.accessToken",
   "*.authorization",
   "*.apiKey",
   "*.secret",
   "*.link",
+  "*.consentLink",
+  "*.consent_link",
+  // Consent links inside logged events or upstream items/errors (`{ data: { link } }`, `{ item: { consent_link } }`).
+  "*.*.link",
+  "*.*.consentLink",
+  "*.*.consent_link",
 ];
 
 const KEY = Symbol.for("foundry-agent-chat.logger");

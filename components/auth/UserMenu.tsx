@@ -113,6 +113,13 @@ export function UserMenu() {
               </span>
             ) : null}
           </Link>
+          <Link
+            href="/connections"
+            onClick={() => setOpen(false)}
+            className="mt-1 flex min-h-9 w-full items-center rounded-lg px-3 py-2 text-sm font-medium hover:bg-muted focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring"
+          >
+            Connections
+          </Link>
           <button
             type="button"
             onClick={() => {

@@ -2,7 +2,9 @@
 
 import { useId } from "react";
 import type { Block, TextBlock, Turn } from "@/lib/chat/reducer";
+import { authRequiredOfTurn } from "@/lib/connections/auth-required";
 import { ApprovalCard } from "./blocks/ApprovalCard";
+import { ConnectCard } from "./blocks/ConnectCard";
 import { ConsentCard } from "./blocks/ConsentCard";
 import { Sources } from "./blocks/Sources";
 import { ToolCallCard } from "./blocks/ToolCallCard";
@@ -12,6 +14,7 @@ import { Markdown } from "./Markdown";
 export function TurnView({ turn }: { turn: Turn }) {
   const running = turn.status === "running";
   const hasText = turn.blocks.some((b) => b.type === "text" && b.text.length > 0);
+  const connect = authRequiredOfTurn(turn);
   return (
     <article className="space-y-3" data-testid="turn" data-status={turn.status} aria-busy={running}>
       {turn.userText !== undefined ? (
@@ -32,6 +35,7 @@ export function TurnView({ turn }: { turn: Turn }) {
         ))}
         {running && !hasText ? <Thinking /> : null}
         <TurnEnding turn={turn} />
+        {connect ? <ConnectCard failure={connect} /> : null}
       </div>
     </article>
   );

@@ -27,7 +27,11 @@ export interface ResponseArgs {
   /** The agent service's conversation (`conv_…`); the input is appended to it. */
   conversationId: string;
   agent: AgentRef;
-  /** The user's text, or input items such as `mcp_approval_response` (a paused run continuing). */
+  /**
+   * The user's text, or input items such as `mcp_approval_response` (a paused run continuing). An
+   * empty list (the continuation after OAuth consent) sends no `input`: the turn re-runs from the
+   * conversation.
+   */
   input: string | ResponseInputItem[];
   signal?: AbortSignal;
   /** W3C trace id; sent as `traceparent` so both sides log the same id. */
@@ -75,14 +79,14 @@ export class AgentService {
   /** The raw upstream event stream (the RunDriver normalizes it). Throws on an `error` frame. */
   async streamResponse(args: ResponseArgs): Promise<AsyncIterable<ResponseStreamEvent>> {
     return this.openai.responses.create(
-      { conversation: args.conversationId, input: args.input, stream: true },
+      { conversation: args.conversationId, ...inputOf(args), stream: true },
       requestOptions(args),
     );
   }
 
   async createResponse(args: ResponseArgs): Promise<OpenAIResponse> {
     return this.openai.responses.create(
-      { conversation: args.conversationId, input: args.input },
+      { conversation: args.conversationId, ...inputOf(args) },
       requestOptions(args),
     );
   }
@@ -92,6 +96,11 @@ export class AgentService {
     const response = await this.openai.responses.cancel(responseId);
     return response.status ?? "cancelled";
   }
+}
+
+/** `input` is optional in the Responses API: an empty list is left out rather than sent as `[]`. */
+function inputOf(args: ResponseArgs): { input?: string | ResponseInputItem[] } {
+  return Array.isArray(args.input) && args.input.length === 0 ? {} : { input: args.input };
 }
 
 /** `agent_reference` goes through the SDK's body override (see overwriteOpenAIClient). */

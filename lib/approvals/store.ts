@@ -348,3 +348,151 @@ async function afterChange(
     logger().warn({ err, approvalId: row.id }, "could not announce an approval change"),
   );
 }
+
+/**
+ * An approved, unexpired, unconsumed chat approval of this requester for exactly this tool,
+ * server and canonical arguments, in this conversation — what a retried call may be linked to
+ * (see createApprovedLike). Never another user's, another conversation's or a used one.
+ */
+export async function findApprovedLike(args: {
+  tool: string;
+  serverLabel: string;
+  argsHash: string;
+  requesterId: string;
+  conversationId: string;
+}): Promise<ApprovalRow | undefined> {
+  const db = await getDb();
+  const [row] = await db
+    .select()
+    .from(approvals)
+    .where(
+      and(
+        eq(approvals.source, "chat"),
+        eq(approvals.tool, args.tool),
+        eq(approvals.serverLabel, args.serverLabel),
+        eq(approvals.argsHash, args.argsHash),
+        eq(approvals.requesterId, args.requesterId),
+        eq(approvals.conversationId, args.conversationId),
+        eq(approvals.status, "approved"),
+        isNull(approvals.consumedAt),
+        gt(approvals.expiresAt, new Date()),
+      ),
+    )
+    .orderBy(desc(approvals.decidedAt))
+    .limit(1);
+  return row;
+}
+
+/**
+ * A retried call that an earlier decision already covers: the new request (same requester, tool,
+ * server, arguments and conversation as `previous`) is recorded already approved by the same
+ * decider, and `previous` is used up in the same transaction (consumed, `consumed_correlation_id`
+ * = `linked:<new id>`), so exactly one usable approval exists for the call and the ledger runs it
+ * once. The new approval keeps `previous`'s use window (not extended). Undefined when `previous`
+ * is no longer approved, unused and unexpired (a concurrent call or link took it): ask again then.
+ * Idempotent per (run, upstream request) like createApproval.
+ */
+export async function createApprovedLike(
+  previous: ApprovalRow,
+  input: {
+    requester: Pick<Principal, "userId" | "name" | "username" | "kind">;
+    conversationId: string;
+    runId: string;
+    upstreamRequestId: string;
+    tool: string;
+    serverLabel: string;
+    arguments: string;
+    argsHash: string;
+    reason: string;
+    correlationId: string;
+  },
+): Promise<ApprovalRow | undefined> {
+  if (
+    previous.requesterId !== input.requester.userId ||
+    previous.conversationId !== input.conversationId ||
+    previous.tool !== input.tool ||
+    previous.serverLabel !== input.serverLabel ||
+    previous.argsHash !== input.argsHash ||
+    !previous.decidedBy
+  )
+    return undefined;
+  const db = await getDb();
+  const now = new Date();
+  const id = prefixedId("appr", 16);
+  const linked = await db.transaction(async (tx) => {
+    const [existing] = await tx
+      .select()
+      .from(approvals)
+      .where(
+        and(
+          eq(approvals.runId, input.runId),
+          eq(approvals.upstreamRequestId, input.upstreamRequestId),
+        ),
+      );
+    if (existing) return { row: existing, seqs: [] as number[] };
+    const [claimed] = await tx
+      .update(approvals)
+      .set({ consumedAt: now, consumedCorrelationId: `linked:${id}` })
+      .where(
+        and(
+          eq(approvals.id, previous.id),
+          eq(approvals.status, "approved"),
+          isNull(approvals.consumedAt),
+          gt(approvals.expiresAt, now),
+        ),
+      )
+      .returning();
+    if (!claimed) return undefined;
+    const [row] = await tx
+      .insert(approvals)
+      .values({
+        id,
+        status: "approved",
+        source: "chat",
+        tool: input.tool,
+        serverLabel: input.serverLabel,
+        arguments: input.arguments,
+        argsHash: input.argsHash,
+        risk: claimed.risk,
+        requiredRole: claimed.requiredRole,
+        requesterId: input.requester.userId,
+        requesterName: input.requester.name || input.requester.username,
+        requesterKind: input.requester.kind,
+        conversationId: input.conversationId,
+        runId: input.runId,
+        upstreamRequestId: input.upstreamRequestId,
+        context: claimed.context,
+        correlationId: input.correlationId,
+        createdAt: now,
+        decidedBy: claimed.decidedBy,
+        decidedByName: claimed.decidedByName,
+        decidedAt: now,
+        reason: input.reason,
+        expiresAt: claimed.expiresAt,
+      })
+      .returning();
+    const seqs = [
+      await appendFeed(tx, row!.id, "approval.requested"),
+      await appendFeed(tx, row!.id, "approval.decided"),
+    ];
+    return { row: row!, seqs };
+  });
+  if (!linked) return undefined;
+  if (linked.seqs.length === 2) {
+    await afterChange(linked.seqs[0]!, linked.row, "approval_requested", input.requester);
+    await afterChange(
+      linked.seqs[1]!,
+      linked.row,
+      "approval_approved",
+      {
+        userId: linked.row.decidedBy!,
+        username: linked.row.decidedByName ?? linked.row.decidedBy!,
+        name: linked.row.decidedByName ?? undefined,
+        kind: "user",
+      },
+      0,
+      input.correlationId,
+    );
+  }
+  return linked.row;
+}

@@ -107,7 +107,48 @@ export function createApiClient(
       }),
     cancel: (id: string) =>
       call<{ runId: string }>(`/api/conversations/${id}/cancel`, { method: "POST" }),
+    /** The user signed in for a tool: the run that waits for this consent continues (202). */
+    continueAfterConsent: (conversationId: string, consentId: string) =>
+      call<{ runId: string }>(
+        `/api/conversations/${encodeURIComponent(conversationId)}/consents/${encodeURIComponent(consentId)}/continue`,
+        { method: "POST" },
+      ),
+    /** Retries the conversation's last failed tool call in a hidden run (after connecting). */
+    retryToolCall: (id: string) =>
+      call<{ runId: string }>(`/api/conversations/${id}/retry-tool`, { method: "POST" }),
+    listConnections: () => call<ConnectionsList>("/api/connections"),
+    disconnectProvider: (provider: string) =>
+      call<void>(`/api/connections/${encodeURIComponent(provider)}`, { method: "DELETE" }),
+    revokeConsent: (name: string) =>
+      call<void>(`/api/connections/consents/${encodeURIComponent(name)}`, { method: "DELETE" }),
   };
+}
+
+/** One provider account the tools may act on (GET /api/connections). */
+export interface ProviderConnectionInfo {
+  provider: string;
+  displayName: string;
+  connected: boolean;
+  accountLabel?: string;
+  connectedAt?: string;
+  scopes?: string[];
+  connectUrl?: string;
+}
+
+/** The user's consent to an agent-service connection (OAuth identity passthrough). */
+export interface ToolConsentInfo {
+  name: string;
+  displayName?: string;
+  granted: boolean;
+  scopes: string[];
+  grantedAt?: string;
+}
+
+export interface ConnectionsList {
+  providers: ProviderConnectionInfo[];
+  consents: ToolConsentInfo[];
+  /** False with Foundry: consents are managed there, and the list is empty. */
+  consentsSupported: boolean;
 }
 
 export type ApiClient = ReturnType<typeof createApiClient>;

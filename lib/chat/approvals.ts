@@ -1,6 +1,12 @@
-import { and, eq } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { argumentHash } from "@/lib/audit";
-import { approvalsOfRun, createApproval } from "@/lib/approvals/store";
+import {
+  approvalsOfRun,
+  createApproval,
+  createApprovedLike,
+  findApprovedLike,
+} from "@/lib/approvals/store";
+import { parseAuthRequired } from "@/lib/connections/auth-required";
 import { draft, type ChatEventDraft } from "@/lib/chat/events";
 import { getDb } from "@/lib/db/client";
 import { conversationEvents, type ApprovalRow } from "@/lib/db/schema";
@@ -25,13 +31,27 @@ export async function recordApprovalRequests(
       out.push(d);
       continue;
     }
+    const argsHash = argumentHash(parseArguments(d.data.arguments));
+    const linked = await linkToEarlierApproval(d.data, argsHash, ctx);
+    if (linked) {
+      out.push(
+        draft("approval.requested", { ...d.data, approvalId: linked.id, risk: linked.risk }),
+        draft("approval.decided", {
+          approvalRequestId: d.data.approvalRequestId,
+          approve: true,
+          ...(linked.reason ? { reason: linked.reason } : {}),
+          ...(linked.decidedByName ? { decidedBy: linked.decidedByName } : {}),
+        }),
+      );
+      continue;
+    }
     const risk = riskOfCall(d.data.serverLabel, d.data.name);
     const row = await createApproval({
       source: "chat",
       tool: d.data.name,
       serverLabel: d.data.serverLabel,
       arguments: d.data.arguments,
-      argsHash: argumentHash(parseArguments(d.data.arguments)),
+      argsHash,
       risk,
       requester: ctx.requester,
       conversationId: ctx.conversationId,
@@ -43,6 +63,71 @@ export async function recordApprovalRequests(
     out.push(draft("approval.requested", { ...d.data, approvalId: row.id, risk: row.risk }));
   }
   return out;
+}
+
+/**
+ * A call the user already approved in this conversation, which did nothing (the ledger gave the
+ * approval back, e.g. `auth_required` before the provider was connected), is asked for again by a
+ * retry: it is linked to that decision instead of asking twice — recorded approved by the same
+ * decider, and the earlier approval is used up (createApprovedLike). Only for the same requester,
+ * tool, server, canonical arguments and conversation, while the earlier approval is approved,
+ * unused and within its use window. The run then continues at once (nothing is pending).
+ */
+async function linkToEarlierApproval(
+  data: { approvalRequestId: string; name: string; serverLabel: string; arguments: string },
+  argsHash: string,
+  ctx: { conversationId: string; runId: string; correlationId: string; requester: Principal },
+): Promise<ApprovalRow | undefined> {
+  if (ctx.requester.kind !== "user") return undefined;
+  const previous = await findApprovedLike({
+    tool: data.name,
+    serverLabel: data.serverLabel,
+    argsHash,
+    requesterId: ctx.requester.userId,
+    conversationId: ctx.conversationId,
+  });
+  if (!previous) return undefined;
+  const provider = await providerOfLastAuthFailure(ctx.conversationId, data.name);
+  return createApprovedLike(previous, {
+    requester: ctx.requester,
+    conversationId: ctx.conversationId,
+    runId: ctx.runId,
+    upstreamRequestId: data.approvalRequestId,
+    tool: data.name,
+    serverLabel: data.serverLabel,
+    arguments: data.arguments,
+    argsHash,
+    reason: provider
+      ? `Approved earlier; retried after connecting ${provider}`
+      : "Approved earlier; retried",
+    correlationId: ctx.correlationId,
+  });
+}
+
+/** The provider (display name) the conversation's last failed call of `tool` asked to connect. */
+async function providerOfLastAuthFailure(
+  conversationId: string,
+  tool: string,
+): Promise<string | undefined> {
+  const db = await getDb();
+  const rows = await db
+    .select({ data: conversationEvents.data })
+    .from(conversationEvents)
+    .where(
+      and(
+        eq(conversationEvents.conversationId, conversationId),
+        eq(conversationEvents.type, "tool.call.failed"),
+      ),
+    )
+    .orderBy(desc(conversationEvents.seq))
+    .limit(20);
+  for (const { data } of rows) {
+    const d = data as { name?: unknown; error?: unknown };
+    if (d.name !== tool || typeof d.error !== "string") continue;
+    const failure = parseAuthRequired(tool, d.error);
+    if (failure) return failure.displayName;
+  }
+  return undefined;
 }
 
 /** The decision, in the conversation that asked (the requester's page shows it live). */
@@ -85,7 +170,10 @@ export function parseArguments(text: string): unknown {
   }
 }
 
-/** The user's message that started the run, for the deciders' context. */
+/**
+ * The user's message that started the run, for the deciders' context; for a hidden run (the app's
+ * retry) the user's latest message before it.
+ */
 async function runInput(conversationId: string, runId: string): Promise<string | undefined> {
   const db = await getDb();
   const [row] = await db
@@ -99,6 +187,27 @@ async function runInput(conversationId: string, runId: string): Promise<string |
       ),
     )
     .limit(1);
-  const input = (row?.data as { input?: unknown } | undefined)?.input;
-  return typeof input === "string" ? input : undefined;
+  const data = row?.data as { input?: unknown; hidden?: unknown } | undefined;
+  if (data?.hidden === true) return latestVisibleInput(conversationId);
+  return typeof data?.input === "string" ? data.input : undefined;
+}
+
+async function latestVisibleInput(conversationId: string): Promise<string | undefined> {
+  const db = await getDb();
+  const rows = await db
+    .select({ data: conversationEvents.data })
+    .from(conversationEvents)
+    .where(
+      and(
+        eq(conversationEvents.conversationId, conversationId),
+        eq(conversationEvents.type, "run.started"),
+      ),
+    )
+    .orderBy(desc(conversationEvents.seq))
+    .limit(20);
+  for (const { data } of rows) {
+    const d = data as { input?: unknown; hidden?: unknown };
+    if (d.hidden !== true && typeof d.input === "string") return d.input;
+  }
+  return undefined;
 }

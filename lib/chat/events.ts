@@ -38,6 +38,8 @@ const dataByType = {
     agent: z.object({ name: z.string(), version: z.string().optional() }),
     /** The user's message that started the run, so the log alone can rebuild the conversation. */
     input: z.string().optional(),
+    /** The input was sent by the app, not typed (e.g. a retry after connecting): show no bubble. */
+    hidden: z.boolean().optional(),
   }),
   "text.delta": z.object({ itemId: z.string(), delta: z.string() }),
   "text.done": z.object({

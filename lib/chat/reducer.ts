@@ -129,7 +129,13 @@ function openStatus(blocks: Block[]): TurnStatus {
 function applyEvent(turn: Turn, event: ChatEvent): Turn {
   switch (event.type) {
     case "run.started":
-      return { ...turn, agent: event.data.agent, userText: event.data.input, startedAt: event.at };
+      return {
+        ...turn,
+        agent: event.data.agent,
+        // A hidden input (the app's own retry) is no user message.
+        userText: event.data.hidden ? undefined : event.data.input,
+        startedAt: event.at,
+      };
     case "text.delta":
       return upsertText(turn, event.data.itemId, (b) => ({
         ...b,

@@ -38,6 +38,7 @@ import { claimContinuation, expireApprovalsOfRun } from "@/lib/approvals/store";
 import { rememberCredential } from "@/lib/agents/credentials";
 import type { ApprovalRow } from "@/lib/db/schema";
 import { storedPrincipal } from "@/lib/identity/stored-principal";
+import { consentLinkPolicy, isConsentPending, resumeFromConsent } from "./consents";
 import {
   announceDecision,
   approvalResponses,
@@ -94,8 +95,10 @@ export async function startRun(args: {
   conversation: ConversationRow;
   text: string;
   correlationId: string;
+  /** The app sends `text` on the user's behalf (a retry): logged, but shown as no user message. */
+  hidden?: boolean;
 }): Promise<RunRow> {
-  const { principal, conversation, text, correlationId } = args;
+  const { principal, conversation, text, correlationId, hidden } = args;
   await ensureControlSubscription();
   const run = await createRun({
     conversationId: conversation.id,
@@ -108,11 +111,13 @@ export async function startRun(args: {
     name: conversation.agentName,
     ...(conversation.agentVersion ? { version: conversation.agentVersion } : {}),
   };
-  await appendEvents(ctx, [draft("run.started", { agent, input: text })]);
+  await appendEvents(ctx, [
+    draft("run.started", { agent, input: text, ...(hidden ? { hidden: true } : {}) }),
+  ]);
 
   // Upstream first: naming the conversation must not delay the first token.
   launch({ principal, conversation, input: text, ctx });
-  await titleFromFirstMessage(conversation, text);
+  if (!hidden) await titleFromFirstMessage(conversation, text);
   return run;
 }
 
@@ -139,7 +144,7 @@ async function drive(args: {
   signal: AbortSignal;
 }): Promise<RunStatus> {
   const { principal, conversation, input, ctx, signal } = args;
-  let state: NormalizerState = initialNormalizerState();
+  let state: NormalizerState = initialNormalizerState({ consentLinks: consentLinkPolicy() });
   let terminal: ChatEventType | undefined;
   const writer = new EventWriter(ctx);
   let recorded: Promise<void> = Promise.resolve();
@@ -239,6 +244,43 @@ async function tryContinue(runId: string, correlationId: string): Promise<void> 
   }
   await ensureControlSubscription();
   launch({ principal, conversation, input: approvalResponses(decided), ctx });
+}
+
+/**
+ * The user signed in (or closed the sign-in window): the run that waits for `consentId` logs
+ * `consent.completed` and continues server-side, once (awaiting_consent → running is a conditional
+ * UPDATE). The continuation is a new response bound to the same conversation with no new input —
+ * the user's message is already in it (docs/APPROVALS.md, "Consent"). 409 when the conversation's
+ * run does not wait for that consent.
+ */
+export async function continueAfterConsent(
+  conversation: ConversationRow,
+  consentId: string,
+  correlationId: string,
+): Promise<RunRow> {
+  const notWaiting = () => new AppError("conflict", "This sign-in request is no longer waiting.");
+  const run = await getActiveRun(conversation.id);
+  if (!run || run.status !== "awaiting_consent" || !(await isConsentPending(run, consentId)))
+    throw notWaiting();
+  const resumed = await resumeFromConsent(run.id);
+  if (!resumed) throw notWaiting();
+  const ctx: AppendContext = { conversationId: conversation.id, runId: run.id, correlationId };
+  await appendEvents(ctx, [draft("consent.completed", { consentId })]);
+  const principal = await storedPrincipal(run.requestedBy);
+  if (!principal) {
+    if (await finishRun(run.id, "failed"))
+      await appendEvents(ctx, [
+        draft("run.failed", {
+          code: "continuation_failed",
+          message: "The run could not continue after sign-in. Please send your message again.",
+          retriable: true,
+        }),
+      ]);
+    return resumed;
+  }
+  await ensureControlSubscription();
+  launch({ principal, conversation, input: [], ctx });
+  return resumed;
 }
 
 /** The sweep found requests nobody decided in time: their runs end, saying so. */

@@ -7,7 +7,9 @@ import { errorResponse, LfError } from "./errors";
 import { modelFromConfig } from "./model/select";
 import type { LocalModel } from "./model/types";
 import { matchRoute, type LfRoute } from "./router";
+import { handleConsentCallback } from "./connections/callback";
 import { agentRoutes } from "./routes/agents";
+import { connectionRoutes } from "./routes/connections";
 import { conversationRoutes } from "./routes/conversations";
 import { responseRoutes } from "./routes/responses";
 import { seedLocalAgents } from "./seed";
@@ -23,7 +25,12 @@ export interface LocalFoundryOptions {
   seed?: boolean;
 }
 
-const routes: LfRoute[] = [...agentRoutes, ...conversationRoutes, ...responseRoutes];
+const routes: LfRoute[] = [
+  ...agentRoutes,
+  ...conversationRoutes,
+  ...responseRoutes,
+  ...connectionRoutes,
+];
 
 /**
  * The local agent service as one fetch handler: the subset of the Foundry project data plane that
@@ -49,6 +56,11 @@ export function createLocalFoundryHandler(
       const url = new URL(req.url);
       if (url.pathname !== base && !url.pathname.startsWith(`${base}/`))
         throw routeNotFound(req.method, url.pathname);
+      // The consent callback is where the browser lands: no bearer token, `state` identifies it.
+      if (req.method === "GET" && url.pathname === `${base}/connections/callback`) {
+        await ensureSeeded();
+        return await handleConsentCallback(await getDb(), req);
+      }
       const principal = await authenticate(req, opts.verify);
       const match = matchRoute(routes, req.method, url.pathname.slice(base.length) || "/");
       if (!match) throw routeNotFound(req.method, url.pathname);

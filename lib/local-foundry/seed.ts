@@ -2,6 +2,8 @@ import { getConfig } from "@/lib/config";
 import { getDb, type Db } from "@/lib/db/client";
 import { catalog } from "@/mcp-server/catalog";
 import { foundryMcpTool } from "@/mcp-server/foundry-tool";
+import { KEY_CONNECTION, OAUTH_CONNECTION } from "./connections/definitions";
+import { seedConnections } from "./connections/seed";
 import { effectiveRisk } from "@/mcp-server/policy";
 import {
   createAgentIfAbsent,
@@ -36,8 +38,9 @@ export function seedAgents(): { name: string; version: NewAgentVersion }[] {
             "You can use the tools of the MCP server: send SMS and WhatsApp messages, search the web, " +
             "manage Planner tasks, send and read e-mail, and the dealer's vehicles, enquiries, bookings and payments. " +
             "Calls that change something wait for the user's approval; quote what a tool returned, and explain errors plainly.",
-          // Generated from the MCP server's policy, exactly as a Foundry agent is provisioned.
-          tools: [foundryMcpTool()],
+          // Generated from the MCP server's policy, exactly as a Foundry agent is provisioned; the
+          // calls are made as the user, through the OAuth identity-passthrough connection.
+          tools: [foundryMcpTool({ projectConnectionId: OAUTH_CONNECTION })],
         },
         metadata: { seeded: "true" },
       },
@@ -52,7 +55,13 @@ export function seedAgents(): { name: string; version: NewAgentVersion }[] {
           instructions:
             "You are a concise assistant. Answer in at most two sentences. " +
             "You may search the web and look up the dealer's vehicles, enquiries and bookings.",
-          tools: [{ ...foundryMcpTool({ tools: readOnlyTools() }), require_approval: "never" }],
+          // The app key of the `mcp-key` connection (Tools.Read): the server sees the app.
+          tools: [
+            {
+              ...foundryMcpTool({ tools: readOnlyTools(), projectConnectionId: KEY_CONNECTION }),
+              require_approval: "never",
+            },
+          ],
         },
         metadata: { seeded: "true" },
       },
@@ -69,6 +78,8 @@ export function seedAgents(): { name: string; version: NewAgentVersion }[] {
  */
 export async function seedLocalAgents(db?: Db): Promise<void> {
   const target = db ?? (await getDb());
+  // The project connections first: the agents reference them.
+  await seedConnections(target);
   for (const a of seedAgents()) {
     if (await createAgentIfAbsent(target, a.name, a.version)) continue;
     const latest = await getLatestAgentVersion(target, a.name);

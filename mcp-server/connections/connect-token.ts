@@ -85,7 +85,18 @@ export async function verifyConnectToken(
   }
 }
 
+/**
+ * `${APP_URL}/connect/<provider>#token=<token>`: the token travels in the fragment, which browsers
+ * never send to a server, so it appears in no request line, access log or proxy log; the page
+ * reads it client-side and posts it (app/connect/[provider]/ConnectConfirm.tsx).
+ */
 export async function connectUrl(claims: ConnectClaims): Promise<string> {
   const token = await createConnectToken(claims);
-  return `${getConfig().appUrl}/connect/${claims.provider}?token=${encodeURIComponent(token)}`;
+  return `${getConfig().appUrl}/connect/${claims.provider}#token=${encodeURIComponent(token)}`;
+}
+
+/** The token of a connect link (`#token=…`), or undefined. */
+export function tokenOfConnectUrl(url: string): string | undefined {
+  const hash = new URL(url).hash.replace(/^#/, "");
+  return new URLSearchParams(hash).get("token") ?? undefined;
 }

@@ -9,6 +9,7 @@ import { connectableProviders, type ConnectableProvider } from "@/mcp-server/pro
 import { connectUrl, verifyConnectToken } from "./connect-token";
 import { connectableProviderInfo } from "./providers";
 import { getConnection, listConnections, recordConnection, removeConnection } from "./store";
+import { listToolConsents, revokeToolConsent } from "@/lib/connections/consents";
 
 /**
  * HTTP side of provider connections (mounted by app/api/connections/**). Handlers throw AppError
@@ -88,15 +89,18 @@ export async function deleteConnection(req: Request, params: unknown): Promise<R
   return noContent();
 }
 
-/** GET /api/connections — the bearer's providers: connected ones, and connect links for the rest. */
-export async function getConnections(req: Request): Promise<Response> {
+/** GET /api/connections — the bearer's providers (connected ones, connect links for the rest) and tool consents. */
+export async function getConnections(req: Request, correlationId?: string): Promise<Response> {
   const principal = await authenticate(req);
-  const mine = new Map((await listConnections(principal.userId)).map((c) => [c.provider, c]));
-  const items = await Promise.all(
+  const [mine, consents] = await Promise.all([
+    listConnections(principal.userId).then((list) => new Map(list.map((c) => [c.provider, c]))),
+    listToolConsents(principal, correlationId),
+  ]);
+  const providers = await Promise.all(
     connectableProviders.map(async (provider) => {
       const c = mine.get(provider);
       const displayName = connectableProviderInfo[provider].displayName;
-      if (c) return { ...connectionJson(c), displayName };
+      if (c) return { ...connectionJson(c), displayName, scopes: c.scopes };
       return {
         provider,
         displayName,
@@ -109,7 +113,55 @@ export async function getConnections(req: Request): Promise<Response> {
       };
     }),
   );
-  return json({ items });
+  return json({ providers, consents: consents.items, consentsSupported: consents.supported });
+}
+
+const consentParam = z.object({ name: z.string().min(1).max(200) });
+
+/** DELETE /api/connections/consents/:name — revokes the bearer's own grant at the agent service. */
+export async function deleteConsent(req: Request, params: unknown): Promise<Response> {
+  const principal = await authenticate(req);
+  const parsed = consentParam.safeParse(params);
+  if (!parsed.success) throw new AppError("not_found", "No such consent.");
+  if (!(await revokeToolConsent(principal, parsed.data.name)))
+    throw new AppError("not_found", "No such consent.");
+  return noContent();
+}
+
+/** What the connect page can show before it has read its token (the provider and its grants). */
+export type ConnectPageInfo =
+  | { ok: false }
+  | { ok: true; provider: ConnectableProvider; displayName: string; grants: string[] };
+
+export function connectPageInfo(provider: string): ConnectPageInfo {
+  const parsed = providerParam.safeParse({ provider });
+  if (!parsed.success) return { ok: false };
+  const info = connectableProviderInfo[parsed.data.provider];
+  return {
+    ok: true,
+    provider: parsed.data.provider,
+    displayName: info.displayName,
+    grants: [...info.grants],
+  };
+}
+
+/**
+ * POST /api/connections/:provider/preview `{ token }` — what the connect page shows once it has
+ * read the token from its fragment: whom the link connects and whether that account is already
+ * connected. Changes nothing; 401 for an invalid or expired link. POST so the token never
+ * appears in a URL.
+ */
+export async function previewConnection(req: Request, params: unknown): Promise<Response> {
+  const provider = parseProvider(params);
+  assertSameOrigin(req);
+  const { token } = await readJson(req, z.object({ token: z.string().min(1).max(4096) }));
+  const view = await consentView(provider, token);
+  if (!view.ok)
+    throw new AppError(
+      "unauthenticated",
+      "This connect link has expired or is not valid. Start again from the chat.",
+    );
+  return json(view);
 }
 
 /** What the consent page needs to render, or why it cannot. */
@@ -139,7 +191,7 @@ export async function consentView(
     ok: true,
     provider: p,
     displayName: info.displayName,
-    grants: info.grants,
+    grants: [...info.grants],
     username: claims.username || claims.userId,
     ...(existing ? { connectedAs: existing.accountLabel } : {}),
   };

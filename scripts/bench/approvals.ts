@@ -11,6 +11,7 @@ import { findDemoUser } from "@/lib/identity/local-idp/users";
 import { mintLocalAccessToken } from "@/lib/identity/local-idp/tokens";
 import { recordConnection } from "@/mcp-server/connections/store";
 import { startTestApp } from "../../tests/helpers/app";
+import { grantConsentDirectly } from "../../tests/helpers/consent";
 import { fmt, median, percentile } from "./stats";
 
 interface Sample {
@@ -96,6 +97,7 @@ export async function benchApprovals(iterations = 30): Promise<ApprovalBenchResu
   try {
     const alice = findDemoUser("alice")!;
     await recordConnection(alice.oid, "graph", alice.preferredUsername);
+    await grantConsentDirectly("alice");
     const token = await mintLocalAccessToken({ username: "alice" });
     for (let i = 0; i < 3; i++) await oneRound(app.url, token, -i - 1);
     const samples: Sample[] = [];

@@ -11,6 +11,7 @@ import { forPrincipal } from "@/lib/agents/agent-service";
 import { verifyAccessToken } from "@/lib/identity/verify";
 import { mintLocalAccessToken } from "@/lib/identity/local-idp/tokens";
 import { startTestApp } from "../../tests/helpers/app";
+import { grantConsentDirectly } from "../../tests/helpers/consent";
 import { fmt, median, percentile } from "./stats";
 
 const PROMPT = "Please give me a long answer";
@@ -120,6 +121,7 @@ export async function benchChat(iterations = 30): Promise<ChatBenchResult> {
   });
   try {
     const token = await mintLocalAccessToken({ username: "alice" });
+    await grantConsentDirectly("alice");
     // Warm up both paths (JIT, first DB pages, key loading).
     for (let i = 0; i < 3; i++) {
       await directRun(token);

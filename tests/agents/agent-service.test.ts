@@ -3,6 +3,7 @@ import type { ResponseStreamEvent } from "openai/resources/responses/responses";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { forPrincipal, agentRunnerFor } from "@/lib/agents/agent-service";
 import { ScriptedModel } from "@/lib/local-foundry/model/scripted";
+import { grantConsentDirectly } from "../helpers/consent";
 import { startHarness, type Harness } from "../local-foundry/harness";
 
 /** AgentService exactly as the app builds it (config endpoint, per-user credential), against the local service over HTTP. */
@@ -10,6 +11,9 @@ describe("AgentService against the local agent service", () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({ model: () => new ScriptedModel({ pacingMs: 5 }) });
+    // Not about consent: the users have consented to the default agent's tools connection.
+    await grantConsentDirectly("alice");
+    await grantConsentDirectly("bob");
   });
   afterAll(async () => h?.close());
 

@@ -106,7 +106,9 @@ describe("oauth consent", () => {
     agent_reference: { type: "agent_reference", name: "a" },
   });
 
-  it("asks for consent with an https link and pauses the run", () => {
+  const consentLinks = { origins: ["https://login.example.com"] };
+
+  it("asks for consent with an allowed https link and pauses the run", () => {
     seq = 0;
     const link = "https://login.example.com/consent?state=abc";
     const run = runStream(
@@ -116,9 +118,7 @@ describe("oauth consent", () => {
         done(consentItem(link)),
         completed([consentItem(link)]),
       ],
-      {
-        finish: true,
-      },
+      { finish: true, from: initialNormalizerState({ consentLinks }) },
     );
     expect(run.events).toEqual([
       { type: "consent.requested", data: { consentId: "oauthreq_1", serverLabel: "github", link } },
@@ -130,6 +130,7 @@ describe("oauth consent", () => {
   it("finds it in a non-streaming response too", () => {
     const detailed = normalizeResponseDetailed(
       response("completed", [consentItem("https://login.example.com/c")]),
+      { consentLinks },
     );
     expect(typesOf(detailed.events)).toEqual(["consent.requested"]);
     expect(detailed.state.awaiting).toBe("consent");
@@ -143,6 +144,7 @@ describe("oauth consent", () => {
     seq = 0;
     const run = runStream([created(), done(consentItem(link)), completed([consentItem(link)])], {
       finish: true,
+      from: initialNormalizerState({ consentLinks }),
     });
     expect(typesOf(run.events)).toEqual(["run.failed"]);
     expect(run.events[0]!.data).toMatchObject({ code: "consent_link_not_https", retriable: false });

@@ -7,6 +7,7 @@ import { findDemoUser } from "@/lib/identity/local-idp/users";
 import { mintLocalAccessToken } from "@/lib/identity/local-idp/tokens";
 import { recordConnection } from "@/mcp-server/connections/store";
 import { startTestApp, type TestApp } from "../helpers/app";
+import { grantConsentDirectly } from "../helpers/consent";
 import { isTerminal, readSse } from "../helpers/sse";
 
 let app: TestApp;
@@ -15,6 +16,10 @@ const oid = (u: string) => findDemoUser(u)!.oid;
 
 beforeAll(async () => {
   app = await startTestApp({ LOCAL_MODEL_PACING_MS: "0", APPROVAL_SWEEP_INTERVAL_MS: "200" });
+  // Not about consent: the users have consented to the tools connection already.
+  await grantConsentDirectly("alice");
+  await grantConsentDirectly("bob");
+  await grantConsentDirectly("carol");
   for (const u of ["alice", "bob", "carol"]) token[u] = await mintLocalAccessToken({ username: u });
   await recordConnection(oid("alice"), "twilio", "alice@contoso.local");
   await recordConnection(oid("alice"), "graph", "alice@contoso.local");

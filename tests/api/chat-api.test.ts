@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintLocalAccessToken } from "@/lib/identity/local-idp/tokens";
 import { startTestApp, type TestApp } from "../helpers/app";
+import { grantConsentDirectly } from "../helpers/consent";
 import { isTerminal, readSse } from "../helpers/sse";
 
 let app: TestApp;
@@ -9,6 +10,9 @@ let bob: string;
 
 beforeAll(async () => {
   app = await startTestApp({ LOCAL_MODEL_PACING_MS: "3" });
+  // Not about consent: the users have consented to the tools connection already.
+  await grantConsentDirectly("alice");
+  await grantConsentDirectly("bob");
   alice = await mintLocalAccessToken({ username: "alice" });
   bob = await mintLocalAccessToken({ username: "bob" });
 });

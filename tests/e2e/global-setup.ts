@@ -3,6 +3,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { consentAs } from "./consent-setup";
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -65,6 +66,9 @@ export default async function globalSetup(): Promise<void> {
     await waitFor(`${baseUrl}/api/ready`, 180_000);
     // Compile the pages and routes the tests use before the first test's clock starts.
     await waitFor(`${baseUrl}/`, 180_000);
+    // Everyone but dana has consented to the tools connection (dana's spec walks through it).
+    const env = { ...process.env, APP_URL: baseUrl, DATA_DIR: dataDir, PORT: String(port) };
+    for (const user of ["alice", "bob", "carol"]) await consentAs(baseUrl, user, env);
   } catch (err) {
     process.stderr.write(fs.readFileSync(path.join(dataDir, "server.log"), "utf8").slice(-4000));
     throw err;

@@ -23,6 +23,10 @@ const table: [string, () => Promise<RouteModule>][] = [
   ["/api/conversations/:id/messages", () => import("@/app/api/conversations/[id]/messages/route")],
   ["/api/conversations/:id/events", () => import("@/app/api/conversations/[id]/events/route")],
   ["/api/conversations/:id/cancel", () => import("@/app/api/conversations/[id]/cancel/route")],
+  [
+    "/api/conversations/:id/consents/:consentId/continue",
+    () => import("@/app/api/conversations/[id]/consents/[consentId]/continue/route"),
+  ],
   ["/api/approvals", () => import("@/app/api/approvals/route")],
   ["/api/approvals/events", () => import("@/app/api/approvals/events/route")],
   ["/api/approvals/:id", () => import("@/app/api/approvals/[id]/route")],
@@ -30,6 +34,15 @@ const table: [string, () => Promise<RouteModule>][] = [
   ["/api/mcp", () => import("@/app/api/mcp/route")],
   ["/api/connections", () => import("@/app/api/connections/route")],
   ["/api/connections/:provider", () => import("@/app/api/connections/[provider]/route")],
+  ["/api/connections/consents/:name", () => import("@/app/api/connections/consents/[name]/route")],
+  [
+    "/api/connections/:provider/preview",
+    () => import("@/app/api/connections/[provider]/preview/route"),
+  ],
+  [
+    "/api/conversations/:id/retry-tool",
+    () => import("@/app/api/conversations/[id]/retry-tool/route"),
+  ],
   ["/local-foundry/*path", () => import("@/app/local-foundry/[...path]/route")],
 ];
 

@@ -4,7 +4,9 @@ import { GET as tenantDiscovery } from "@/app/local-idp/[tenant]/v2.0/.well-know
 import { GET as tenantJwks } from "@/app/local-idp/[tenant]/discovery/v2.0/keys/route";
 import { GET as discovery } from "@/app/local-idp/.well-known/openid-configuration/route";
 import AuthorizePage from "@/app/local-idp/authorize/page";
+import { POST as consent } from "@/app/local-idp/authorize/consent/route";
 import { POST as submit } from "@/app/local-idp/authorize/submit/route";
+import { POST as revoke } from "@/app/local-idp/revoke/route";
 import { GET as jwks } from "@/app/local-idp/jwks/route";
 import { OPTIONS as tokenPreflight, POST as token } from "@/app/local-idp/token/route";
 import { resetConfig } from "@/lib/config";
@@ -40,6 +42,8 @@ export async function idpRouter(req: Request): Promise<Response> {
   if (req.method === "GET" && path === "/local-idp/jwks") return jwks(req);
   if (req.method === "GET" && path === "/local-idp/authorize") return renderAuthorize(req);
   if (req.method === "POST" && path === "/local-idp/authorize/submit") return submit(req);
+  if (req.method === "POST" && path === "/local-idp/authorize/consent") return consent(req);
+  if (req.method === "POST" && path === "/local-idp/revoke") return revoke(req);
   if (req.method === "POST" && path === "/local-idp/token") return token(req);
   if (req.method === "OPTIONS" && path === "/local-idp/token") return tokenPreflight(req);
   if (req.method === "GET" && path === "/api/auth/config") return authConfig(req);

@@ -15,6 +15,7 @@ import type { LocalModel } from "@/lib/local-foundry/model/types";
 import { resetMcpCallLimiter } from "@/lib/limits/mcp";
 import { createMcpHandler } from "@/mcp-server/http";
 import { useFreshDb as openFreshDb, type DbKind } from "../helpers/db";
+import { idpRouter } from "../identity/idp-server";
 import { serve } from "../helpers/serve";
 
 export type DemoUserName = "alice" | "bob" | "carol" | "dana";
@@ -33,6 +34,10 @@ export interface Harness {
   url(): string;
   /** Every request the service received, bodies parsed. */
   requests: Recorded[];
+  /** Headers of every request our MCP server (/api/mcp) received. */
+  mcpRequests: Headers[];
+  /** Every request the local IdP received (path, grant_type of token requests). */
+  idpRequests: { method: string; path: string; form: URLSearchParams | null }[];
   token(user: DemoUserName): Promise<string>;
   credential(user: DemoUserName): TokenCredential;
   /** Built exactly as AgentService builds it (projectClientOptions). */
@@ -64,8 +69,19 @@ export async function startHarness(
     model: opts.model,
   });
   const requests: Recorded[] = [];
+  const idpRequests: Harness["idpRequests"] = [];
+  const mcpRequests: Headers[] = [];
   const server = await serve(async (req) => {
-    if (new URL(req.url).pathname === "/api/mcp") return mcp(req);
+    const pathname = new URL(req.url).pathname;
+    if (pathname === "/api/mcp") {
+      mcpRequests.push(new Headers(req.headers));
+      return mcp(req);
+    }
+    if (pathname.startsWith("/local-idp/")) {
+      const form = req.method === "POST" ? new URLSearchParams(await req.clone().text()) : null;
+      idpRequests.push({ method: req.method, path: pathname, form });
+      return idpRouter(req);
+    }
     requests.push(await record(req));
     return handler(req);
   });
@@ -82,6 +98,8 @@ export async function startHarness(
     endpoint,
     url: () => server.url,
     requests,
+    idpRequests,
+    mcpRequests,
     token,
     credential,
     project: (user) => {

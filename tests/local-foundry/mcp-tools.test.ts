@@ -1,6 +1,7 @@
 import type OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getConfig } from "@/lib/config";
+import { grantConsent } from "./consent-helpers";
 import { startHarness, type Harness } from "./harness";
 import {
   addedItem,
@@ -28,6 +29,8 @@ describe("local agent service: MCP tools", () => {
     toolTestEnv();
     h = await startHarness();
     alice = h.project("alice").getOpenAIClient();
+    // The default agent calls our server as the user through the mcp-oauth connection.
+    for (const user of ["alice", "bob", "carol"] as const) await grantConsent(h, user);
   });
   afterAll(async () => h?.close());
 

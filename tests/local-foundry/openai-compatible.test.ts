@@ -1,6 +1,7 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serve, type TestServer } from "../helpers/serve";
+import { grantConsent } from "./consent-helpers";
 import { startHarness, type Harness } from "./harness";
 
 const assistant = { agent_reference: { type: "agent_reference", name: "assistant" } };
@@ -94,6 +95,7 @@ describe("local agent service with an OpenAI-compatible model (LOCAL_MODEL_BASE_
     process.env.LOCAL_MODEL_NAME = "llama-test";
     process.env.MCP_APPROVAL_LEDGER = "false";
     h = await startHarness();
+    await grantConsent(h, "alice"); // the default agent's tools act as alice (mcp-oauth)
   });
   afterAll(async () => {
     await h?.close();

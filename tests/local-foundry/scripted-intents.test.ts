@@ -125,3 +125,65 @@ describe("the scripted model's tool intents", () => {
     expect(ledger.text).toContain("requires an approved approval");
   });
 });
+
+describe("the scripted model: 'Retry the last tool call.' and notices", () => {
+  const failedCall = (name: string, error: string) => ({
+    role: "tool" as const,
+    call: {
+      id: `mcp_${name}`,
+      serverLabel: "fac",
+      name,
+      arguments: JSON.stringify({ to: "+14155550100", body: "hi" }),
+      outcome: { status: "failed" as const, error },
+    },
+  });
+
+  it("re-issues the last call that failed with auth_required (same tool, same arguments)", () => {
+    const reply = scriptedReply({
+      instructions: null,
+      tools,
+      messages: [
+        { role: "user", text: "Send an SMS to +14155550100 saying hi" },
+        failedCall("twilio_send_sms", JSON.stringify({ code: "auth_required", connect_url: "x" })),
+        failedCall("tavily_search", JSON.stringify({ code: "rate_limited" })),
+        { role: "assistant", text: "Connect your Twilio account." },
+        { role: "user", text: "Retry the last tool call." },
+      ],
+    });
+    expect(reply).toMatchObject({
+      kind: "tool_call",
+      call: {
+        name: "twilio_send_sms",
+        arguments: JSON.stringify({ to: "+14155550100", body: "hi" }),
+      },
+    });
+  });
+
+  it("says so when there is nothing to retry or the tool is not listed", () => {
+    const none = scriptedReply({
+      instructions: null,
+      tools,
+      messages: [{ role: "user", text: "Retry the last tool call." }],
+    });
+    expect(none).toMatchObject({ kind: "text", text: "There is no failed tool call to retry." });
+    const unlisted = scriptedReply({
+      instructions: null,
+      tools: [],
+      messages: [
+        failedCall("twilio_send_sms", JSON.stringify({ code: "auth_required" })),
+        { role: "user", text: "Retry the last tool call." },
+      ],
+    });
+    expect(unlisted).toMatchObject({ kind: "text" });
+  });
+
+  it("explains a notice (e.g. declined consent) instead of echoing", () => {
+    const reply = scriptedReply({
+      instructions: null,
+      tools: [],
+      notices: ["The tools of fac could not be used: You declined access for fac."],
+      messages: [{ role: "user", text: "Send an SMS to +14155550100 saying hi" }],
+    });
+    expect(reply.text).toContain("You declined access for fac.");
+  });
+});

@@ -5,8 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
 import type { ChatEvent } from "@/lib/chat/events";
 import { resetConfig } from "@/lib/config";
+import { openDb, setDbHandle, type DbHandle } from "@/lib/db/client";
 import { findDemoUser } from "@/lib/identity/local-idp/users";
 import { mintLocalAccessToken } from "@/lib/identity/local-idp/tokens";
+import { grantConsentDirectly } from "../helpers/consent";
 import { createScratchDatabase } from "../helpers/postgres";
 import { freePort, startReplica, type Replica } from "../helpers/replicas";
 import { isTerminal, readSse } from "../helpers/sse";
@@ -21,6 +23,7 @@ let env: Record<string, string>;
 let portA: number;
 let a: Replica | undefined;
 let b: Replica | undefined;
+let db: DbHandle | undefined;
 const token: Record<string, string> = {};
 
 beforeAll(async () => {
@@ -41,6 +44,10 @@ beforeAll(async () => {
   Object.assign(process.env, { APP_URL: appUrl, DATA_DIR: dataDir });
   resetConfig();
   for (const u of ["alice", "carol"]) token[u] = await mintLocalAccessToken({ username: u });
+  // Not about consent: alice has consented to the default agent's tools connection.
+  db = await openDb({ kind: "postgres", url: scratch.url });
+  setDbHandle(Promise.resolve(db));
+  await grantConsentDirectly("alice");
   const c = new pg.Client({ connectionString: scratch.url });
   await c.connect();
   await c
@@ -53,6 +60,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  setDbHandle(undefined);
+  await db?.close();
   await a?.stop();
   await b?.stop();
   await scratch?.drop();

@@ -3,5 +3,5 @@ import { getConnections } from "@/mcp-server/connections/handlers";
 
 export const dynamic = "force-dynamic";
 
-/** The caller's provider connections (and connect links for the others). */
-export const GET = route(async ({ req }) => getConnections(req));
+/** The caller's provider connections (and connect links for the others) and tool consents. */
+export const GET = route(async ({ req, correlationId }) => getConnections(req, correlationId));

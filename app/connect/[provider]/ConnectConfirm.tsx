@@ -1,97 +1,189 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
+import { CONNECT_CHANNEL, connectedMessage } from "@/lib/connections/messages";
 
 type State =
-  | { kind: "idle" }
-  | { kind: "busy" }
-  | { kind: "done"; accountLabel: string }
-  | { kind: "error"; message: string };
+  | { kind: "loading" }
+  | { kind: "invalid" }
+  | { kind: "ready"; username: string; connectedAs?: string; busy?: boolean; error?: string }
+  | { kind: "done" };
 
-/** Message the opener (the chat) listens for, then retries the tool call. */
-export const CONNECTED_MESSAGE = "provider-connected";
+/** How long "Connected" stays visible before the popup closes itself. */
+export const CLOSE_AFTER_MS = 1500;
 
-export function ConnectConfirm(props: { provider: string; displayName: string; token: string }) {
-  const [state, setState] = useState<State>({ kind: "idle" });
+/**
+ * Reads the connect token from the fragment (`#token=…`) and removes it from the address bar and
+ * history at once, so it is never sent to a server, logged, bookmarked or shared by copying the
+ * URL.
+ */
+function takeTokenFromFragment(): string {
+  const hash = window.location.hash.replace(/^#/, "");
+  const token = new URLSearchParams(hash).get("token") ?? "";
+  if (window.location.hash)
+    window.history.replaceState(null, "", window.location.pathname + window.location.search);
+  return token;
+}
 
-  // Drop the token from the address bar and history once the page has it.
+async function postJson(path: string, body: unknown): Promise<{ res: Response; data: Json }> {
+  // JSON + same-origin: a cross-site form cannot produce this request (CSRF), and the server
+  // checks Origin / Sec-Fetch-Site as well.
+  const res = await fetch(path, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    credentials: "same-origin",
+  });
+  return { res, data: (await res.json().catch(() => ({}))) as Json };
+}
+
+type Json = { username?: string; connectedAs?: string; title?: string };
+
+/** Tells the chat that opened this popup (and any other tab of the app) that we are connected. */
+function announceConnected(provider: string): void {
+  const message = connectedMessage(provider);
+  const opener = window.opener as Window | null;
+  if (opener) opener.postMessage(message, window.location.origin);
+  if (typeof BroadcastChannel !== "undefined") {
+    const channel = new BroadcastChannel(CONNECT_CHANNEL);
+    channel.postMessage(message);
+    channel.close();
+  }
+}
+
+export function ConnectConfirm(props: { provider: string; displayName: string }) {
+  const [state, setState] = useState<State>({ kind: "loading" });
+  // Read once per page: Strict Mode runs effects twice, and the first run clears the fragment.
+  const token = useRef<string>(undefined);
+
   useEffect(() => {
-    if (window.location.search) window.history.replaceState(null, "", window.location.pathname);
-  }, []);
+    token.current ??= takeTokenFromFragment();
+    const t = token.current;
+    if (!t) {
+      setState({ kind: "invalid" });
+      return;
+    }
+    let live = true;
+    postJson(`/api/connections/${encodeURIComponent(props.provider)}/preview`, { token: t }).then(
+      ({ res, data }) => {
+        if (!live) return;
+        if (!res.ok) return setState({ kind: "invalid" });
+        setState({
+          kind: "ready",
+          username: data.username ?? "",
+          ...(data.connectedAs ? { connectedAs: data.connectedAs } : {}),
+        });
+      },
+      () => live && setState({ kind: "invalid" }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [props.provider]);
+
+  useEffect(() => {
+    if (state.kind !== "done") return;
+    const timer = setTimeout(() => window.close(), CLOSE_AFTER_MS);
+    return () => clearTimeout(timer);
+  }, [state.kind]);
 
   async function connect() {
-    setState({ kind: "busy" });
+    if (state.kind !== "ready") return;
+    setState({ ...state, busy: true, error: undefined });
     try {
-      // JSON + same-origin: a cross-site form cannot produce this request (CSRF), and the server
-      // checks Origin / Sec-Fetch-Site as well.
-      const res = await fetch(`/api/connections/${encodeURIComponent(props.provider)}`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ token: props.token }),
-        credentials: "same-origin",
-      });
-      const body = (await res.json().catch(() => ({}))) as {
-        accountLabel?: string;
-        title?: string;
-      };
+      const { res, data } = await postJson(
+        `/api/connections/${encodeURIComponent(props.provider)}`,
+        { token: token.current },
+      );
+      if (res.status === 401) return setState({ kind: "invalid" });
       if (!res.ok) {
         setState({
-          kind: "error",
-          message: body.title ?? `Could not connect (HTTP ${res.status}).`,
+          ...state,
+          busy: false,
+          error: data.title ?? `Could not connect (HTTP ${res.status}).`,
         });
         return;
       }
-      setState({ kind: "done", accountLabel: body.accountLabel ?? "" });
-      if (window.opener) {
-        (window.opener as Window).postMessage(
-          { type: CONNECTED_MESSAGE, provider: props.provider },
-          window.location.origin,
-        );
-        setTimeout(() => window.close(), 1200);
-      }
+      setState({ kind: "done" });
+      announceConnected(props.provider);
     } catch {
-      setState({ kind: "error", message: "Network error. Check your connection and try again." });
+      setState({
+        ...state,
+        busy: false,
+        error: "Network error. Check your connection and try again.",
+      });
     }
   }
 
+  if (state.kind === "loading") {
+    return (
+      <p role="status" className="mt-3 text-sm text-muted-foreground">
+        Checking the link…
+      </p>
+    );
+  }
+  if (state.kind === "invalid") {
+    return (
+      <div role="alert" className="mt-3">
+        <p className="font-semibold">This link has expired</p>
+        <p className="mt-2 text-sm text-muted-foreground">
+          Connect links are valid for a few minutes and only for the person they were made for. Ask
+          the assistant to try the tool again to get a fresh link.
+        </p>
+      </div>
+    );
+  }
   if (state.kind === "done") {
     return (
       <p
         role="status"
         className="mt-6 rounded-md bg-accent px-3 py-2 text-sm text-accent-foreground"
       >
-        {props.displayName} is connected{state.accountLabel ? ` as ${state.accountLabel}` : ""}. You
-        can close this window and continue in the chat.
+        Connected. You can close this window.
       </p>
     );
   }
   return (
-    <div className="mt-6">
-      {state.kind === "error" && (
-        <p
-          role="alert"
-          className="mb-3 rounded-md bg-warning px-3 py-2 text-sm text-warning-foreground"
-        >
-          {state.message}
+    <>
+      <p className="mt-3 text-sm text-muted-foreground">
+        Connecting for <strong className="text-foreground">{state.username}</strong>.
+      </p>
+      {state.connectedAs ? (
+        <p className="mt-3 rounded-md bg-muted px-3 py-2 text-sm text-muted-foreground">
+          Already connected as {state.connectedAs}. Connecting again refreshes the connection.
         </p>
-      )}
-      <div className="flex justify-end gap-2">
-        <button
-          type="button"
-          onClick={() => window.close()}
-          className="rounded-md border px-3 py-1.5 text-sm hover:bg-muted"
-        >
-          Cancel
-        </button>
-        <button
-          type="button"
-          onClick={connect}
-          disabled={state.kind === "busy"}
-          className="rounded-md bg-primary px-3 py-1.5 text-sm font-medium text-primary-foreground hover:opacity-90 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring disabled:opacity-60"
-        >
-          {state.kind === "busy" ? "Connecting…" : `Connect ${props.displayName}`}
-        </button>
+      ) : null}
+      <p className="mt-3 text-xs text-muted-foreground">
+        Sandbox mode: nothing leaves this app. Messages land in a local outbox. You can disconnect
+        at any time.
+      </p>
+      <div className="mt-6">
+        {state.error ? (
+          <p
+            role="alert"
+            className="mb-3 rounded-md bg-warning px-3 py-2 text-sm text-warning-foreground"
+          >
+            {state.error}
+          </p>
+        ) : null}
+        <div className="flex justify-end gap-2">
+          <button
+            type="button"
+            onClick={() => window.close()}
+            className="rounded-md border px-3 py-1.5 text-sm hover:bg-muted"
+          >
+            Cancel
+          </button>
+          <button
+            type="button"
+            onClick={() => void connect()}
+            disabled={state.busy}
+            className="rounded-md bg-primary px-3 py-1.5 text-sm font-medium text-primary-foreground hover:opacity-90 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring disabled:opacity-60"
+          >
+            {state.busy ? "Connecting…" : `Connect ${props.displayName}`}
+          </button>
+        </div>
       </div>
-    </div>
+    </>
   );
 }

@@ -1,6 +1,6 @@
 import { draft } from "@/lib/chat/events";
+import { consentRequested, toolboxConsentOf, toolboxConsentRequested } from "./consent";
 import { isObj, nonEmpty, objects, str, type Obj } from "./read";
-import { failRun } from "./run-end";
 import { markFinished, unchanged, withoutOpenCall, type NormalizerState, type Step } from "./state";
 import { messageDone } from "./text";
 import {
@@ -59,6 +59,9 @@ export function itemDone(state: NormalizerState, item: unknown): Step {
   if (item.type === "message") return messageDone(state, id, item.content);
   if (state.finishedItemIds[id]) return unchanged(state);
   if (isOutputItem(item)) return outputItemDone(state, id, item);
+  // A toolbox MCP endpoint saying the user has to sign in first (JSON-RPC -32006 / -32007).
+  const toolboxConsent = toolboxConsentOf(item);
+  if (toolboxConsent) return toolboxConsentRequested(state, id, item, toolboxConsent);
   switch (item.type) {
     case "mcp_list_tools":
       return toolsListed(state, id, item);
@@ -152,48 +155,4 @@ function approvalRequested(state: NormalizerState, id: string, item: Obj): Step 
       typeof item.arguments === "string" ? item.arguments : JSON.stringify(item.arguments ?? {}),
   });
   return { state: next, events: [event] };
-}
-
-/**
- * `oauth_consent_request` is not in the OpenAI types; Foundry sends `consent_link`. A link that
- * is not https is never handed to the browser (it would open it in a popup): the run fails.
- * The link itself never appears in an error message (it may carry secrets).
- */
-function consentRequested(state: NormalizerState, id: string, item: Obj): Step {
-  const raw = nonEmpty(item.consent_link) ?? nonEmpty(item.consentLink);
-  const link = raw ? httpsUrl(raw) : undefined;
-  const marked = markFinished(state, id);
-  if (!raw) {
-    return failRun(marked, {
-      code: "consent_link_missing",
-      message: "The agent asked for sign-in consent without a consent link.",
-    });
-  }
-  if (!link) {
-    return failRun(marked, {
-      code: "consent_link_not_https",
-      message:
-        "The agent asked for sign-in consent with a link that is not a secure https link, so it was not opened.",
-    });
-  }
-  const next = { ...marked, pendingConsentIds: [...state.pendingConsentIds, id] };
-  const serverLabel = nonEmpty(item.server_label);
-  return {
-    state: next,
-    events: [
-      draft(
-        "consent.requested",
-        serverLabel ? { consentId: id, serverLabel, link } : { consentId: id, link },
-      ),
-    ],
-  };
-}
-
-function httpsUrl(raw: string): string | undefined {
-  try {
-    const url = new URL(raw);
-    return url.protocol === "https:" && url.hostname ? raw : undefined;
-  } catch {
-    return undefined;
-  }
 }

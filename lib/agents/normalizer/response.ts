@@ -1,6 +1,11 @@
 import { isObj, nonEmpty, objects, str, type Obj } from "./read";
 import { failRun } from "./run-end";
-import { initialNormalizerState, type NormalizerState, type Step } from "./state";
+import {
+  initialNormalizerState,
+  type NormalizerOptions,
+  type NormalizerState,
+  type Step,
+} from "./state";
 import {
   reconcileOutput,
   responseCancelled,
@@ -28,8 +33,11 @@ function openInterruptedCall(state: NormalizerState, output: unknown): Normalize
   return { ...state, openToolCalls: { ...state.openToolCalls, [info.callId]: info } };
 }
 
-export function normalizeResponseDetailed(response: unknown): Step {
-  const initial = initialNormalizerState();
+export function normalizeResponseDetailed(
+  response: unknown,
+  options: NormalizerOptions = {},
+): Step {
+  const initial = initialNormalizerState(options);
   if (!isObj(response)) {
     return failRun(
       initial,

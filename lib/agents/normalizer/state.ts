@@ -1,4 +1,5 @@
 import type { ChatEventData, ChatEventDraft } from "@/lib/chat/events";
+import { NO_CONSENT_LINKS, type ConsentLinkPolicy } from "./consent-links";
 
 export type ToolKind = ChatEventData<"tool.call.started">["kind"];
 
@@ -61,6 +62,14 @@ export interface NormalizerState {
   readonly argumentDeltas: Readonly<Record<string, string>>;
   /** An `event: error` frame: it precedes `response.failed`, which may lack its own error. */
   readonly errorFrame: UpstreamError | null;
+  /** Which consent links may reach the browser (an input: the RunDriver sets it; kept across responses). */
+  readonly consentLinks: ConsentLinkPolicy;
+}
+
+/** What the caller tells the normalizer up front. */
+export interface NormalizerOptions {
+  /** Allowed consent-link origins; without it every consent link is refused (fails closed). */
+  consentLinks?: ConsentLinkPolicy;
 }
 
 /** The outcome a separate output item carries. */
@@ -72,7 +81,7 @@ export interface Step {
   events: ChatEventDraft[];
 }
 
-export function initialNormalizerState(): NormalizerState {
+export function initialNormalizerState(options: NormalizerOptions = {}): NormalizerState {
   return {
     responseId: null,
     lastSequence: -1,
@@ -87,6 +96,7 @@ export function initialNormalizerState(): NormalizerState {
     earlyOutputs: {},
     argumentDeltas: {},
     errorFrame: null,
+    consentLinks: options.consentLinks ?? NO_CONSENT_LINKS,
   };
 }
 

@@ -1,3 +1,4 @@
+import { consentEvent } from "./consent";
 import { errorFrameOf } from "./errors";
 import { itemAdded, itemDone } from "./items";
 import { arr, isObj, nonEmpty, num, str, type Obj } from "./read";
@@ -108,6 +109,8 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   "response.failed": (s, e) => responseFailed(s, responseOf(e)),
   "response.incomplete": (s, e) => responseIncomplete(s, responseOf(e)),
   "response.cancelled": (s, e) => responseCancelled(s, responseOf(e)),
+  // Foundry's event form of an `oauth_consent_request` item (hosted agents send both).
+  "response.oauth_consent_requested": (s, e) => consentEvent(s, e),
 };
 
 /** A new response after the previous one ended (e.g. the continuation after an approval). */
@@ -121,7 +124,9 @@ export function normalizeStreamEvent(state: NormalizerState, event: unknown): St
   if (!isObj(event)) return unchanged(state);
   const type = str(event.type);
   const handler = type ? (HANDLERS[type] ?? argumentsHandler(type)) : undefined;
-  const current = startsNewResponse(state, event) ? initialNormalizerState() : state;
+  const current = startsNewResponse(state, event)
+    ? initialNormalizerState({ consentLinks: state.consentLinks })
+    : state;
   if (current.ended) return unchanged(current);
   const seq = num(event.sequence_number);
   if (seq !== undefined && seq <= current.lastSequence) return unchanged(current);

@@ -1,4 +1,5 @@
 import { draft, type ChatEventData } from "@/lib/chat/events";
+import { pauseForConsent } from "./consent";
 import { upstreamErrorOf } from "./errors";
 import { itemDone } from "./items";
 import { isObj, nonEmpty, num, objects, str, type Obj } from "./read";
@@ -78,7 +79,7 @@ export function responseFailed(state: NormalizerState, response: Obj): Step {
     };
   return chain(state, [
     (s) => reconcileOutput(enrichOpenCalls(s, response.output), response.output, true),
-    (s) => (s.ended ? unchanged(s) : failRun(s, error)),
+    (s) => (s.ended ? unchanged(s) : (pauseForConsent(s) ?? failRun(s, error))),
   ]);
 }
 
@@ -88,9 +89,13 @@ export function responseIncomplete(state: NormalizerState, response: Obj): Step 
   const message = reason
     ? `The answer was cut short (${reason.replaceAll("_", " ")}).`
     : "The answer was cut short.";
+  // Hosted agents end `incomplete` when they asked for consent: the run waits for the user.
   return chain(state, [
     (s) => reconcileOutput(s, response.output),
-    (s) => (s.ended ? unchanged(s) : failRun(s, { code: "incomplete", message }, false)),
+    (s) =>
+      s.ended
+        ? unchanged(s)
+        : (pauseForConsent(s) ?? failRun(s, { code: "incomplete", message }, false)),
   ]);
 }
 

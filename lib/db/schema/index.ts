@@ -3,3 +3,4 @@ export * from "./local-foundry";
 export * from "./sandbox";
 export * from "./mcp-core";
 export * from "./approvals";
+export * from "./local-foundry-connections";

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { getConfig } from "@/lib/config";
+import { connectionScopes, findClient } from "./clients";
 import { isAllowedRedirectUri } from "./redirect";
 import { processStore } from "./store";
 import { localIssuer } from "./tokens";
@@ -13,6 +14,8 @@ export interface AuthorizationRequest {
   state: string;
   scope: string;
   nonce?: string;
+  /** The connection client only: the user the consent is for (`login_hint`), no one else. */
+  loginHint?: string;
 }
 
 export type ParsedAuthorizationRequest =
@@ -58,14 +61,25 @@ export function parseAuthorizationRequest(params: Params): ParsedAuthorizationRe
 
   const clientId = get("client_id");
   if (!clientId) return fail("invalid_request", "The request has no client_id.");
-  if (clientId !== id.spaClientId)
+  const client = findClient(clientId);
+  if (!client || (client.kind === "spa" && clientId !== id.spaClientId))
     return fail(
       "unauthorized_client",
       "This application is not registered with the local identity provider.",
     );
   const redirectUri = get("redirect_uri");
-  if (!redirectUri || !isAllowedRedirectUri(redirectUri, getConfig().appUrl)) {
-    return fail("invalid_request", "The redirect_uri is missing or is not an address of this app.");
+  // The SPA may use any address of this app; the connection client only its registered one.
+  const redirectOk =
+    client.kind === "connection"
+      ? redirectUri === client.redirectUri
+      : !!redirectUri && isAllowedRedirectUri(redirectUri, getConfig().appUrl);
+  if (!redirectUri || !redirectOk) {
+    return fail(
+      "invalid_request",
+      client.kind === "connection"
+        ? "The redirect_uri is not the one registered for this application."
+        : "The redirect_uri is missing or is not an address of this app.",
+    );
   }
   if (get("response_type") !== "code")
     return fail("unsupported_response_type", "Only response_type=code is supported.");
@@ -85,9 +99,31 @@ export function parseAuthorizationRequest(params: Params): ParsedAuthorizationRe
     return fail("invalid_request", "Only response_mode=query is supported.");
   const scope = get("scope") ?? "";
   if (scope.length > 1024) return fail("invalid_request", "The scope is too long.");
+  let loginHint: string | undefined;
+  if (client.kind === "connection") {
+    const allowed = connectionScopes();
+    const asked = scope.split(/\s+/).filter(Boolean);
+    if (asked.length === 0 || asked.some((s) => !allowed.includes(s)))
+      return fail("invalid_request", `This application may ask for: ${allowed.join(" ")}.`);
+    const user = findDemoUser(get("login_hint") ?? "");
+    if (!user)
+      return fail("invalid_request", "A login_hint naming the user who is asked is required.");
+    const prompt = get("prompt");
+    if (prompt !== undefined && prompt !== "consent")
+      return fail("invalid_request", "Only prompt=consent is supported for this application.");
+    loginHint = user.username;
+  }
   return {
     ok: true,
-    request: { clientId, redirectUri, codeChallenge, state, scope, nonce: nonce || undefined },
+    request: {
+      clientId,
+      redirectUri,
+      codeChallenge,
+      state,
+      scope,
+      nonce: nonce || undefined,
+      ...(loginHint ? { loginHint } : {}),
+    },
   };
 }
 
@@ -96,6 +132,11 @@ export function createSignInForm(request: AuthorizationRequest): string {
   const token = randomBytes(32).toString("base64url");
   forms().set(token, request, FORM_TTL_MS);
   return token;
+}
+
+/** The one user a consent form is for (the request's `login_hint`). */
+export function consentUser(request: AuthorizationRequest): DemoUser | undefined {
+  return request.loginHint ? findDemoUser(request.loginHint) : undefined;
 }
 
 export type SignInResult =
@@ -108,13 +149,48 @@ export type SignInResult =
 export function completeSignIn(formToken: string, username: string): SignInResult {
   const user = findDemoUser(username);
   if (!user) return { ok: false, description: "Choose one of the listed accounts." };
-  const request = formToken ? forms().take(formToken) : undefined;
-  if (!request)
+  const request = formToken ? forms().get(formToken) : undefined;
+  // A consent form is answered at /local-idp/authorize/consent, for its login_hint user only.
+  if (!request || request.loginHint)
     return {
       ok: false,
       description:
         "This sign-in form has expired or was already used. Go back to the app and sign in again.",
     };
+  forms().take(formToken);
+  return issueCode(request, user);
+}
+
+/**
+ * Answers a consent form: "allow" issues a code for the form's `login_hint` user (nobody else can
+ * be chosen); "deny" sends `error=access_denied` to the registered redirect URI. Either way the
+ * form token is used up.
+ */
+export function completeConsent(
+  formToken: string,
+  decision: string,
+): SignInResult | { ok: true; redirectTo: string; denied: true } {
+  const request = formToken ? forms().get(formToken) : undefined;
+  const user = request ? consentUser(request) : undefined;
+  if (!request || !user)
+    return {
+      ok: false,
+      description:
+        "This consent form has expired or was already used. Go back to the app and try again.",
+    };
+  if (decision !== "allow" && decision !== "deny")
+    return { ok: false, description: "Choose Allow or Deny." };
+  forms().take(formToken);
+  if (decision === "allow") return issueCode(request, user);
+  const target = new URL(request.redirectUri);
+  target.searchParams.set("error", "access_denied");
+  target.searchParams.set("error_description", "The user declined to grant access.");
+  target.searchParams.set("state", request.state);
+  target.searchParams.set("iss", localIssuer());
+  return { ok: true, redirectTo: target.toString(), denied: true };
+}
+
+function issueCode(request: AuthorizationRequest, user: DemoUser): SignInResult {
   const code = randomBytes(32).toString("base64url");
   codes().set(code, { ...request, username: user.username }, CODE_TTL_MS);
   const target = new URL(request.redirectUri);

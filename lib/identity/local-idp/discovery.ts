@@ -8,6 +8,7 @@ export function openIdConfiguration() {
     issuer: localIssuer(),
     authorization_endpoint: `${authorityHost}/authorize`,
     token_endpoint: `${authorityHost}/token`,
+    revocation_endpoint: `${authorityHost}/revoke`,
     jwks_uri: `${authorityHost}/${tenantId}/discovery/v2.0/keys`,
     response_types_supported: ["code"],
     response_modes_supported: ["query"],
@@ -15,7 +16,7 @@ export function openIdConfiguration() {
     code_challenge_methods_supported: ["S256"],
     subject_types_supported: ["pairwise"],
     id_token_signing_alg_values_supported: ["RS256"],
-    token_endpoint_auth_methods_supported: ["none"],
+    token_endpoint_auth_methods_supported: ["none", "client_secret_basic", "client_secret_post"],
     scopes_supported: [
       "openid",
       "profile",

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { getConfig } from "@/lib/config";
 import { codes, type IssuedCode } from "./authorize";
+import { checkConnectionClientSecret, findClient } from "./clients";
 import { processStore } from "./store";
 import { DEFAULT_TTL_SECONDS, mintLocalAccessToken, mintLocalIdToken } from "./tokens";
 
@@ -35,6 +36,8 @@ interface RefreshGrant {
 
 /** Entra gives SPAs 24-hour refresh tokens that are not extended by use; so do we. */
 const REFRESH_FAMILY_TTL_MS = 24 * 3600_000;
+/** A confidential client's refresh tokens last 90 days (Entra's default for web apps). */
+const CONFIDENTIAL_FAMILY_TTL_MS = 90 * 24 * 3600_000;
 const refreshTokens = () => processStore<RefreshGrant>("refresh-tokens");
 /** Rotated-away refresh tokens and redeemed codes, remembered to detect replay. */
 const spent = () => processStore<string>("spent");
@@ -42,15 +45,15 @@ const spent = () => processStore<string>("spent");
 const revoked = () => processStore<true>("revoked-families");
 const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 
-/** Handles one `POST /local-idp/token` form; throws OAuthError for anything the client got wrong. */
-export async function handleTokenRequest(form: URLSearchParams): Promise<TokenResponse> {
-  for (const [name] of form) {
-    if (form.getAll(name).length > 1)
-      throw new OAuthError("invalid_request", `The ${name} parameter is repeated.`);
-  }
-  const clientId = form.get("client_id");
-  if (clientId !== getConfig().identity.spaClientId)
-    throw new OAuthError("invalid_client", "Unknown client_id.");
+/**
+ * Handles one `POST /local-idp/token` form; throws OAuthError for anything the client got wrong.
+ * `authorization` is the request's Authorization header (client_secret_basic).
+ */
+export async function handleTokenRequest(
+  form: URLSearchParams,
+  authorization: string | null = null,
+): Promise<TokenResponse> {
+  const clientId = await authenticateClient(form, authorization);
   const grantType = form.get("grant_type");
   if (grantType === "authorization_code") return redeemCode(form, clientId);
   if (grantType === "refresh_token") return redeemRefreshToken(form, clientId);
@@ -58,6 +61,38 @@ export async function handleTokenRequest(form: URLSearchParams): Promise<TokenRe
     "unsupported_grant_type",
     "Use grant_type=authorization_code or refresh_token.",
   );
+}
+
+/**
+ * The client of a token or revocation request. The SPA is public (client_id only); the connection
+ * client is confidential: its secret comes as HTTP Basic (client_secret_basic) or in the form
+ * (client_secret_post).
+ */
+export async function authenticateClient(
+  form: URLSearchParams,
+  authorization: string | null,
+): Promise<string> {
+  for (const [name] of form) {
+    if (form.getAll(name).length > 1)
+      throw new OAuthError("invalid_request", `The ${name} parameter is repeated.`);
+  }
+  let clientId = form.get("client_id");
+  let secret = form.get("client_secret");
+  const basic = /^Basic\s+(\S+)$/i.exec(authorization?.trim() ?? "");
+  if (basic) {
+    const decoded = Buffer.from(basic[1]!, "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    const id = decodeURIComponent(decoded.slice(0, Math.max(0, colon)));
+    if (colon < 0 || (clientId && clientId !== id))
+      throw new OAuthError("invalid_client", "Malformed client authentication.");
+    clientId = id;
+    secret = decodeURIComponent(decoded.slice(colon + 1));
+  }
+  const client = findClient(clientId);
+  if (!client) throw new OAuthError("invalid_client", "Unknown client_id.");
+  if (client.kind === "connection" && !(await checkConnectionClientSecret(secret)))
+    throw new OAuthError("invalid_client", "Client authentication failed.");
+  return client.clientId;
 }
 
 async function redeemCode(form: URLSearchParams, clientId: string): Promise<TokenResponse> {
@@ -81,7 +116,8 @@ async function redeemCode(form: URLSearchParams, clientId: string): Promise<Toke
   checkBinding(issued, clientId, form.get("redirect_uri"), verifier);
   const family = randomBytes(16).toString("base64url");
   spent().set(`code:${code}`, family, REFRESH_FAMILY_TTL_MS);
-  const endsAt = Date.now() + REFRESH_FAMILY_TTL_MS;
+  const confidential = findClient(clientId)?.kind === "connection";
+  const endsAt = Date.now() + (confidential ? CONFIDENTIAL_FAMILY_TTL_MS : REFRESH_FAMILY_TTL_MS);
   return issueTokens(
     { username: issued.username, clientId, scope: issued.scope, family, endsAt },
     issued.nonce,
@@ -134,13 +170,36 @@ async function issueTokens(grant: RefreshGrant, nonce?: string): Promise<TokenRe
   refreshTokens().set(refreshToken, grant, remainingMs);
   const { apiAppIdUri, apiScopeName } = getConfig().identity;
   return {
-    access_token: await mintLocalAccessToken({ username: grant.username, audience: "api" }),
+    access_token: await mintLocalAccessToken({
+      username: grant.username,
+      audience: "api",
+      azp: grant.clientId,
+    }),
     token_type: "Bearer",
     expires_in: DEFAULT_TTL_SECONDS,
     id_token: await mintLocalIdToken({ username: grant.username, nonce }),
     refresh_token: refreshToken,
     scope: grantedScope(grant.scope, `${apiAppIdUri}/${apiScopeName}`),
   };
+}
+
+/**
+ * RFC 7009 revocation of a refresh token: the whole sign-in (its family) ends, so neither the
+ * token nor anything rotated from it works again. Unknown tokens are not an error (§2.2).
+ */
+export async function handleRevocation(
+  form: URLSearchParams,
+  authorization: string | null,
+): Promise<void> {
+  const clientId = await authenticateClient(form, authorization);
+  const token = form.get("token");
+  if (!token) throw new OAuthError("invalid_request", "The token parameter is missing.");
+  const hint = form.get("token_type_hint");
+  if (hint && hint !== "refresh_token") return; // access tokens are self-contained JWTs
+  const grant = refreshTokens().get(token);
+  if (!grant || grant.clientId !== clientId) return;
+  refreshTokens().take(token);
+  revoked().set(grant.family, true, CONFIDENTIAL_FAMILY_TTL_MS);
 }
 
 /** The API scope is always granted; of the OpenID scopes, those that were asked for. */

@@ -1,9 +1,9 @@
 import { getConfig } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import { json, route } from "@/lib/http/route";
-import { completeSignIn } from "./authorize";
+import { completeConsent, completeSignIn } from "./authorize";
 import { openIdConfiguration } from "./discovery";
-import { handleTokenRequest, OAuthError } from "./grants";
+import { handleRevocation, handleTokenRequest, OAuthError } from "./grants";
 import { getLocalJwks } from "./keys";
 import { isAppOrigin } from "./redirect";
 import { signInErrorPage } from "./error-page";
@@ -50,7 +50,7 @@ export const tokenHandler = route(async ({ req }) => {
   const cors = corsFor(req);
   try {
     const form = await readForm(req);
-    const body = await handleTokenRequest(form);
+    const body = await handleTokenRequest(form, req.headers.get("authorization"));
     return json(body, 200, { pragma: "no-cache", ...cors });
   } catch (err) {
     if (!(err instanceof OAuthError)) throw err;
@@ -95,6 +95,47 @@ export const signInHandler = route(async ({ req }) => {
     status: 303,
     headers: { location: result.redirectTo, "cache-control": "no-store" },
   });
+});
+
+/**
+ * The consent form posts here (`decision=allow|deny`). Same CSRF rules as the sign-in form; the
+ * user is the form's `login_hint`, fixed when the page was rendered.
+ */
+export const consentHandler = route(async ({ req }) => {
+  requireLocalIdp();
+  if (!isSameOriginPost(req))
+    return signInErrorPage("This answer was not sent from the consent page.", 403);
+  let form: URLSearchParams;
+  try {
+    form = await readForm(req);
+  } catch (err) {
+    if (err instanceof OAuthError) return signInErrorPage(err.description, 400);
+    throw err;
+  }
+  const result = completeConsent(form.get("form_token") ?? "", form.get("decision") ?? "");
+  if (!result.ok) return signInErrorPage(result.description, 400);
+  return new Response(null, {
+    status: 303,
+    headers: { location: result.redirectTo, "cache-control": "no-store" },
+  });
+});
+
+/** RFC 7009 token revocation (refresh tokens); 200 for unknown tokens as the RFC says. */
+export const revokeHandler = route(async ({ req }) => {
+  requireLocalIdp();
+  try {
+    await handleRevocation(await readForm(req), req.headers.get("authorization"));
+    return new Response(null, { status: 200, headers: { "cache-control": "no-store" } });
+  } catch (err) {
+    if (!(err instanceof OAuthError)) throw err;
+    return json(
+      { error: err.error, error_description: err.description },
+      err.error === "invalid_client" ? 401 : 400,
+      {
+        pragma: "no-cache",
+      },
+    );
+  }
 });
 
 function isSameOriginPost(req: Request): boolean {

@@ -11,6 +11,8 @@ export interface MintOptions {
   /** `scp` values; default `access_as_user` (api) or `user_impersonation` (foundry). */
   scopes?: string[];
   ttlSeconds?: number;
+  /** The client the token was issued to (`azp`); default the SPA. */
+  azp?: string;
 }
 
 export const DEFAULT_TTL_SECONDS = 3600;
@@ -30,8 +32,8 @@ export async function mintLocalAccessToken(opts: MintOptions): Promise<string> {
   const defaultScope = audience === FOUNDRY_AUDIENCE ? FOUNDRY_SCOPE_NAME : apiScopeName;
   const claims: JWTPayload = {
     ...userClaims(user, audience),
-    azp: spaClientId,
-    azpacr: "0",
+    azp: opts.azp ?? spaClientId,
+    azpacr: opts.azp && opts.azp !== spaClientId ? "1" : "0",
     scp: (opts.scopes ?? [defaultScope]).join(" "),
     ver: "2.0",
   };

@@ -105,6 +105,8 @@ export function toChatMessages(input: ModelInput): ChatCompletionMessageParam[] 
     });
     out.push({ role: "tool", tool_call_id: m.call.id, content: toolContent(m.call) });
   }
+  // What the service could not do this turn (e.g. declined consent), for the model to explain.
+  for (const notice of input.notices ?? []) out.push({ role: "system", content: notice });
   return out;
 }
 

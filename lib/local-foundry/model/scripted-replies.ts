@@ -43,14 +43,64 @@ export function scriptedReply(input: ModelInput, now: Date = new Date()): Script
     const answer = answerFromTool(calls[calls.length - 1]!.call);
     return { kind: "text", rule: "tool-result", text: answer.text, citations: answer.citations };
   }
+  if (isRetryRequest(said)) return retryLastCall(input);
   const call = detectToolCall(said, input.tools ?? [], now);
   if (call) return { kind: "tool_call", rule: "tool", text: "", call };
+  if (input.notices?.length) {
+    return {
+      kind: "text",
+      rule: "notice",
+      text: `${input.notices.join("\n\n")}\n\nSo I could not do what you asked with those tools.`,
+    };
+  }
   if (/\blong\b/.test(lower)) return { kind: "text", rule: "long", text: LONG };
   if (/\b(markdown|demo)\b/.test(lower)) return { kind: "text", rule: "markdown", text: MARKDOWN };
   if (/^\s*(hi|hello|hey|hallo|good (morning|afternoon|evening))\b/.test(lower)) {
     return { kind: "text", rule: "greeting", text: GREETING };
   }
   return { kind: "text", rule: "echo", text: echo(said, earlier, input.instructions) };
+}
+
+/** The follow-up the app sends after the user connected a provider (hidden in its UI). */
+export const RETRY_MESSAGE = "Retry the last tool call.";
+
+const isRetryRequest = (said: string) => said.trim() === RETRY_MESSAGE;
+
+/**
+ * Re-issues the last failed tool call of the conversation (same tool, same arguments), preferring
+ * one that failed with `auth_required` — the app sends RETRY_MESSAGE once the user connected the
+ * provider. The call goes the usual way (an approval request when the tool needs one). The tool
+ * must be listed for this response.
+ */
+function retryLastCall(input: ModelInput): ScriptedReply {
+  const failed = input.messages
+    .filter((m): m is ToolMessage => m.role === "tool" && m.call.outcome.status === "failed")
+    .map((m) => m.call);
+  const authRequired = failed.filter(
+    (c) => c.outcome.status === "failed" && /"code"\s*:\s*"auth_required"/.test(c.outcome.error),
+  );
+  const last = (authRequired.length > 0 ? authRequired : failed).at(-1);
+  if (!last) return { kind: "text", rule: "retry", text: "There is no failed tool call to retry." };
+  const listed = input.tools?.find(
+    (t) => t.name === last.name && t.serverLabel === last.serverLabel,
+  );
+  if (!listed)
+    return {
+      kind: "text",
+      rule: "retry",
+      text: `I can't retry \`${last.name}\`: that tool is not available to me right now.`,
+    };
+  return {
+    kind: "tool_call",
+    rule: "tool",
+    text: "",
+    call: {
+      type: "tool_call",
+      serverLabel: last.serverLabel,
+      name: last.name,
+      arguments: last.arguments,
+    },
+  };
 }
 
 const HINTS =

@@ -48,6 +48,11 @@ export interface ModelInput {
   messages: ModelMessage[];
   /** Tools the model may call now; none when absent. */
   tools?: ModelTool[];
+  /**
+   * What the service could not do for this turn, in words for the model (e.g. a server whose
+   * tools were not used because the user declined consent).
+   */
+  notices?: string[];
 }
 
 export interface ToolCallRequest {

@@ -10,6 +10,7 @@ import { cancelRun, registerRun } from "../run/registry";
 import { createResponseSchema } from "../schemas";
 import type { Json } from "../shapes";
 import { deleteResponse, getResponse, updateResponse } from "../store/responses";
+import { ConnectionAccess } from "../connections/access";
 import { httpGateway } from "../tools/client";
 
 /** Responses belong to their caller, like conversations. */
@@ -29,12 +30,14 @@ const SSE_HEADERS = {
 async function create({ db, req, principal, model }: LfContext): Promise<Response> {
   const body = await readBody(req, createResponseSchema);
   const prepared = await prepareRun(db, principal.userId, body);
-  // MCP calls are made for the response's owner, in the caller's trace.
+  // MCP calls are made for the response's owner (their grants only), in the caller's trace.
+  const access = new ConnectionAccess(db, principal.userId, prepared.seed.id);
   const gateway = httpGateway({
     userId: principal.userId,
     traceparent: req.headers.get("traceparent"),
+    connectionHeaders: (tool) => access.headers(tool),
   });
-  const setup: RunSetup = { ...prepared, model, gateway };
+  const setup: RunSetup = { ...prepared, model, gateway, access };
   // The run stops when the caller goes away (request aborted, stream cancelled) or on cancel.
   const controller = new AbortController();
   const abort = () => controller.abort(req.signal.reason);

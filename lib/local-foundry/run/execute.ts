@@ -16,12 +16,19 @@ import {
   type ResponseState,
   type ResponseStatus,
 } from "../shapes";
+import type { ServerAccess } from "../connections/access";
 import type { ListedTool, McpGateway } from "../tools/client";
 import { isAllowed, needsApproval, type McpTool } from "../tools/definition";
 import { lastListing, type AnsweredApproval } from "./approvals";
 import { events } from "./events";
 import { Output, type Send } from "./output";
-import { failure, listServerTools, requestApproval, runMcpCall } from "./tool-steps";
+import {
+  failure,
+  listServerTools,
+  requestApproval,
+  requestConsent,
+  runMcpCall,
+} from "./tool-steps";
 
 export type { Send } from "./output";
 
@@ -37,6 +44,8 @@ export interface RunSetup {
   listTools: boolean;
   model: LocalModel;
   gateway: McpGateway;
+  /** Whether each tool's server may be used for the owner now (project connections, consent). */
+  access: { check(tool: McpTool, history: Json[]): Promise<ServerAccess> };
 }
 
 export interface RunResult {
@@ -117,9 +126,26 @@ async function runTurn(
   const toolOf = (label: string) => setup.mcpTools.find((t) => t.server_label === label);
 
   const listed = new Map<string, ListedTool[]>();
+  const notices: string[] = [];
+  /** Servers that may not be used in this response, with the error their calls fail with. */
+  const refused = new Map<string, string>();
   for (const tool of setup.mcpTools) {
-    const earlier = setup.listTools ? undefined : lastListing(setup.items, tool.server_label);
-    const tools = earlier ?? (await listServerTools(out, tool, gateway, signal));
+    // Before a server is listed (or, on an approval continuation, before its calls run): may it
+    // be used for this user? An OAuth connection without consent asks for it and ends the
+    // response `completed`, as Foundry's prompt agents do.
+    const access = await setup.access.check(tool, setup.items);
+    if (signal.aborted) return;
+    if (access.kind === "consent") {
+      requestConsent(out, { id: access.id, link: access.link, serverLabel: tool.server_label });
+      return;
+    }
+    const refusal = access.kind === "unavailable" ? access.error : undefined;
+    if (refusal) refused.set(tool.server_label, refusal);
+    if (access.kind === "unavailable")
+      notices.push(`The tools of ${tool.server_label} could not be used: ${access.message}`);
+    const earlier =
+      setup.listTools || refusal ? undefined : lastListing(setup.items, tool.server_label);
+    const tools = earlier ?? (await listServerTools(out, tool, gateway, signal, refusal));
     listed.set(
       tool.server_label,
       tools.filter((t) => isAllowed(tool, t.name)),
@@ -130,6 +156,7 @@ async function runTurn(
   for (const a of setup.approvals) {
     if (!a.approve) continue; // a rejected call is not made; the model reads the rejection
     const r = a.request;
+
     const item = await runMcpCall(
       out,
       {
@@ -138,6 +165,7 @@ async function runTurn(
         name: String(r.name),
         arguments: String(r.arguments ?? "{}"),
         approvalRequestId: String(r.id),
+        refusal: refused.get(String(r.server_label)),
       },
       gateway,
       signal,
@@ -151,6 +179,7 @@ async function runTurn(
       instructions: setup.seed.instructions,
       messages: toModelMessages(transcript),
       tools: step < MAX_TOOL_ITERATIONS ? offered : [],
+      ...(notices.length > 0 ? { notices } : {}),
     };
     io.inputChars += inputChars(input);
     const message = out.message();

@@ -71,3 +71,20 @@ export function mcpCallItem(
     ...(outcome.status === "failed" ? { error: outcome.error } : {}),
   };
 }
+
+/**
+ * Foundry's `oauth_consent_request`: the user must consent (open `consent_link`) before the
+ * server's tools can be used for them. Added and done at once, no status, no other events.
+ */
+export function oauthConsentItem(
+  o: Origin,
+  a: { id: string; link: string; serverLabel: string },
+): Json {
+  return {
+    type: "oauth_consent_request",
+    id: a.id,
+    consent_link: a.link,
+    server_label: a.serverLabel,
+    ...provenance(o.agent, o.responseId),
+  };
+}

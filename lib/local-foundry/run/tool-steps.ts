@@ -4,7 +4,7 @@ import type { Json } from "../shapes";
 import { describeFailure, type ListedTool, type McpGateway } from "../tools/client";
 import { isAllowed, type McpTool } from "../tools/definition";
 import { events } from "./events";
-import { approvalRequestItem, listToolsItem, mcpCallItem } from "./mcp-items";
+import { approvalRequestItem, listToolsItem, mcpCallItem, oauthConsentItem } from "./mcp-items";
 import type { Output } from "./output";
 
 /**
@@ -17,15 +17,18 @@ export async function listServerTools(
   tool: McpTool,
   gateway: McpGateway,
   signal: AbortSignal,
+  /** The server may not be used (e.g. the user declined consent): fail the listing with this. */
+  refusal?: string,
 ): Promise<ListedTool[]> {
   const origin = originOf(out);
   const id = prefixedId("mcpl");
   const index = out.add(listToolsItem(origin, { id, serverLabel: tool.server_label, tools: [] }));
   out.send(events.mcp("mcp_list_tools.in_progress", id, index));
   let tools: ListedTool[] = [];
-  let error: string | undefined;
+  let error: string | undefined = refusal;
   try {
-    tools = (await gateway.listTools(tool, signal)).filter((t) => isAllowed(tool, t.name));
+    if (refusal === undefined)
+      tools = (await gateway.listTools(tool, signal)).filter((t) => isAllowed(tool, t.name));
   } catch (err) {
     if (signal.aborted) throw err;
     logger().warn({ err, serverLabel: tool.server_label }, "MCP tools/list failed");
@@ -34,6 +37,17 @@ export async function listServerTools(
   out.send(events.mcp(error ? "mcp_list_tools.failed" : "mcp_list_tools.completed", id, index));
   out.done(listToolsItem(origin, { id, serverLabel: tool.server_label, tools, error }), index);
   return tools;
+}
+
+/** Asks the user to consent (`oauth_consent_request`, added and done). */
+export function requestConsent(
+  out: Output,
+  consent: { id: string; link: string; serverLabel: string },
+): Json {
+  const item = oauthConsentItem(originOf(out), consent);
+  const index = out.add(item);
+  out.done(item, index);
+  return item;
 }
 
 export function requestApproval(

@@ -6,6 +6,7 @@ import { eq } from "drizzle-orm";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST as connectRoute } from "@/app/api/connections/[provider]/route";
+import { tokenOfConnectUrl } from "@/mcp-server/connections/connect-token";
 import { sandboxOutbox } from "@/lib/db/schema";
 import { mintLocalAccessToken } from "@/lib/identity/local-idp/tokens";
 import { findDemoUser, type DemoUser } from "@/lib/identity/local-idp/users";
@@ -486,7 +487,7 @@ describe("connecting a provider, over the route", () => {
     for (const p of before.providers) {
       expect(p).toMatchObject({
         connected: false,
-        connectUrl: expect.stringMatching(new RegExp(`^${s.url}/connect/${p.provider}\\?token=`)),
+        connectUrl: expect.stringMatching(new RegExp(`^${s.url}/connect/${p.provider}#token=`)),
       });
     }
 
@@ -509,13 +510,13 @@ describe("connecting a provider, over the route", () => {
         retriable: true,
         provider: c.provider,
       });
-      expect(err.connect_url).toMatch(new RegExp(`^${s.url}/connect/${c.provider}\\?token=`));
+      expect(err.connect_url).toMatch(new RegExp(`^${s.url}/connect/${c.provider}#token=`));
       connectUrls.set(c.provider, err.connect_url!);
     }
     expect(await outboxCount(s.db, alice.oid)).toBe(0);
 
     // Twilio through the connect flow: the signed token of the connect link, POSTed as the consent page does.
-    const token = new URL(connectUrls.get("twilio")!).searchParams.get("token")!;
+    const token = tokenOfConnectUrl(connectUrls.get("twilio")!)!;
     expect(decodeJwt(token)).toMatchObject({ sub: alice.oid, provider: "twilio" });
     const res = await connectRoute(
       new Request(`${s.url}/api/connections/twilio`, {
@@ -699,7 +700,7 @@ describe("isolation between users, over the route", () => {
     // Alice's Twilio connection does not count for bob.
     const noTwilio = errorOf(await b.call("twilio_send_sms", { to: "+447911123456", body: "hi" }));
     expect(noTwilio).toMatchObject({ code: "auth_required", provider: "twilio" });
-    expect(decodeJwt(new URL(noTwilio.connect_url!).searchParams.get("token")!).sub).toBe(bob.oid);
+    expect(decodeJwt(tokenOfConnectUrl(noTwilio.connect_url!)!).sub).toBe(bob.oid);
 
     // Nothing of alice's outbox is searchable by bob.
     expect((await b.ok("gmail_search_emails", { query: `${word} in:anywhere` })).messages).toEqual(
@@ -786,7 +787,7 @@ describe("isolation between users, over the route", () => {
     const twilio = byProvider.get("twilio")!;
     expect(twilio).toMatchObject({ connected: false });
     expect(twilio.accountLabel).toBeUndefined();
-    expect(decodeJwt(new URL(twilio.connectUrl).searchParams.get("token")!)).toMatchObject({
+    expect(decodeJwt(tokenOfConnectUrl(twilio.connectUrl)!)).toMatchObject({
       sub: bob.oid,
       provider: "twilio",
     });

@@ -176,7 +176,8 @@ describe("with the product policy", () => {
         (await client.callTool({ name: "gmail_list_messages", arguments: {} })) as never,
       );
       expect(err).toMatchObject({ code: "auth_required", retriable: true });
-      expect(err.connect_url).toMatch(new RegExp(`^${s.url}/connect/gmail\\?`));
+      // The connect token travels in the fragment, never in a query string that logs keep.
+      expect(err.connect_url).toMatch(new RegExp(`^${s.url}/connect/gmail#token=`));
       await client.close();
     });
 

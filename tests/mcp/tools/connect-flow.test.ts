@@ -5,6 +5,7 @@ import { renderToStaticMarkup } from "react-dom/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as listRoute } from "@/app/api/connections/route";
 import { DELETE as deleteRoute, POST as postRoute } from "@/app/api/connections/[provider]/route";
+import { POST as previewRoute } from "@/app/api/connections/[provider]/preview/route";
 import ConnectPage from "@/app/connect/[provider]/page";
 import { resetConfig } from "@/lib/config";
 import { resetRecentUsers } from "@/lib/identity/authenticate";
@@ -12,7 +13,7 @@ import { resetLocalKeyCache } from "@/lib/identity/local-idp/keys";
 import { mintLocalAccessToken } from "@/lib/identity/local-idp/tokens";
 import { DEMO_USERS } from "@/lib/identity/local-idp/users";
 import { gmailListMessages } from "@/mcp-server/catalog/tools/gmail-list-messages";
-import { createConnectToken } from "@/mcp-server/connections/connect-token";
+import { createConnectToken, tokenOfConnectUrl } from "@/mcp-server/connections/connect-token";
 import { getConnection } from "@/mcp-server/connections/store";
 import { serve, type TestServer } from "../../helpers/serve";
 import { ctx, principal, setupMemoryDb, toolError } from "./helpers";
@@ -29,15 +30,14 @@ async function router(req: Request): Promise<Response> {
   const url = new URL(req.url);
   let m: RegExpExecArray | null;
   if (req.method === "GET" && (m = /^\/connect\/([^/]+)$/.exec(url.pathname))) {
-    const element = await ConnectPage({
-      params: Promise.resolve({ provider: m[1]! }),
-      searchParams: Promise.resolve(Object.fromEntries(url.searchParams)),
-    });
+    const element = await ConnectPage({ params: Promise.resolve({ provider: m[1]! }) });
     return new Response(`<!doctype html>${renderToStaticMarkup(element)}`, {
       headers: { "content-type": "text/html" },
     });
   }
   if (url.pathname === "/api/connections" && req.method === "GET") return listRoute(req);
+  if (req.method === "POST" && (m = /^\/api\/connections\/([^/]+)\/preview$/.exec(url.pathname)))
+    return previewRoute(req, { params: Promise.resolve({ provider: m[1]! }) });
   if ((m = /^\/api\/connections\/([^/]+)$/.exec(url.pathname))) {
     const seg = { params: Promise.resolve({ provider: m[1]! }) };
     if (req.method === "POST") return postRoute(req, seg);
@@ -85,16 +85,26 @@ describe("connect flow: auth_required → consent page → POST → tool works",
     const err = await toolError(gmailListMessages, {}, ctx(p));
     expect(err.code).toBe("auth_required");
     const link = err.details.connectUrl!;
-    expect(link.startsWith(`${server.url}/connect/gmail?token=`)).toBe(true);
+    expect(link.startsWith(`${server.url}/connect/gmail#token=`)).toBe(true);
+    const token = tokenOfConnectUrl(link)!;
+    expect(new URL(link).search).toBe("");
 
+    // The server renders the page without the token (browsers never send the fragment): it names
+    // the provider and what the tools may do; whom it connects comes from the preview POST.
     const page = await (await fetch(link)).text();
     expect(page).toContain("Connect Gmail");
-    expect(page).toContain(alice.preferredUsername);
     expect(page).toContain("Send mail as you");
-    // Viewing the page records nothing.
+    expect(page).not.toContain(token);
+    const preview = await post("gmail/preview", { token });
+    expect(preview.status).toBe(200);
+    expect(await preview.json()).toMatchObject({
+      ok: true,
+      provider: "gmail",
+      username: alice.preferredUsername,
+    });
+    // Viewing the page and the preview record nothing.
     expect(await getConnection(alice.oid, "gmail")).toBeUndefined();
 
-    const token = new URL(link).searchParams.get("token")!;
     const res = await post("gmail", { token });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({
@@ -107,24 +117,30 @@ describe("connect flow: auth_required → consent page → POST → tool works",
     });
     expect(await getConnection(bob.oid, "gmail")).toBeUndefined();
 
-    const page2 = await (await fetch(link)).text();
-    expect(page2).toContain(`Already connected as ${alice.preferredUsername}`);
+    expect(await (await post("gmail/preview", { token })).json()).toMatchObject({
+      connectedAs: alice.preferredUsername,
+    });
     expect((await gmailListMessages.run({}, ctx(p))).messages.length).toBeGreaterThan(0);
   });
 
-  it("shows an expired-link page for a bad or expired token and an unknown provider", async () => {
+  it("refuses a bad or expired token in the preview; an unknown provider's page says so", async () => {
     const expired = await createConnectToken(
       { userId: bob.oid, provider: "graph", username: bob.preferredUsername },
       new Date(Date.now() - 3600_000),
     );
-    expect(await (await fetch(`${server.url}/connect/graph?token=${expired}`)).text()).toContain(
-      "This link has expired",
-    );
-    expect(await (await fetch(`${server.url}/connect/graph`)).text()).toContain(
-      "This link has expired",
-    );
-    expect(await (await fetch(`${server.url}/connect/dropbox?token=x`)).text()).toContain(
+    expect((await post("graph/preview", { token: expired })).status).toBe(401);
+    expect((await post("graph/preview", { token: "x" })).status).toBe(401);
+    expect((await post("graph/preview", {})).status).toBe(400);
+    expect(
+      (await post("graph/preview", { token: expired }, { origin: "https://evil.example" })).status,
+    ).toBe(403);
+    expect((await post("dropbox/preview", { token: expired })).status).toBe(404);
+    expect(await (await fetch(`${server.url}/connect/dropbox`)).text()).toContain(
       "Unknown provider",
+    );
+    // The page is the same with or without a token: nothing about the user is rendered server-side.
+    expect(await (await fetch(`${server.url}/connect/graph`)).text()).toContain(
+      "Connect Microsoft 365",
     );
   });
 });
@@ -191,16 +207,23 @@ describe("POST /api/connections/:provider is CSRF-safe and user-bound", () => {
     await post("twilio", {}, await bearer(bob));
     const list = await fetch(`${server.url}/api/connections`, { headers: await bearer(bob) });
     expect(list.status).toBe(200);
-    const items = (
-      (await list.json()) as {
-        items: { provider: string; connected: boolean; connectUrl?: string }[];
-      }
-    ).items;
-    expect(items.find((i) => i.provider === "twilio")).toMatchObject({ connected: true });
+    const body = (await list.json()) as {
+      providers: { provider: string; connected: boolean; connectUrl?: string; scopes?: string[] }[];
+      consents: unknown[];
+      consentsSupported: boolean;
+    };
+    const items = body.providers;
+    expect(items.find((i) => i.provider === "twilio")).toMatchObject({
+      connected: true,
+      accountLabel: bob.preferredUsername,
+      scopes: ["messages:create"],
+    });
     expect(items.find((i) => i.provider === "gmail")).toMatchObject({ connected: false });
     expect(items.find((i) => i.provider === "gmail")!.connectUrl).toContain(
-      "/connect/gmail?token=",
+      "/connect/gmail#token=",
     );
+    // This test serves no agent service: the consents are an empty list, not an error.
+    expect(body).toMatchObject({ consents: [], consentsSupported: true });
 
     const del = await fetch(`${server.url}/api/connections/twilio`, {
       method: "DELETE",

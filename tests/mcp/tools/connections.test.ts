@@ -5,6 +5,7 @@ import { twilioSendSms } from "@/mcp-server/catalog/tools/twilio-send-sms";
 import {
   createConnectToken,
   resetConnectTokenKey,
+  tokenOfConnectUrl,
   verifyConnectToken,
 } from "@/mcp-server/connections/connect-token";
 import { getConnection, listConnections, removeConnection } from "@/mcp-server/connections/store";
@@ -27,7 +28,9 @@ describe("per-user provider connections", () => {
     expect(err.details.provider).toBe("twilio");
     const url = new URL(err.details.connectUrl!);
     expect(`${url.origin}${url.pathname}`).toBe("http://127.0.0.1:3999/connect/twilio");
-    const token = url.searchParams.get("token")!;
+    // The token is in the fragment (never sent to a server), not in the query string.
+    expect(url.search).toBe("");
+    const token = tokenOfConnectUrl(url.href)!;
     expect(await verifyConnectToken(token, "twilio")).toMatchObject({
       userId: alice.userId,
       provider: "twilio",
@@ -67,7 +70,7 @@ describe("per-user provider connections", () => {
     });
     expect(aliceStatus.providers.find((p) => p.provider === "twilio")!.connectUrl).toBeUndefined();
     expect(aliceStatus.providers.find((p) => p.provider === "graph")!.connectUrl).toContain(
-      "/connect/graph?token=",
+      "/connect/graph#token=",
     );
   });
 

@@ -286,6 +286,6 @@ describe("mailbox isolation", () => {
     const p = principal("noconn");
     const err = await toolError(gmailListMessages, {}, ctx(p));
     expect(err.code).toBe("auth_required");
-    expect(err.details.connectUrl).toContain("/connect/gmail?token=");
+    expect(err.details.connectUrl).toContain("/connect/gmail#token=");
   });
 });

@@ -1,0 +1,23 @@
+import { consentParamsSchema } from "@/lib/chat/consents";
+import { getOwnedConversation } from "@/lib/chat/conversations";
+import { continueAfterConsent } from "@/lib/chat/run-driver";
+import { parseWith } from "@/lib/http/body";
+import { json, route } from "@/lib/http/route";
+import { authenticate } from "@/lib/identity/authenticate";
+
+export const dynamic = "force-dynamic";
+
+/**
+ * The user signed in for a tool (or closed the sign-in window): the run that waits for this
+ * consent continues server-side, once. 409 when it no longer waits; 404 for someone else's
+ * conversation.
+ */
+export const POST = route<{ id: string; consentId: string }>(
+  async ({ req, params, correlationId }) => {
+    const principal = await authenticate(req);
+    const { id, consentId } = parseWith(consentParamsSchema, params);
+    const conversation = await getOwnedConversation(principal, id);
+    const run = await continueAfterConsent(conversation, consentId, correlationId);
+    return json({ runId: run.id }, 202);
+  },
+);

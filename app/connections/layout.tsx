@@ -1,0 +1,17 @@
+import type { Metadata } from "next";
+import { AuthGate } from "@/components/auth/AuthGate";
+import { AuthProvider } from "@/components/auth/AuthProvider";
+import { ConnectionsShell } from "@/components/connections/ConnectionsShell";
+
+export const metadata: Metadata = { title: "Connections · Foundry Agent Chat" };
+
+/** The signed-in user's provider connections and tool consents. */
+export default function ConnectionsLayout({ children }: { children: React.ReactNode }) {
+  return (
+    <AuthProvider>
+      <AuthGate>
+        <ConnectionsShell>{children}</ConnectionsShell>
+      </AuthGate>
+    </AuthProvider>
+  );
+}

@@ -1,0 +1,6 @@
+import { ConnectionsPage } from "@/components/connections/ConnectionsShell";
+
+/** What the assistant's tools may act on for the user, with Disconnect and Revoke. */
+export default function Page() {
+  return <ConnectionsPage />;
+}

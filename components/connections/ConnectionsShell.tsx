@@ -1,0 +1,34 @@
+"use client";
+
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { useAuth } from "@/components/auth/AuthProvider";
+import { UserMenu } from "@/components/auth/UserMenu";
+import { ThemeToggle } from "@/components/ui/ThemeToggle";
+import { ConnectionsList } from "./ConnectionsList";
+
+/** The connections page's frame: back to the chat, theme, account. */
+export function ConnectionsShell({ children }: { children: ReactNode }) {
+  return (
+    <div className="flex h-dvh flex-col">
+      <header className="flex items-center gap-2 border-b px-3 py-2">
+        <Link
+          href="/"
+          className="inline-flex min-h-9 items-center rounded-md px-2 text-sm font-medium hover:bg-muted"
+        >
+          <span aria-hidden>←&nbsp;</span>Back to chat
+        </Link>
+        <span className="flex-1" />
+        <ThemeToggle />
+        <UserMenu />
+      </header>
+      <main className="min-h-0 flex-1 overflow-y-auto">{children}</main>
+    </div>
+  );
+}
+
+/** `/connections` */
+export function ConnectionsPage() {
+  const { getAccessToken } = useAuth();
+  return <ConnectionsList getAccessToken={getAccessToken} />;
+}
