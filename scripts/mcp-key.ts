@@ -7,6 +7,8 @@
  * `create` prints the key once on stdout; only its sha256 is stored. An app key (default) is its
  * own app principal with the given roles (default Tools.Read); `--as <username>` makes a key that
  * acts as that user (a user who has signed in once, or a demo user of the local IdP).
+ * The embedded database (PGlite) can be opened by one process only: while the app runs, Admins
+ * manage keys in the app at /admin/keys (the same store functions, audited).
  */
 import { fail, loadAppEnv, parseCli } from "./lib/cli";
 
@@ -36,7 +38,9 @@ async function main(): Promise<void> {
   const config = getConfig();
   if (config.database.kind === "pglite" && (await appIsRunning(config.appUrl))) {
     fail(
-      `The app at ${config.appUrl} is running on the embedded database, which one process may open at a time. Stop it first (or use DATABASE_URL).`,
+      `The app at ${config.appUrl} is running on the embedded database, which one process may open at a time. ` +
+        `Manage keys in the app instead: sign in as an Admin and open ${config.appUrl}/admin/keys ` +
+        `(or stop the app first, or use DATABASE_URL).`,
     );
   }
   const handle = await openDb(
@@ -75,8 +79,9 @@ async function create(
   roles: string[] | undefined,
   createApiKey: typeof import("@/mcp-server/keys/store").createApiKey,
 ) {
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(name))
-    fail("The name may use letters, digits, '.', '_' and '-' (at most 64).", 2);
+  const { KEY_NAME_PATTERN, KEY_NAME_RULE, resolveKeyUser } =
+    await import("@/mcp-server/keys/store");
+  if (!KEY_NAME_PATTERN.test(name)) fail(KEY_NAME_RULE, 2);
   const { APP_ROLES } = await import("@/mcp-server/policy");
   if (as === "app") {
     const { key, info } = await createApiKey({
@@ -91,43 +96,11 @@ async function create(
     return;
   }
   if (roles) fail("--role applies to app keys; a user key has the user's own roles.", 2);
-  const userId = await resolveUser(as);
-  const { key, info } = await createApiKey({ name, kind: "user", userId });
+  const user = await resolveKeyUser(as);
+  if (!user) fail(`No user "${as}" has signed in yet.`);
+  const { key, info } = await createApiKey({ name, kind: "user", userId: user.id });
   process.stderr.write(`Created key ${info.name} (${info.id}) acting as ${as}.\n`);
   process.stdout.write(`${key}\n`);
-}
-
-/** A user who signed in once (any mode), or a demo user of the local IdP (recorded now). */
-async function resolveUser(username: string): Promise<string> {
-  const { eq, or } = await import("drizzle-orm");
-  const { getDb } = await import("@/lib/db/client");
-  const { users } = await import("@/lib/db/schema");
-  const { getConfig } = await import("@/lib/config");
-  const db = await getDb();
-  const wanted = username.toLowerCase();
-  const [row] = await db
-    .select()
-    .from(users)
-    .where(or(eq(users.username, wanted), eq(users.id, username)));
-  if (row) return row.id;
-  if (getConfig().identity.mode === "local") {
-    const { findDemoUser } = await import("@/lib/identity/local-idp/users");
-    const demo = findDemoUser(username);
-    if (demo) {
-      const values = {
-        tenantId: getConfig().identity.tenantId,
-        username: demo.preferredUsername,
-        name: demo.name,
-        roles: [...demo.roles],
-      };
-      await db
-        .insert(users)
-        .values({ id: demo.oid, ...values })
-        .onConflictDoNothing();
-      return demo.oid;
-    }
-  }
-  return fail(`No user "${username}" has signed in yet.`);
 }
 
 async function list(listApiKeys: typeof import("@/mcp-server/keys/store").listApiKeys) {

@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useEffect, useId, useRef, useState } from "react";
 import { usePendingApprovals } from "@/components/approvals/usePendingApprovals";
+import { ROLES } from "@/lib/identity/principal";
 import { useAuth } from "./AuthProvider";
 
 function initials(name: string): string {
@@ -16,7 +17,8 @@ function initials(name: string): string {
 
 /**
  * The signed-in user's name and roles, the Approvals link with how many requests wait for them,
- * and Sign out. A disclosure: Escape or a click outside closes it.
+ * Connections, MCP access keys (Admins only), and Sign out. A disclosure: Escape or a click
+ * outside closes it.
  */
 export function UserMenu() {
   const { account, signOut, getAccessToken } = useAuth();
@@ -120,6 +122,15 @@ export function UserMenu() {
           >
             Connections
           </Link>
+          {account.roles.includes(ROLES.admin) ? (
+            <Link
+              href="/admin/keys"
+              onClick={() => setOpen(false)}
+              className="mt-1 flex min-h-9 w-full items-center rounded-lg px-3 py-2 text-sm font-medium hover:bg-muted focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring"
+            >
+              MCP access keys
+            </Link>
+          ) : null}
           <button
             type="button"
             onClick={() => {

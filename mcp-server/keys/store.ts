@@ -1,13 +1,26 @@
 import { createHash, randomBytes } from "node:crypto";
-import { eq } from "drizzle-orm";
+import { and, eq, isNull, or } from "drizzle-orm";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/db/client";
 import { mcpApiKeys, users } from "@/lib/db/schema";
+import { findDemoUser } from "@/lib/identity/local-idp/users";
 import type { Principal } from "@/lib/identity/principal";
 
 /** Header a Foundry key-based connection sends (set the connection's credential name to this). */
 export const API_KEY_HEADER = "x-api-key";
 const KEY_PREFIX = "fac_mcp_";
+
+/** What a key's name may be (the CLI and the admin API check the same rule). */
+export const KEY_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+export const KEY_NAME_RULE = "The name may use letters, digits, '.', '_' and '-' (at most 64).";
+
+/** A key with this name exists already (names are unique, revoked keys included). */
+export class ApiKeyNameTakenError extends Error {
+  constructor(readonly keyName: string) {
+    super(`A key named "${keyName}" already exists.`);
+    this.name = "ApiKeyNameTakenError";
+  }
+}
 
 export interface ApiKeyInfo {
   id: string;
@@ -32,19 +45,39 @@ export async function createApiKey(
 ): Promise<{ key: string; info: ApiKeyInfo }> {
   const key = `${KEY_PREFIX}${randomBytes(32).toString("base64url")}`;
   const db = await getDb();
-  const [row] = await db
-    .insert(mcpApiKeys)
-    .values({
-      id: `key_${randomBytes(8).toString("hex")}`,
-      name: opts.name,
-      keyHash: hashApiKey(key),
-      keyPrefix: key.slice(0, KEY_PREFIX.length + 6),
-      kind: opts.kind,
-      userId: opts.kind === "user" ? opts.userId : null,
-      roles: opts.kind === "app" ? opts.roles : [],
-    })
-    .returning();
+  let row: typeof mcpApiKeys.$inferSelect | undefined;
+  try {
+    [row] = await db
+      .insert(mcpApiKeys)
+      .values({
+        id: `key_${randomBytes(8).toString("hex")}`,
+        name: opts.name,
+        keyHash: hashApiKey(key),
+        keyPrefix: key.slice(0, KEY_PREFIX.length + 6),
+        kind: opts.kind,
+        userId: opts.kind === "user" ? opts.userId : null,
+        roles: opts.kind === "app" ? opts.roles : [],
+      })
+      .returning();
+  } catch (err) {
+    // The hash carries 256 random bits, so a unique violation can only be the name.
+    if (isUniqueViolation(err)) throw new ApiKeyNameTakenError(opts.name);
+    throw err;
+  }
   return { key, info: toInfo(row!) };
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: unknown }).code === "23505") return true;
+  }
+  return false;
+}
+
+export async function getApiKey(id: string): Promise<ApiKeyInfo | undefined> {
+  const db = await getDb();
+  const [row] = await db.select().from(mcpApiKeys).where(eq(mcpApiKeys.id, id));
+  return row ? toInfo(row) : undefined;
 }
 
 export async function listApiKeys(): Promise<ApiKeyInfo[]> {
@@ -76,6 +109,55 @@ export async function revokeApiKey(name: string): Promise<boolean> {
     .where(eq(mcpApiKeys.name, name))
     .returning({ id: mcpApiKeys.id });
   return rows.length > 0;
+}
+
+/**
+ * Revokes a key by id. `revoked` is true only for the call that revoked it; revoking a revoked
+ * key again changes nothing (its first `revokedAt` stays). Undefined when no key has this id.
+ */
+export async function revokeApiKeyById(
+  id: string,
+): Promise<{ info: ApiKeyInfo; revoked: boolean } | undefined> {
+  const db = await getDb();
+  const [row] = await db
+    .update(mcpApiKeys)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(mcpApiKeys.id, id), isNull(mcpApiKeys.revokedAt)))
+    .returning();
+  if (row) return { info: toInfo(row), revoked: true };
+  const info = await getApiKey(id);
+  return info ? { info, revoked: false } : undefined;
+}
+
+/**
+ * The user a user key will act as: one who signed in once (any mode, by username or id), or a
+ * demo user of the local IdP (recorded now). Undefined when there is no such user.
+ */
+export async function resolveKeyUser(
+  username: string,
+): Promise<{ id: string; username: string } | undefined> {
+  const db = await getDb();
+  const wanted = username.trim().toLowerCase();
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(or(eq(users.username, wanted), eq(users.id, username.trim())));
+  if (row) return { id: row.id, username: row.username };
+  const config = getConfig();
+  if (config.identity.mode !== "local") return undefined;
+  const demo = findDemoUser(username);
+  if (!demo) return undefined;
+  await db
+    .insert(users)
+    .values({
+      id: demo.oid,
+      tenantId: config.identity.tenantId,
+      username: demo.preferredUsername,
+      name: demo.name,
+      roles: [...demo.roles],
+    })
+    .onConflictDoNothing();
+  return { id: demo.oid, username: demo.preferredUsername };
 }
 
 const USED_WRITE_INTERVAL_MS = 60_000;

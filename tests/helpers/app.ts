@@ -43,6 +43,8 @@ const table: [string, () => Promise<RouteModule>][] = [
     "/api/conversations/:id/retry-tool",
     () => import("@/app/api/conversations/[id]/retry-tool/route"),
   ],
+  ["/api/admin/keys", () => import("@/app/api/admin/keys/route")],
+  ["/api/admin/keys/:id", () => import("@/app/api/admin/keys/[id]/route")],
   ["/local-foundry/*path", () => import("@/app/local-foundry/[...path]/route")],
 ];
 
