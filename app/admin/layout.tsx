@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { AdminShell } from "@/components/admin/AdminShell";
+import { PageShell } from "@/components/ui/PageShell";
 import { AuthGate } from "@/components/auth/AuthGate";
 import { AuthProvider } from "@/components/auth/AuthProvider";
 
@@ -10,7 +10,7 @@ export default function AdminLayout({ children }: { children: React.ReactNode })
   return (
     <AuthProvider>
       <AuthGate>
-        <AdminShell>{children}</AdminShell>
+        <PageShell>{children}</PageShell>
       </AuthGate>
     </AuthProvider>
   );

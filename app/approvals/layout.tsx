@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { ApprovalsShell } from "@/components/approvals/ApprovalsShell";
+import { PageShell } from "@/components/ui/PageShell";
 import { AuthGate } from "@/components/auth/AuthGate";
 import { AuthProvider } from "@/components/auth/AuthProvider";
 
@@ -10,7 +10,7 @@ export default function ApprovalsLayout({ children }: { children: React.ReactNod
   return (
     <AuthProvider>
       <AuthGate>
-        <ApprovalsShell>{children}</ApprovalsShell>
+        <PageShell>{children}</PageShell>
       </AuthGate>
     </AuthProvider>
   );

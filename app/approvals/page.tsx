@@ -1,4 +1,4 @@
-import { ApprovalsInboxPage } from "@/components/approvals/ApprovalsShell";
+import { ApprovalsInboxPage } from "@/components/approvals/ApprovalsPages";
 
 /** Requests the user may decide, and their own; live. */
 export default function ApprovalsPage() {

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { AuthGate } from "@/components/auth/AuthGate";
 import { AuthProvider } from "@/components/auth/AuthProvider";
-import { ConnectionsShell } from "@/components/connections/ConnectionsShell";
+import { PageShell } from "@/components/ui/PageShell";
 
 export const metadata: Metadata = { title: "Connections · Foundry Agent Chat" };
 
@@ -10,7 +10,7 @@ export default function ConnectionsLayout({ children }: { children: React.ReactN
   return (
     <AuthProvider>
       <AuthGate>
-        <ConnectionsShell>{children}</ConnectionsShell>
+        <PageShell>{children}</PageShell>
       </AuthGate>
     </AuthProvider>
   );

@@ -1,4 +1,4 @@
-import { ConnectionsPage } from "@/components/connections/ConnectionsShell";
+import { ConnectionsPage } from "@/components/connections/ConnectionsPage";
 
 /** What the assistant's tools may act on for the user, with Disconnect and Revoke. */
 export default function Page() {

@@ -1,5 +1,6 @@
 "use client";
 
+import { useLoaded } from "@/components/ui/useLoaded";
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent } from "react";
 import { ConfirmDialog } from "@/components/ui/ConfirmDialog";
 import { Spinner } from "@/components/ui/Spinner";
@@ -44,35 +45,12 @@ export function AccessKeys({
     () => createKeysClient(getAccessToken, fetchImpl),
     [getAccessToken, fetchImpl],
   );
-  const [items, setItems] = useState<AccessKeyItem[]>();
-  const [error, setError] = useState<string>();
   const [notice, setNotice] = useState<string>();
   const [created, setCreated] = useState<AccessKeyItem & { key: string }>();
   const [pending, setPending] = useState<AccessKeyItem>();
 
-  const reload = useCallback(async () => {
-    try {
-      setItems(await api.list());
-      setError(undefined);
-    } catch (err) {
-      setError(message(err));
-    }
-  }, [api]);
-
-  useEffect(() => {
-    let live = true;
-    api.list().then(
-      (l) => {
-        if (!live) return;
-        setItems(l);
-        setError(undefined);
-      },
-      (err: unknown) => live && setError(message(err)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [api]);
+  const load = useCallback(() => api.list(), [api]);
+  const { data: items, error, reload } = useLoaded(load, message);
 
   const create = async (body: CreateAccessKey) => {
     const item = await api.create(body);

@@ -1,12 +1,12 @@
 "use client";
 
+import { useLoaded } from "@/components/ui/useLoaded";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { ConfirmDialog } from "@/components/ui/ConfirmDialog";
 import { Spinner } from "@/components/ui/Spinner";
 import {
   ApiError,
   createApiClient,
-  type ConnectionsList as List,
   type ProviderConnectionInfo,
   type ToolConsentInfo,
 } from "@/lib/chat/api-client";
@@ -38,34 +38,11 @@ function formatDate(iso: string | undefined): string {
  */
 export function ConnectionsList({ getAccessToken }: { getAccessToken: () => Promise<string> }) {
   const api = useMemo(() => createApiClient(getAccessToken), [getAccessToken]);
-  const [list, setList] = useState<List>();
-  const [error, setError] = useState<string>();
   const [notice, setNotice] = useState<string>();
   const [pending, setPending] = useState<Pending>();
 
-  const reload = useCallback(async () => {
-    try {
-      setList(await api.listConnections());
-      setError(undefined);
-    } catch (err) {
-      setError(message(err));
-    }
-  }, [api]);
-
-  useEffect(() => {
-    let live = true;
-    api.listConnections().then(
-      (l) => {
-        if (!live) return;
-        setList(l);
-        setError(undefined);
-      },
-      (err: unknown) => live && setError(message(err)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [api]);
+  const load = useCallback(() => api.listConnections(), [api]);
+  const { data: list, error, reload } = useLoaded(load, message);
 
   // A connect popup opened from here reports back: show the new connection.
   useEffect(() => {

@@ -2,7 +2,7 @@
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { AccessKeys } from "@/components/admin/AccessKeys";
-import { AdminKeysPage } from "@/components/admin/AdminShell";
+import { AdminKeysPage } from "@/components/admin/AdminPages";
 import { AuthGate } from "@/components/auth/AuthGate";
 import { AuthProvider } from "@/components/auth/AuthProvider";
 import { UserMenu } from "@/components/auth/UserMenu";

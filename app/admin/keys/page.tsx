@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { AdminKeysPage } from "@/components/admin/AdminShell";
+import { AdminKeysPage } from "@/components/admin/AdminPages";
 
 export const metadata: Metadata = { title: "MCP access keys · Foundry Agent Chat" };
 

@@ -1,4 +1,4 @@
-import { ApprovalDetailPage } from "@/components/approvals/ApprovalsShell";
+import { ApprovalDetailPage } from "@/components/approvals/ApprovalsPages";
 
 /** One approval request (the MCP ledger's `approval_url`). */
 export default async function ApprovalPage({ params }: { params: Promise<{ id: string }> }) {

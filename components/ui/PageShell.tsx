@@ -2,13 +2,11 @@
 
 import Link from "next/link";
 import type { ReactNode } from "react";
-import { useAuth } from "@/components/auth/AuthProvider";
 import { UserMenu } from "@/components/auth/UserMenu";
-import { ThemeToggle } from "@/components/ui/ThemeToggle";
-import { ConnectionsList } from "./ConnectionsList";
+import { ThemeToggle } from "./ThemeToggle";
 
-/** The connections page's frame: back to the chat, theme, account. */
-export function ConnectionsShell({ children }: { children: ReactNode }) {
+/** The frame of pages beside the chat (approvals, connections, admin): back to the chat, theme, account. */
+export function PageShell({ children }: { children: ReactNode }) {
   return (
     <div className="flex h-dvh flex-col">
       <header className="flex items-center gap-2 border-b px-3 py-2">
@@ -25,10 +23,4 @@ export function ConnectionsShell({ children }: { children: ReactNode }) {
       <main className="min-h-0 flex-1 overflow-y-auto">{children}</main>
     </div>
   );
-}
-
-/** `/connections` */
-export function ConnectionsPage() {
-  const { getAccessToken } = useAuth();
-  return <ConnectionsList getAccessToken={getAccessToken} />;
 }
