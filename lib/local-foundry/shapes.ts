@@ -1,7 +1,6 @@
 /**
- * JSON shapes of the local agent service, copied field for field from recorded Foundry traffic
- * (../shared/fixtures/foundry-recordings). Pure functions: they take stored state and return
- * exactly what goes on the wire.
+ * JSON shapes of the local agent service, copied field for field from recorded Foundry traffic.
+ * Pure functions: they take stored state and return exactly what goes on the wire.
  */
 export interface AgentRef {
   name: string;

@@ -97,6 +97,22 @@ test("pages are served with security headers", async ({ request }) => {
   expect(headers["x-powered-by"]).toBeUndefined();
 });
 
+test("no_favicon: a page loads without any 404 (the favicon is served)", async ({
+  page,
+  request,
+}) => {
+  const missing: string[] = [];
+  page.on("response", (res) => {
+    if (res.status() === 404) missing.push(res.url());
+  });
+  await page.goto("/");
+  await expect(page.getByRole("button", { name: "Sign in", exact: true })).toBeVisible();
+  const icon = await request.get("/favicon.ico");
+  expect(icon.status()).toBe(200);
+  expect(icon.headers()["content-type"]).toMatch(/image/);
+  expect(missing).toEqual([]);
+});
+
 test("a conversation is renamed and deleted from the list with the keyboard", async ({
   page,
   signIn,

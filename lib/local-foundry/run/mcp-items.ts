@@ -3,7 +3,7 @@ import type { ListedTool } from "../tools/client";
 
 /**
  * The MCP output items, keys in Foundry's order (type, id, provenance, then the item's own
- * fields), as recorded in ../shared/fixtures/mcp-streams. Pure.
+ * fields), as in recorded Foundry and OpenAI MCP streams. Pure.
  */
 interface Origin {
   agent: AgentRef;
