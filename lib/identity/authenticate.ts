@@ -6,8 +6,8 @@ import { bearerChallenge } from "./challenge";
 import { invalidToken, verifyAccessToken } from "./verify";
 
 /**
- * The `/api/*` gate: a verified bearer token for this API, or 401 problem+json with an RFC 6750
- * challenge. Callers are recorded in `users` (the row other tables reference by `oid`).
+ * The `/api/*` gate for people: a verified user token for this API (401 problem+json with an
+ * RFC 6750 challenge otherwise; 403 for an application's token). Callers are recorded in `users` (the row other tables reference by `oid`).
  */
 export async function authenticate(req: Request): Promise<Principal> {
   const header = req.headers.get("authorization");
@@ -20,6 +20,14 @@ export async function authenticate(req: Request): Promise<Principal> {
     });
   }
   const principal = await verifyAccessToken(token, { audience: "api" });
+  // The chat, approvals, connections and admin APIs act for people. An application (app-only
+  // token, whatever its roles) has nobody to act for here; its door is /api/mcp.
+  if (principal.kind !== "user") {
+    throw new AppError(
+      "forbidden",
+      "This API is for signed-in users; applications call the tools at /api/mcp.",
+    );
+  }
   await rememberUser(principal);
   return principal;
 }

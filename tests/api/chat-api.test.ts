@@ -277,3 +277,31 @@ describe("chat API on the embedded defaults", () => {
     expect(bad.status).toBe(401);
   });
 });
+
+describe("app_tokens_act_as_users (regression)", () => {
+  it("an application's token is refused (403) on the chat, approvals and connections APIs, and changes nothing", async () => {
+    const { mintLocalAppAccessToken } = await import("@/lib/identity/local-idp/tokens");
+    for (const roles of [[], ["Tools.Write"]]) {
+      const appToken = await mintLocalAppAccessToken({ appId: "some-daemon", roles });
+      const calls: [string, string, unknown?][] = [
+        ["POST", "/api/conversations", {}],
+        ["GET", "/api/conversations"],
+        ["GET", "/api/agents"],
+        ["GET", "/api/approvals"],
+        ["GET", "/api/connections"],
+        ["POST", "/api/connections/twilio", {}],
+      ];
+      for (const [method, path, body] of calls) {
+        const res = await api(
+          path,
+          appToken,
+          body === undefined ? { method } : { method, json: body },
+        );
+        expect(res.status, `${method} ${path}`).toBe(403);
+        expect(res.headers.get("content-type")).toContain("application/problem+json");
+      }
+    }
+    const list = (await (await api("/api/conversations", alice)).json()) as { items: unknown[] };
+    expect(Array.isArray(list.items)).toBe(true);
+  });
+});

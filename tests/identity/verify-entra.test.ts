@@ -119,7 +119,7 @@ describe("authenticate() with Entra tokens (JWKS on a loopback authority host)",
     });
   });
 
-  it("turns an app-only token (roles, no scp) into an app principal", async () => {
+  it("turns an app-only token (roles, no scp) into an app principal, refused by authenticate()", async () => {
     const claims = v2Claims({
       scp: undefined,
       preferred_username: undefined,
@@ -128,14 +128,15 @@ describe("authenticate() with Entra tokens (JWKS on a loopback authority host)",
       roles: ["Tools.Invoke"],
       azp: "foundry-agent-app",
     });
-    const res = await callWithToken(await sign(claims));
-    expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({
+    const signed = await sign(claims);
+    expect(await verifyAccessToken(signed, { audience: "api" })).toMatchObject({
       kind: "app",
       username: "foundry-agent-app",
       roles: ["Tools.Invoke"],
       scopes: [],
     });
+    // authenticate() is the people's gate: an application's token is refused there.
+    expect((await callWithToken(signed)).status).toBe(403);
   });
 
   it("rejects a v1 token whose issuer host is not sts.windows.net", async () => {

@@ -222,18 +222,18 @@ describe("authenticate() with local IdP tokens", () => {
     await expect(mintLocalAccessTokenForUserId("not-a-demo-oid")).rejects.toThrow(/No demo user/);
   });
 
-  it("turns an app-only token into an app principal", async () => {
+  it("turns an app-only token into an app principal, which the people's API refuses (403)", async () => {
     const token = await mintLocalAppAccessToken({
       appId: "agent-connection",
       roles: ["Tools.Invoke"],
     });
-    const body = await (await callWithToken(token)).json();
-    expect(body).toMatchObject({
+    expect(await verifyAccessToken(token, { audience: "api" })).toMatchObject({
       kind: "app",
       username: "agent-connection",
       roles: ["Tools.Invoke"],
       scopes: [],
     });
+    expect((await callWithToken(token)).status).toBe(403);
   });
 
   it("upserts the caller into users, and writes changes of roles at once", async () => {
