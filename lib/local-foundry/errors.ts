@@ -39,6 +39,9 @@ export function errorBody(err: LfError) {
 
 export function errorResponse(err: LfError): Response {
   const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8" };
-  if (err.status === 401) headers["www-authenticate"] = 'Bearer error="invalid_token"';
+  // RFC 6750 §3.1: a request without credentials gets the bare challenge, no error code.
+  if (err.status === 401)
+    headers["www-authenticate"] =
+      err.code === "missing_token" ? "Bearer" : 'Bearer error="invalid_token"';
   return new Response(JSON.stringify(errorBody(err)), { status: err.status, headers });
 }

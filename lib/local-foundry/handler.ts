@@ -94,7 +94,8 @@ async function authenticate(
 ): Promise<Principal> {
   const header = req.headers.get("authorization") ?? "";
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
-  if (!match) throw unauthorized("Missing bearer token.");
+  if (!match)
+    throw new LfError(401, "Missing bearer token.", "authentication_error", "missing_token");
   try {
     return await verify(match[1]!);
   } catch (err) {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { getConfig } from "@/lib/config";
 import { AppError } from "@/lib/errors";
+import { bearerChallenge } from "@/lib/identity/challenge";
 import { readJson } from "@/lib/http/body";
 import { json, noContent } from "@/lib/http/route";
 import { authenticate, bearerToken } from "@/lib/identity/authenticate";
@@ -66,6 +67,8 @@ export async function postConnection(req: Request, params: unknown): Promise<Res
     throw new AppError(
       "unauthenticated",
       "This connect link has expired or is not valid. Start again from the chat.",
+      // Every 401 names how to authenticate (RFC 7235): a bearer token also connects.
+      { headers: { "www-authenticate": bearerChallenge({ error: "invalid_token" }) } },
     );
   if (hasBearer || !claims) {
     const principal = await authenticate(req);
@@ -160,6 +163,8 @@ export async function previewConnection(req: Request, params: unknown): Promise<
     throw new AppError(
       "unauthenticated",
       "This connect link has expired or is not valid. Start again from the chat.",
+      // Every 401 names how to authenticate (RFC 7235): a bearer token also connects.
+      { headers: { "www-authenticate": bearerChallenge({ error: "invalid_token" }) } },
     );
   return json(view);
 }

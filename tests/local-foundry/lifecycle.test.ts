@@ -116,17 +116,19 @@ describe("local agent service: stopping, cancelling, auth and errors", () => {
     const url = `${h.endpoint}/agents?api-version=v1`;
     const none = await fetch(url);
     expect(none.status).toBe(401);
-    expect(none.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    // challenge_without_token (regression): no credentials → the bare challenge, no error code.
+    expect(none.headers.get("www-authenticate")).toBe("Bearer");
     expect(await none.json()).toEqual({
       error: {
         message: expect.any(String),
         type: "authentication_error",
-        code: "invalid_token",
+        code: "missing_token",
         param: null,
       },
     });
     const garbage = await fetch(url, { headers: { authorization: "Bearer not.a.jwt" } });
     expect(garbage.status).toBe(401);
+    expect(garbage.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
     const { mintLocalAccessToken } = await import("@/lib/identity/local-idp/tokens");
     const apiToken = await mintLocalAccessToken({ username: "alice", audience: "api" });
     expect((await fetch(url, { headers: { authorization: `Bearer ${apiToken}` } })).status).toBe(

@@ -175,7 +175,10 @@ describe("POST /api/connections/:provider is CSRF-safe and user-bound", () => {
     });
     expect(form.status).toBe(415);
     expect((await post("gmail", { token })).status).toBe(401);
-    expect((await post("twilio", { token: `${token}x` })).status).toBe(401);
+    // challenge_on_invalid_connect_token (regression): every 401 says how to authenticate.
+    const forged = await post("twilio", { token: `${token}x` });
+    expect(forged.status).toBe(401);
+    expect(forged.headers.get("www-authenticate")).toMatch(/^Bearer .*error="invalid_token"/);
     const none = await post("twilio", {});
     expect(none.status).toBe(401);
     expect(none.headers.get("www-authenticate")).toMatch(/^Bearer/);
