@@ -1,4 +1,3 @@
-import { and, desc, eq } from "drizzle-orm";
 import { argumentHash } from "@/lib/audit";
 import {
   approvalsOfRun,
@@ -8,11 +7,10 @@ import {
 } from "@/lib/approvals/store";
 import { parseAuthRequired } from "@/lib/connections/auth-required";
 import { draft, type ChatEventDraft } from "@/lib/chat/events";
-import { getDb } from "@/lib/db/client";
-import { conversationEvents, type ApprovalRow } from "@/lib/db/schema";
+import type { ApprovalRow } from "@/lib/db/schema";
 import type { Principal } from "@/lib/identity/principal";
 import { riskOfCall } from "@/mcp-server/risk";
-import { appendEvents } from "./event-log";
+import { appendEvents, latestEventsOfType } from "./event-log";
 
 /**
  * The chat side of approvals: an `approval.requested` draft becomes an approval record (its id
@@ -109,19 +107,7 @@ async function providerOfLastAuthFailure(
   conversationId: string,
   tool: string,
 ): Promise<string | undefined> {
-  const db = await getDb();
-  const rows = await db
-    .select({ data: conversationEvents.data })
-    .from(conversationEvents)
-    .where(
-      and(
-        eq(conversationEvents.conversationId, conversationId),
-        eq(conversationEvents.type, "tool.call.failed"),
-      ),
-    )
-    .orderBy(desc(conversationEvents.seq))
-    .limit(20);
-  for (const { data } of rows) {
+  for (const { data } of await latestEventsOfType(conversationId, "tool.call.failed")) {
     const d = data as { name?: unknown; error?: unknown };
     if (d.name !== tool || typeof d.error !== "string") continue;
     const failure = parseAuthRequired(tool, d.error);
@@ -175,37 +161,14 @@ export function parseArguments(text: string): unknown {
  * retry) the user's latest message before it.
  */
 async function runInput(conversationId: string, runId: string): Promise<string | undefined> {
-  const db = await getDb();
-  const [row] = await db
-    .select({ data: conversationEvents.data })
-    .from(conversationEvents)
-    .where(
-      and(
-        eq(conversationEvents.conversationId, conversationId),
-        eq(conversationEvents.runId, runId),
-        eq(conversationEvents.type, "run.started"),
-      ),
-    )
-    .limit(1);
+  const [row] = await latestEventsOfType(conversationId, "run.started", { runId, limit: 1 });
   const data = row?.data as { input?: unknown; hidden?: unknown } | undefined;
   if (data?.hidden === true) return latestVisibleInput(conversationId);
   return typeof data?.input === "string" ? data.input : undefined;
 }
 
 async function latestVisibleInput(conversationId: string): Promise<string | undefined> {
-  const db = await getDb();
-  const rows = await db
-    .select({ data: conversationEvents.data })
-    .from(conversationEvents)
-    .where(
-      and(
-        eq(conversationEvents.conversationId, conversationId),
-        eq(conversationEvents.type, "run.started"),
-      ),
-    )
-    .orderBy(desc(conversationEvents.seq))
-    .limit(20);
-  for (const { data } of rows) {
+  for (const { data } of await latestEventsOfType(conversationId, "run.started")) {
     const d = data as { input?: unknown; hidden?: unknown };
     if (d.hidden !== true && typeof d.input === "string") return d.input;
   }

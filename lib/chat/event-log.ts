@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, sql } from "drizzle-orm";
 import { conversationChannel, getBus } from "@/lib/bus";
 import { getDb } from "@/lib/db/client";
 import { conversationEvents, conversations } from "@/lib/db/schema";
@@ -86,4 +86,28 @@ export async function readEvents(
         at: r.at.toISOString(),
       }) as ChatEvent,
   );
+}
+
+/**
+ * A conversation's events of one type (optionally of one run), newest first: what server-side
+ * steps look back at (the message that started a run, the last failed tool call).
+ */
+export async function latestEventsOfType(
+  conversationId: string,
+  type: ChatEvent["type"],
+  opts: { runId?: string; limit?: number } = {},
+): Promise<{ runId: string; data: unknown }[]> {
+  const db = await getDb();
+  return db
+    .select({ runId: conversationEvents.runId, data: conversationEvents.data })
+    .from(conversationEvents)
+    .where(
+      and(
+        eq(conversationEvents.conversationId, conversationId),
+        eq(conversationEvents.type, type),
+        opts.runId ? eq(conversationEvents.runId, opts.runId) : undefined,
+      ),
+    )
+    .orderBy(desc(conversationEvents.seq))
+    .limit(opts.limit ?? 20);
 }

@@ -1,9 +1,7 @@
-import { and, desc, eq } from "drizzle-orm";
 import type { ConversationRow } from "@/lib/chat/conversations";
 import { startRun } from "@/lib/chat/run-driver";
 import { getActiveRun, type RunRow } from "@/lib/chat/runs";
-import { getDb } from "@/lib/db/client";
-import { conversationEvents } from "@/lib/db/schema";
+import { latestEventsOfType } from "@/lib/chat/event-log";
 import { AppError } from "@/lib/errors";
 import type { Principal } from "@/lib/identity/principal";
 
@@ -37,29 +35,11 @@ export async function retryLastToolCall(args: {
 }
 
 async function latestRunHasFailedToolCall(conversationId: string): Promise<boolean> {
-  const db = await getDb();
-  const [latest] = await db
-    .select({ runId: conversationEvents.runId })
-    .from(conversationEvents)
-    .where(
-      and(
-        eq(conversationEvents.conversationId, conversationId),
-        eq(conversationEvents.type, "run.started"),
-      ),
-    )
-    .orderBy(desc(conversationEvents.seq))
-    .limit(1);
+  const [latest] = await latestEventsOfType(conversationId, "run.started", { limit: 1 });
   if (!latest) return false;
-  const [failed] = await db
-    .select({ seq: conversationEvents.seq })
-    .from(conversationEvents)
-    .where(
-      and(
-        eq(conversationEvents.conversationId, conversationId),
-        eq(conversationEvents.runId, latest.runId),
-        eq(conversationEvents.type, "tool.call.failed"),
-      ),
-    )
-    .limit(1);
-  return failed !== undefined;
+  const failed = await latestEventsOfType(conversationId, "tool.call.failed", {
+    runId: latest.runId,
+    limit: 1,
+  });
+  return failed.length > 0;
 }
