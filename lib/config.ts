@@ -79,6 +79,14 @@ const envSchema = z.object({
   MCP_ALLOWED_HOSTS: optionalString,
   MCP_ALLOWED_ORIGINS: optionalString,
   MCP_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
+  // Bounds on one tools/call's arguments: nesting depth, and UTF-8 bytes as JSON (≤ the 1 MiB body cap).
+  MCP_MAX_ARGUMENT_DEPTH: z.coerce.number().int().min(2).max(256).default(32),
+  MCP_MAX_ARGUMENT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024)
+    .default(512 * 1024),
   // server_label of our MCP server in agent definitions (the policy generator writes it).
   MCP_SERVER_LABEL: z
     .string()
@@ -202,6 +210,7 @@ export function buildConfig(env: Record<string, string | undefined>) {
       allowedHosts: csv(e.MCP_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
       allowedOrigins: csv(e.MCP_ALLOWED_ORIGINS).map((o) => o.replace(/\/$/, "").toLowerCase()),
       toolTimeoutMs: e.MCP_TOOL_TIMEOUT_MS,
+      argumentBounds: { maxDepth: e.MCP_MAX_ARGUMENT_DEPTH, maxBytes: e.MCP_MAX_ARGUMENT_BYTES },
       serverLabel: e.MCP_SERVER_LABEL,
       approvalLedger: e.MCP_APPROVAL_LEDGER,
     },

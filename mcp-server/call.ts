@@ -8,6 +8,7 @@ import { appendAudit, argumentHash } from "@/lib/audit";
 import type { Principal } from "@/lib/identity/principal";
 import type { RateLimiter } from "@/lib/limits/rate-limit";
 import { logger } from "@/lib/log";
+import { checkArgumentBounds, printableText, type ArgumentBounds } from "./argument-bounds";
 import { describeIssues } from "./catalog/tools/define";
 import type { ToolDefinition } from "./catalog/types";
 import { executeTool } from "./execute";
@@ -30,6 +31,7 @@ export interface CallDeps {
   policy: Policy;
   limiter: RateLimiter;
   timeoutMs: number;
+  argumentBounds: ArgumentBounds;
 }
 
 export interface CallRequest {
@@ -50,10 +52,12 @@ export interface CallContext {
 const staleAfter = (timeoutMs: number) => timeoutMs * 2 + 60_000;
 
 /**
- * One governed tools/call: rate limit → policy → argument validation → idempotency claim and the
- * approval ledger (write and privileged tools) → the tool under timeout/retry/circuit breaker →
- * audit → result. Expected failures are isError results; an unknown tool is a JSON-RPC error, and
- * so is `approval_required` for a client that declared URL elicitation (MCP 2025-11-25).
+ * One governed tools/call: rate limit → tool lookup → argument bounds → policy → argument
+ * validation → idempotency claim and the approval ledger (write and privileged tools) → the tool
+ * under timeout/retry/circuit breaker → audit → result. Every call is counted first, whatever its
+ * name or arguments, and every call the limit lets through is audited with its outcome. Expected
+ * failures are isError results; an unknown tool is a JSON-RPC error, and so is
+ * `approval_required` for a client that declared URL elicitation (MCP 2025-11-25).
  */
 export async function handleToolCall(
   req: CallRequest,
@@ -61,26 +65,40 @@ export async function handleToolCall(
   deps: CallDeps,
 ): Promise<CallToolResult> {
   const started = performance.now();
-  const tool = deps.tools.find((t) => t.name === req.name);
-  if (!tool || !isAllowlisted(tool.name, deps.policy))
-    throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${req.name}`);
-  const args = req.arguments ?? {};
-  const risk = effectiveRisk(tool, deps.policy);
-  const audit = auditor(ctx, tool, risk, argumentHash(args), started);
   const fail = (...a: Parameters<typeof errorBody>) => errorResult(errorBody(...a));
 
   // Every call counts, allowed or not: a caller cannot flood the audit chain with refusals.
   const verdict = await deps.limiter.consume(ctx.principal.userId);
-  const decision = decide(ctx.principal, tool, deps.policy);
   if (!verdict.allowed) {
     logger().warn(
-      { tool: tool.name, userId: ctx.principal.userId, correlationId: ctx.correlationId },
+      {
+        tool: printableToolName(req.name),
+        userId: ctx.principal.userId,
+        correlationId: ctx.correlationId,
+      },
       "mcp call rate limited",
     );
     return fail("rate_limited", "Too many tool calls; slow down.", ctx.correlationId, {
       retryAfterSeconds: verdict.retryAfterSeconds,
     });
   }
+
+  // Bounds before anything recursive (the hash, zod, the tool) walks the arguments.
+  const args = req.arguments ?? {};
+  const bounds = checkArgumentBounds(args, deps.argumentBounds);
+  const argsHash = bounds.ok ? argumentHash(args) : UNHASHED_ARGUMENTS;
+  const tool = deps.tools.find((t) => t.name === req.name);
+  if (!tool || !isAllowlisted(tool.name, deps.policy)) {
+    const name = printableToolName(req.name);
+    await auditor(ctx, name, "unknown", argsHash, started).record("unknown_tool", null);
+    throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+  }
+  const risk = effectiveRisk(tool, deps.policy);
+  const audit = auditor(ctx, tool.name, risk, argsHash, started);
+  if (!bounds.ok)
+    return audit.done(fail("invalid_arguments", bounds.message, ctx.correlationId), null);
+
+  const decision = decide(ctx.principal, tool, deps.policy);
   if (!decision.allow)
     return audit.done(fail("forbidden", decision.reason, ctx.correlationId), null);
 
@@ -177,45 +195,58 @@ function markReplayed(result: CallToolResult): CallToolResult {
   return { ...result, _meta: { ...result._meta, "io.foundry-agent-chat/replayed": true } };
 }
 
+/**
+ * What the audit row holds instead of a hash when the arguments were refused as too deep or too
+ * big: hashing them is exactly the walk the bounds exist to avoid.
+ */
+export const UNHASHED_ARGUMENTS = "-";
+
+/**
+ * A caller-chosen tool name as the audit row, the log and the error message may carry it: at most
+ * 128 characters, no NUL, no unpaired surrogate (PostgreSQL stores neither).
+ */
+export function printableToolName(name: string): string {
+  // Cut first, then clean: the cut may split a surrogate pair.
+  return printableText(name.length > 128 ? `${name.slice(0, 128)}…` : name);
+}
+
 /** Writes the call's audit row once its result is known; an audit failure is logged, never hides the result. */
-function auditor(
-  ctx: CallContext,
-  tool: ToolDefinition,
-  risk: string,
-  argsHash: string,
-  started: number,
-) {
+function auditor(ctx: CallContext, tool: string, risk: string, argsHash: string, started: number) {
+  const record = async (outcome: string, idempotencyKey: string | null): Promise<void> => {
+    const latencyMs = Math.round(performance.now() - started);
+    const entry = {
+      at: new Date(),
+      userId: ctx.principal.userId,
+      username: ctx.principal.username,
+      principalKind: ctx.principal.kind,
+      tool,
+      risk,
+      argsHash,
+      outcome,
+      latencyMs,
+      correlationId: ctx.correlationId,
+      idempotencyKey,
+    };
+    try {
+      await appendAudit(entry);
+      logger().info({ ...entry, at: undefined }, "mcp tool call");
+    } catch (err) {
+      // The action already happened; failing the call now would invite a duplicate retry.
+      logger().error(
+        { err, audit: entry },
+        "audit append failed; the call's record is only in this log",
+      );
+    }
+  };
   return {
     argsHash,
+    record,
     async done(
       result: CallToolResult,
       idempotencyKey: string | null,
       outcome = outcomeOf(result),
     ): Promise<CallToolResult> {
-      const latencyMs = Math.round(performance.now() - started);
-      const entry = {
-        at: new Date(),
-        userId: ctx.principal.userId,
-        username: ctx.principal.username,
-        principalKind: ctx.principal.kind,
-        tool: tool.name,
-        risk,
-        argsHash,
-        outcome,
-        latencyMs,
-        correlationId: ctx.correlationId,
-        idempotencyKey,
-      };
-      try {
-        await appendAudit(entry);
-        logger().info({ ...entry, at: undefined }, "mcp tool call");
-      } catch (err) {
-        // The action already happened; failing the call now would invite a duplicate retry.
-        logger().error(
-          { err, audit: entry },
-          "audit append failed; the call's record is only in this log",
-        );
-      }
+      await record(outcome, idempotencyKey);
       return result;
     },
   };

@@ -51,6 +51,7 @@ export function createMcpHandler(
       policy: opts.policy ?? POLICY,
       limiter: (opts.limiter ?? mcpCallLimiter)(),
       timeoutMs: mcp.toolTimeoutMs,
+      argumentBounds: mcp.argumentBounds,
     });
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
