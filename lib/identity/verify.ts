@@ -5,6 +5,7 @@ import {
   jwtVerify,
   type JSONWebKeySet,
   type JWK,
+  type JWTHeaderParameters,
   type JWTPayload,
   type JWTVerifyGetKey,
 } from "jose";
@@ -13,17 +14,19 @@ import { AppError } from "@/lib/errors";
 import type { Principal } from "@/lib/identity/principal";
 import { bearerChallenge } from "./challenge";
 import { getLocalJwks } from "./local-idp/keys";
+import { isGrantRevoked } from "./local-idp/revocations";
+import {
+  CLOCK_TOLERANCE_SECONDS,
+  FOUNDRY_SCOPE_NAME,
+  MAX_TOKEN_LIFETIME_SECONDS,
+} from "./token-rules";
+
+export { CLOCK_TOLERANCE_SECONDS };
 
 export interface VerifyOptions {
   /** "api" (default): tokens for this app's API. "foundry": tokens for the (local) agent service. */
   audience?: "api" | "foundry";
 }
-
-/**
- * Allowed clock skew between us and the token issuer. Small on purpose: Entra's own libraries
- * allow minutes, but replicas run NTP and a token past `exp` + 30 s is treated as expired.
- */
-export const CLOCK_TOLERANCE_SECONDS = 30;
 
 /**
  * Verifies an Entra or local-IdP access token and returns who is calling. Both modes run this same
@@ -36,24 +39,64 @@ export async function verifyAccessToken(
 ): Promise<Principal> {
   const audienceKind = opts.audience ?? "api";
   const id = getConfig().identity;
+  const audiences = audienceKind === "api" ? [id.apiClientId, id.apiAppIdUri] : [FOUNDRY_AUDIENCE];
   let payload: JWTPayload;
+  let header: JWTHeaderParameters;
   try {
-    ({ payload } = await jwtVerify(token, keySet(), {
+    ({ payload, protectedHeader: header } = await jwtVerify(token, keySet(), {
       algorithms: ["RS256"],
       issuer: acceptedIssuers(),
-      audience: audienceKind === "api" ? [id.apiClientId, id.apiAppIdUri] : FOUNDRY_AUDIENCE,
+      audience: audiences,
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
-      requiredClaims: ["exp", "iat", "tid", "oid"],
+      requiredClaims: ["exp", "iat", "tid", "oid", "sub"],
     }));
   } catch (err) {
     throw toAuthError(err);
   }
+  const problem = tokenShapeProblem(header, payload, audiences, Date.now() / 1000);
+  if (problem) throw invalidToken(problem);
   if (payload.tid !== id.tenantId) throw invalidToken("The token was issued for another tenant.");
+  // Local-IdP sign-ins can be revoked (a replayed code or refresh token): their tokens say which.
+  if (id.mode === "local" && typeof payload.sid === "string" && (await isGrantRevoked(payload.sid)))
+    throw invalidToken("The token was revoked.");
   const principal = toPrincipal(payload, token);
-  // Delegated tokens must be meant for this API; app-only tokens are judged by their roles later.
-  const needsScope = principal.kind === "user" && audienceKind === "api";
-  if (needsScope && !principal.scopes.includes(id.apiScopeName)) throw insufficientScope();
+  // Delegated tokens must carry the audience's scope; app-only tokens are judged by their roles later.
+  const scope =
+    audienceKind === "api"
+      ? { name: id.apiScopeName, full: `${id.apiAppIdUri}/${id.apiScopeName}` }
+      : { name: FOUNDRY_SCOPE_NAME, full: `${FOUNDRY_AUDIENCE}/${FOUNDRY_SCOPE_NAME}` };
+  if (principal.kind === "user" && !principal.scopes.includes(scope.name))
+    throw insufficientScope(scope.name, scope.full);
   return principal;
+}
+
+/**
+ * What jose leaves to us, for a token whose signature, issuer, audience and times already passed:
+ * a key id (Entra always names its key), an audience list holding nothing foreign, `iat` not in
+ * the future, a lifetime no token service issues beyond, and `sub`/`oid` that name someone.
+ * Returns the reason to refuse, or undefined.
+ */
+export function tokenShapeProblem(
+  header: JWTHeaderParameters,
+  payload: JWTPayload,
+  audiences: string[],
+  nowSeconds: number,
+): string | undefined {
+  if (typeof header.kid !== "string" || header.kid === "") return "The token names no key (kid).";
+  if (Array.isArray(payload.aud) && payload.aud.some((a) => !audiences.includes(a)))
+    return "The token was issued for another audience as well.";
+  const iat = payload.iat!;
+  if (iat > nowSeconds + CLOCK_TOLERANCE_SECONDS) return "The token was issued in the future.";
+  if (payload.exp! - iat > MAX_TOKEN_LIFETIME_SECONDS)
+    return `The token is valid for longer than ${MAX_TOKEN_LIFETIME_SECONDS / 3600} hours.`;
+  if (!isIdentifier(payload.sub)) return "The token's sub claim is not valid.";
+  if (!isIdentifier(payload.oid)) return "The token's oid claim is not valid.";
+  return undefined;
+}
+
+/** A non-empty string of sensible length: what `sub` and `oid` are in every token Entra issues. */
+function isIdentifier(value: unknown): value is string {
+  return typeof value === "string" && value.trim() !== "" && value.length <= 256;
 }
 
 /**
@@ -67,10 +110,8 @@ export function acceptedIssuers(): string[] {
   return [`${authorityHost}/${tenantId}/v2.0`, v1];
 }
 
-function insufficientScope(): AppError {
-  const { apiAppIdUri, apiScopeName } = getConfig().identity;
-  const description = `The token lacks the ${apiScopeName} scope.`;
-  const scope = `${apiAppIdUri}/${apiScopeName}`;
+function insufficientScope(name: string, scope: string): AppError {
+  const description = `The token lacks the ${name} scope.`;
   return new AppError("insufficient_scope", description, {
     extensions: { requiredScope: scope },
     headers: {

@@ -1,6 +1,7 @@
 import * as oauth from "oauth4webapi";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { LOCAL_SPA_CLIENT_ID, LOCAL_TENANT_ID } from "@/lib/config";
+import { processStore } from "@/lib/identity/local-idp/store";
 import type { TestServer } from "../helpers/serve";
 import { callWithToken, resetAll, useEnv, useMemoryDb } from "./helpers";
 import { formTokenIn, serveIdp } from "./idp-server";
@@ -186,6 +187,11 @@ describe("sign-in page", () => {
       { redirect_uri: "http://127.0.0.1:1/auth/callback" },
     ],
     ["a redirect_uri with a fragment", { redirect_uri: "CALLBACK#x" }],
+    // Same origin as the registered /auth/callback, but not that URI: matched exactly, not by origin.
+    ["redirect_uri_differing_in_path (another page)", { redirect_uri: "ORIGIN/elsewhere" }],
+    ["redirect_uri_differing_in_path (a longer path)", { redirect_uri: "CALLBACK/more" }],
+    ["redirect_uri_differing_in_path (a trailing slash)", { redirect_uri: "CALLBACK/" }],
+    ["redirect_uri_differing_in_query", { redirect_uri: "CALLBACK?next=/admin" }],
     ["an unknown client_id", { client_id: "someone-else" }],
     ["response_type=token", { response_type: "token" }],
     ["no PKCE challenge", { code_challenge: null }],
@@ -193,7 +199,10 @@ describe("sign-in page", () => {
     ["no state", { state: null }],
   ])("shows an error and no form for %s", async (_name, overrides) => {
     const o = Object.fromEntries(
-      Object.entries(overrides).map(([k, v]) => [k, v?.replace("CALLBACK", redirectUri()) ?? null]),
+      Object.entries(overrides).map(([k, v]) => [
+        k,
+        v?.replace("CALLBACK", redirectUri()).replace("ORIGIN", server.url) ?? null,
+      ]),
     );
     const html = await signInPage((await authorizeUrl(o)).url);
     expect(html).toContain('role="alert"');
@@ -288,6 +297,32 @@ describe("authorization code flow with PKCE", () => {
     expect(await refresh.json()).toMatchObject({ error: "invalid_grant" });
   });
 
+  it("replayed_code_gives_invalid_grant_and_revokes_the_access_token_issued_from_it", async () => {
+    const { started, callback } = await signInAs("alice");
+    const code = callback.searchParams.get("code")!;
+    const first = await tokenRequest(codeForm(code, started.verifier));
+    expect(first.status).toBe(200);
+    const { access_token } = await first.json();
+    expect((await callWithToken(access_token)).status).toBe(200);
+
+    const again = await tokenRequest(codeForm(code, started.verifier));
+    expect(again.status).toBe(400);
+    expect(await again.json()).toMatchObject({ error: "invalid_grant" });
+
+    const refused = await callWithToken(access_token);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("www-authenticate")).toContain("revoked");
+    // Another replica has none of this process's memory: the revocation is in the database.
+    processStore("revoked-grants").clear();
+    expect((await callWithToken(access_token)).status).toBe(401);
+    // Other sign-ins are untouched.
+    const other = await signInAs("alice");
+    const fresh = await (
+      await tokenRequest(codeForm(other.callback.searchParams.get("code")!, other.started.verifier))
+    ).json();
+    expect((await callWithToken(fresh.access_token)).status).toBe(200);
+  });
+
   it("refuses a code redeemed with another redirect_uri or client", async () => {
     const { started, callback } = await signInAs("alice");
     const code = callback.searchParams.get("code")!;
@@ -334,10 +369,13 @@ describe("authorization code flow with PKCE", () => {
     expect(await (await refresh(first.refresh_token)).json()).toMatchObject({
       error: "invalid_grant",
     });
-    // The replay ended the whole sign-in: the current refresh token is dead too.
+    // The replay ended the whole sign-in: the current refresh token is dead too, and so are the
+    // access tokens issued in it.
     expect(await (await refresh(rotated.refresh_token)).json()).toMatchObject({
       error: "invalid_grant",
     });
+    expect((await callWithToken(rotated.access_token)).status).toBe(401);
+    expect((await callWithToken(first.access_token)).status).toBe(401);
   });
 
   it("answers OAuth error JSON for malformed token requests", async () => {

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { generateKeyPair } from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { GET as localFoundry } from "@/app/local-foundry/[...path]/route";
 import { FOUNDRY_AUDIENCE, getConfig, LOCAL_API_CLIENT_ID, LOCAL_TENANT_ID } from "@/lib/config";
 import type { DbHandle } from "@/lib/db/client";
 import { users } from "@/lib/db/schema/app";
@@ -10,6 +11,7 @@ import {
   mintLocalAccessTokenForUserId,
   mintLocalAppAccessToken,
 } from "@/lib/identity/local-idp/tokens";
+import { MAX_TOKEN_LIFETIME_SECONDS } from "@/lib/identity/token-rules";
 import { findDemoUser } from "@/lib/identity/local-idp/users";
 import { verifyAccessToken } from "@/lib/identity/verify";
 import {
@@ -260,5 +262,108 @@ describe("authenticate() with local IdP tokens", () => {
     );
     const [changed] = await db.handle.db.select().from(users).where(eq(users.id, dana.oid));
     expect(changed!.roles).toEqual(["Admin", "Approver"]);
+  });
+
+  // Each of these is correctly signed by our key; only the named claim or header is wrong.
+  describe("claims a valid signature does not excuse", () => {
+    it("aud_array_holding_a_foreign_audience_is_refused", async () => {
+      await expectInvalid(
+        await signLocal({ ...validClaims(), aud: [LOCAL_API_CLIENT_ID, "api://someone-else"] }),
+        /audience/,
+      );
+      // Only our own audiences in the list is fine.
+      const ours = [LOCAL_API_CLIENT_ID, `api://${LOCAL_API_CLIENT_ID}`];
+      expect((await callWithToken(await signLocal({ ...validClaims(), aud: ours }))).status).toBe(
+        200,
+      );
+    });
+
+    it("token_without_kid_is_refused", async () => {
+      const { privateKey } = await getLocalSigningKey();
+      await expectInvalid(await signToken(privateKey, validClaims()), /kid/);
+    });
+
+    it("iat_in_the_future_is_refused_beyond_the_clock_skew", async () => {
+      await expectInvalid(await signLocal({ ...validClaims(), iat: now() + 300 }), /future/);
+      expect(
+        (await callWithToken(await signLocal({ ...validClaims(), iat: now() + 5 }))).status,
+      ).toBe(200);
+    });
+
+    it("exp_decades_away_is_refused", async () => {
+      await expectInvalid(
+        await signLocal({ ...validClaims(), exp: now() + 30 * 365 * 24 * 3600 }),
+        /longer than 24 hours/,
+      );
+      await expectInvalid(
+        await signLocal({ ...validClaims(), exp: now() + MAX_TOKEN_LIFETIME_SECONDS + 60 }),
+        /longer than 24 hours/,
+      );
+      const day = { ...validClaims(), exp: now() + MAX_TOKEN_LIFETIME_SECONDS };
+      expect((await callWithToken(await signLocal(day))).status).toBe(200);
+    });
+
+    it("missing_or_empty_sub_is_refused", async () => {
+      const withoutSub = validClaims();
+      delete withoutSub.sub;
+      await expectInvalid(await signLocal(withoutSub), /sub/);
+      await expectInvalid(await signLocal({ ...validClaims(), sub: "" }), /sub/);
+    });
+
+    it.each([
+      ["empty", ""],
+      ["blank", "   "],
+      ["a number", 42],
+      ["an object", { id: alice.oid }],
+      ["null", null],
+    ])("oid_that_is_%s_is_refused", async (_name, oid) => {
+      await expectInvalid(await signLocal({ ...validClaims(), oid }), /oid/);
+    });
+
+    it("the tokens the app mints itself all pass", async () => {
+      const api = await mintLocalAccessToken({ username: "alice" });
+      expect((await callWithToken(api)).status).toBe(200);
+      const foundry = await mintLocalAccessToken({ username: "alice", audience: "foundry" });
+      expect(await verifyAccessToken(foundry, { audience: "foundry" })).toMatchObject({
+        kind: "user",
+      });
+      const app = await mintLocalAppAccessToken({ appId: "agent", roles: ["Tools.Invoke"] });
+      expect(await verifyAccessToken(app)).toMatchObject({ kind: "app" });
+      const longest = await mintLocalAccessToken({
+        username: "bob",
+        ttlSeconds: MAX_TOKEN_LIFETIME_SECONDS,
+      });
+      expect((await callWithToken(longest)).status).toBe(200);
+      await expect(
+        mintLocalAccessToken({ username: "bob", ttlSeconds: MAX_TOKEN_LIFETIME_SECONDS + 1 }),
+      ).rejects.toThrow(/at most/);
+    });
+  });
+
+  describe("/local-foundry", () => {
+    const agents = (token: string) =>
+      localFoundry(
+        new Request("http://localhost:3000/local-foundry/agents?api-version=v1", {
+          headers: { authorization: `Bearer ${token}` },
+        }),
+      );
+
+    it("local_foundry_refuses_a_user_token_without_the_user_impersonation_scope", async () => {
+      const wrongScope = await mintLocalAccessToken({
+        username: "alice",
+        audience: "foundry",
+        scopes: ["access_as_user"],
+      });
+      const res = await agents(wrongScope);
+      expect(res.status).toBe(403);
+      expect(await res.json()).toMatchObject({ error: { code: "insufficient_scope" } });
+      await expect(verifyAccessToken(wrongScope, { audience: "foundry" })).rejects.toMatchObject({
+        status: 403,
+      });
+      expect(
+        (await agents(await mintLocalAccessToken({ username: "alice", audience: "foundry" })))
+          .status,
+      ).toBe(200);
+    });
   });
 });

@@ -4,3 +4,4 @@ export * from "./sandbox";
 export * from "./mcp-core";
 export * from "./approvals";
 export * from "./local-foundry-connections";
+export * from "./identity";

@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { getConfig } from "@/lib/config";
 import { connectionScopes, findClient } from "./clients";
-import { isAllowedRedirectUri } from "./redirect";
 import { processStore } from "./store";
 import { localIssuer } from "./tokens";
 import { findDemoUser, type DemoUser } from "./users";
@@ -68,19 +67,13 @@ export function parseAuthorizationRequest(params: Params): ParsedAuthorizationRe
       "This application is not registered with the local identity provider.",
     );
   const redirectUri = get("redirect_uri");
-  // The SPA may use any address of this app; the connection client only its registered one.
-  const redirectOk =
-    client.kind === "connection"
-      ? redirectUri === client.redirectUri
-      : !!redirectUri && isAllowedRedirectUri(redirectUri, getConfig().appUrl);
-  if (!redirectUri || !redirectOk) {
+  // Exact string comparison with a registered URI (RFC 9700 §4.1.3): no prefix, path or query
+  // leeway that could send a code somewhere the client did not register.
+  if (!redirectUri || !client.redirectUris.includes(redirectUri))
     return fail(
       "invalid_request",
-      client.kind === "connection"
-        ? "The redirect_uri is not the one registered for this application."
-        : "The redirect_uri is missing or is not an address of this app.",
+      "The redirect_uri is missing or is not one registered for this application.",
     );
-  }
   if (get("response_type") !== "code")
     return fail("unsupported_response_type", "Only response_type=code is supported.");
   const codeChallenge = get("code_challenge");

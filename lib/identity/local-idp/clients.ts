@@ -1,6 +1,8 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { getConfig } from "@/lib/config";
+import { AUTH_CALLBACK_PATH } from "@/lib/identity/browser/auth-client";
 import { getSealed, putSealed } from "@/lib/secrets/store";
+import { appOrigins } from "./redirect";
 
 /**
  * Clients registered with the local IdP. Two exist:
@@ -12,8 +14,15 @@ export const CONNECTION_CLIENT_ID = "5e7c0a13-9d2b-4f6e-8a41-c0a7ec710000";
 export const CONNECTION_CLIENT_NAME = "Foundry Agent Chat local agent service";
 
 export type LocalClient =
-  | { kind: "spa"; clientId: string }
-  | { kind: "connection"; clientId: string; redirectUri: string; name: string };
+  | { kind: "spa"; clientId: string; redirectUris: string[] }
+  | { kind: "connection"; clientId: string; redirectUris: string[]; name: string };
+
+/**
+ * The SPA's registered redirect URIs: `/auth/callback` on the app's origin — and, when that is a
+ * loopback address, on its other loopback spellings. A redirect_uri must equal one exactly.
+ */
+export const spaRedirectUris = () =>
+  appOrigins(getConfig().appUrl).map((origin) => `${origin}${AUTH_CALLBACK_PATH}`);
 
 /** The connection client's one redirect URI (the local agent service's consent callback). */
 export const connectionRedirectUri = () =>
@@ -27,12 +36,13 @@ export function connectionScopes(): string[] {
 
 export function findClient(clientId: string | null | undefined): LocalClient | undefined {
   if (!clientId) return undefined;
-  if (clientId === getConfig().identity.spaClientId) return { kind: "spa", clientId };
+  if (clientId === getConfig().identity.spaClientId)
+    return { kind: "spa", clientId, redirectUris: spaRedirectUris() };
   if (clientId === CONNECTION_CLIENT_ID)
     return {
       kind: "connection",
       clientId,
-      redirectUri: connectionRedirectUri(),
+      redirectUris: [connectionRedirectUri()],
       name: CONNECTION_CLIENT_NAME,
     };
   return undefined;

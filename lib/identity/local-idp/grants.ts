@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { getConfig } from "@/lib/config";
 import { codes, type IssuedCode } from "./authorize";
 import { checkConnectionClientSecret, findClient } from "./clients";
+import { revokeGrantAccessTokens } from "./revocations";
 import { processStore } from "./store";
 import { DEFAULT_TTL_SECONDS, mintLocalAccessToken, mintLocalIdToken } from "./tokens";
 
@@ -43,6 +44,8 @@ const refreshTokens = () => processStore<RefreshGrant>("refresh-tokens");
 const spent = () => processStore<string>("spent");
 /** Families (one per sign-in) revoked after a replay; their live refresh token stops working. */
 const revoked = () => processStore<true>("revoked-families");
+/** The longest an access token from the token endpoint stays valid: its lifetime plus clock skew. */
+const ACCESS_TOKEN_LIFETIME_MS = (DEFAULT_TTL_SECONDS + 120) * 1000;
 const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 
 /**
@@ -103,9 +106,9 @@ async function redeemCode(form: URLSearchParams, clientId: string): Promise<Toke
     throw new OAuthError("invalid_request", "A valid PKCE code_verifier is required.");
   const issued = codes().take(code);
   if (!issued) {
-    // RFC 6749 §4.1.2: a replayed code revokes what was issued from it.
+    // RFC 6749 §4.1.2: a replayed code revokes what was issued from it, access tokens included.
     const family = spent().get(`code:${code}`);
-    if (family) revoked().set(family, true, REFRESH_FAMILY_TTL_MS);
+    if (family) await revokeFamily(family, REFRESH_FAMILY_TTL_MS);
     throw new OAuthError(
       "invalid_grant",
       family
@@ -151,7 +154,7 @@ async function redeemRefreshToken(form: URLSearchParams, clientId: string): Prom
   if (!grant) {
     // Reuse of a rotated token means it leaked: end that whole sign-in.
     const family = spent().get(`refresh:${token}`);
-    if (family) revoked().set(family, true, REFRESH_FAMILY_TTL_MS);
+    if (family) await revokeFamily(family, REFRESH_FAMILY_TTL_MS);
     throw new OAuthError("invalid_grant", "The refresh token is unknown, expired or already used.");
   }
   spent().set(`refresh:${token}`, grant.family, REFRESH_FAMILY_TTL_MS);
@@ -174,6 +177,7 @@ async function issueTokens(grant: RefreshGrant, nonce?: string): Promise<TokenRe
       username: grant.username,
       audience: "api",
       azp: grant.clientId,
+      grantId: grant.family,
     }),
     token_type: "Bearer",
     expires_in: DEFAULT_TTL_SECONDS,
@@ -185,7 +189,8 @@ async function issueTokens(grant: RefreshGrant, nonce?: string): Promise<TokenRe
 
 /**
  * RFC 7009 revocation of a refresh token: the whole sign-in (its family) ends, so neither the
- * token nor anything rotated from it works again. Unknown tokens are not an error (§2.2).
+ * token, nor anything rotated from it, nor an access token issued from it works again (§2.1
+ * allows the last). Unknown tokens are not an error (§2.2).
  */
 export async function handleRevocation(
   form: URLSearchParams,
@@ -199,7 +204,16 @@ export async function handleRevocation(
   const grant = refreshTokens().get(token);
   if (!grant || grant.clientId !== clientId) return;
   refreshTokens().take(token);
-  revoked().set(grant.family, true, CONFIDENTIAL_FAMILY_TTL_MS);
+  await revokeFamily(grant.family, CONFIDENTIAL_FAMILY_TTL_MS);
+}
+
+/**
+ * Ends a sign-in: its refresh tokens stop working at once, and so do the access tokens already
+ * issued from it (they name the family in `sid`; verifyAccessToken checks it on every replica).
+ */
+async function revokeFamily(family: string, refreshTtlMs: number): Promise<void> {
+  revoked().set(family, true, refreshTtlMs);
+  await revokeGrantAccessTokens(family, Date.now() + ACCESS_TOKEN_LIFETIME_MS);
 }
 
 /** The API scope is always granted; of the OpenID scopes, those that were asked for. */
@@ -212,7 +226,14 @@ function grantedScope(requested: string, apiScope: string): string {
 
 /** Tests start each case from a clean provider. */
 export function resetLocalIdpState(): void {
-  for (const name of ["forms", "codes", "refresh-tokens", "spent", "revoked-families"]) {
+  for (const name of [
+    "forms",
+    "codes",
+    "refresh-tokens",
+    "spent",
+    "revoked-families",
+    "revoked-grants",
+  ]) {
     processStore(name).clear();
   }
 }

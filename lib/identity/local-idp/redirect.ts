@@ -14,22 +14,6 @@ export function appOrigins(appUrl: string): string[] {
   });
 }
 
-/**
- * A redirect URI the local IdP sends codes to: absolute, http(s), on one of the app's own origins,
- * without credentials or fragment. Never an open redirect.
- */
-export function isAllowedRedirectUri(uri: string, appUrl: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    return false;
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return false;
-  if (url.username || url.password || url.hash || uri.includes("#")) return false;
-  return appOrigins(appUrl).includes(url.origin);
-}
-
 export function isAppOrigin(origin: string, appUrl: string): boolean {
   return appOrigins(appUrl).includes(origin);
 }

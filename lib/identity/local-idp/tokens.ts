@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { SignJWT, type JWTPayload } from "jose";
 import { FOUNDRY_AUDIENCE, getConfig } from "@/lib/config";
+import { FOUNDRY_SCOPE_NAME, MAX_TOKEN_LIFETIME_SECONDS } from "../token-rules";
 import { getLocalSigningKey } from "./keys";
 import { DEMO_USERS, findDemoUser, findDemoUserByOid, type DemoUser } from "./users";
 
@@ -13,10 +14,14 @@ export interface MintOptions {
   ttlSeconds?: number;
   /** The client the token was issued to (`azp`); default the SPA. */
   azp?: string;
+  /**
+   * The sign-in (grant) the token was issued from, as `sid`: revoking the grant revokes the token.
+   * Only the token endpoint sets it; minted tokens (CLI, agent credential) belong to no grant.
+   */
+  grantId?: string;
 }
 
 export const DEFAULT_TTL_SECONDS = 3600;
-const FOUNDRY_SCOPE_NAME = "user_impersonation";
 
 /** Issuer of local v2 tokens; equal to what Entra puts in `iss` for its v2 tokens. */
 export function localIssuer(): string {
@@ -39,6 +44,7 @@ export async function mintLocalAccessToken(opts: MintOptions): Promise<string> {
   };
   // Entra omits `roles` when the user has none; so do we.
   if (user.roles.length > 0) claims.roles = [...user.roles];
+  if (opts.grantId) claims.sid = opts.grantId;
   return sign(claims, audience, opts.ttlSeconds);
 }
 
@@ -135,6 +141,11 @@ async function sign(
 ): Promise<string> {
   if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0)
     throw new Error("ttlSeconds must be a positive integer.");
+  // Verification refuses longer-lived tokens; minting one would only produce a token that fails.
+  if (ttlSeconds > MAX_TOKEN_LIFETIME_SECONDS)
+    throw new Error(
+      `A token may be valid for at most ${MAX_TOKEN_LIFETIME_SECONDS} seconds (24 hours).`,
+    );
   const { kid, privateKey } = await getLocalSigningKey();
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ ...claims, uti: randomBytes(16).toString("base64url") })
