@@ -23,6 +23,13 @@ export const redactPaths = [
   "*.link",
   "*.consentLink",
   "*.consent_link",
+  // Sign-in names are e-mail addresses; a log line identifies people by their opaque user id.
+  "username",
+  "email",
+  "preferred_username",
+  "*.username",
+  "*.email",
+  "*.preferred_username",
   // Consent links inside logged events or upstream items/errors (`{ data: { link } }`, `{ item: { consent_link } }`).
   "*.*.link",
   "*.*.consentLink",

@@ -82,3 +82,17 @@ describe("the error serializer", () => {
     expect(lines[0]).toContain("22P02");
   });
 });
+
+describe("log lines about people", () => {
+  it("log_lines_carry_no_sign_in_names", () => {
+    const { log, lines } = capturingLogger();
+    // The shapes the MCP server logs: an audit entry, and the entry of a failed append.
+    const entry = { userId: "u-1", username: "alice@contoso.local", tool: "gmail_send_email" };
+    log.info({ ...entry }, "mcp tool call");
+    log.error({ audit: entry }, "audit append failed");
+    for (const line of lines) {
+      expect(line).not.toContain("alice@contoso.local");
+      expect(line).toContain("gmail_send_email");
+    }
+  });
+});
