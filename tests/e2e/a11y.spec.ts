@@ -235,7 +235,9 @@ for (const scheme of SCHEMES) {
       await expectNoSeriousViolations(page, "the local IdP's account chooser");
 
       await page.goto("/local-idp/authorize?client_id=nobody");
-      await expect(page.getByRole("alert")).toBeVisible();
+      await expect(
+        page.getByRole("heading", { name: "This sign-in request cannot be completed" }),
+      ).toBeVisible();
       await expectNoSeriousViolations(page, "the local IdP's error page");
 
       await page.goto("/no-such-page");
