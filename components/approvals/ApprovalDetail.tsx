@@ -1,5 +1,6 @@
 "use client";
 
+import { ArrowLeft } from "lucide-react";
 import Link from "next/link";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Spinner } from "@/components/ui/Spinner";
@@ -127,8 +128,12 @@ export function ApprovalDetail({
   return (
     <div className="mx-auto w-full max-w-3xl px-4 py-6">
       <p className="text-sm">
-        <Link href="/approvals" className="text-primary hover:underline">
-          ← All approvals
+        <Link
+          href="/approvals"
+          className="inline-flex min-h-6 items-center gap-1 text-primary hover:underline"
+        >
+          <ArrowLeft aria-hidden className="size-4" />
+          All approvals
         </Link>
       </p>
       <h1 className="mt-2 text-xl font-semibold">Approval request</h1>

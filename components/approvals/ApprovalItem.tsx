@@ -141,7 +141,7 @@ export function ApprovalItem({
       ) : null}
 
       <p className="mt-3 text-xs text-muted-foreground">Arguments</p>
-      <pre className="mt-1 max-h-60 overflow-auto rounded bg-muted p-2 text-xs">
+      <pre tabIndex={0} className="mt-1 max-h-60 overflow-auto rounded bg-muted p-2 text-xs">
         {prettyJson(a.arguments)}
       </pre>
 

@@ -45,17 +45,18 @@ function Header({ title, children }: { title: string; children?: React.ReactNode
   );
 }
 
+/**
+ * The button's name is its own visible text ("Sign in as" is read before it), so a voice-control
+ * user can say what they see (WCAG 2.5.3) and a screen-reader user hears all of it.
+ */
 function UserButton({ user, index }: { user: DemoUser; index: number }) {
   const role = roleLabel(user.roles);
-  const descId = `user-${user.username}-description`;
   return (
     <li>
       <button
         type="submit"
         name="username"
         value={user.username}
-        aria-label={`Sign in as ${user.name} (${role})`}
-        aria-describedby={descId}
         className="flex w-full items-center gap-4 rounded-xl border border-border bg-background p-4 text-left transition hover:border-primary hover:bg-accent focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring"
       >
         <span
@@ -66,17 +67,21 @@ function UserButton({ user, index }: { user: DemoUser; index: number }) {
         </span>
         <span className="min-w-0 flex-1">
           <span className="flex items-center gap-2">
-            <span className="font-medium text-foreground">{user.name}</span>
+            <span className="font-medium text-foreground">
+              <span className="sr-only">Sign in as </span>
+              {user.name}
+            </span>
+            <span className="sr-only">, </span>
             <span className="rounded-full bg-muted px-2 py-0.5 text-xs font-medium text-foreground">
               {role}
             </span>
           </span>
+          <span className="sr-only">, </span>
           <span className="block truncate text-sm text-muted-foreground">
             {user.preferredUsername}
           </span>
-          <span id={descId} className="mt-1 block text-xs text-muted-foreground">
-            {user.description}
-          </span>
+          <span className="sr-only">. </span>
+          <span className="mt-1 block text-xs text-muted-foreground">{user.description}</span>
         </span>
       </button>
     </li>

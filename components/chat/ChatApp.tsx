@@ -1,5 +1,6 @@
 "use client";
 
+import { Menu } from "lucide-react";
 import { useParams, useRouter } from "next/navigation";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ApprovalsClientProvider } from "@/components/approvals/ApprovalsClientContext";
@@ -181,10 +182,10 @@ export function ChatApp() {
           <button
             type="button"
             onClick={() => setDrawerOpen(true)}
-            className="rounded-md p-2 hover:bg-muted md:hidden"
+            className="inline-flex size-9 items-center justify-center rounded-md hover:bg-muted md:hidden"
             aria-label="Open conversations"
           >
-            ☰
+            <Menu aria-hidden className="size-5" />
           </button>
           <h1 className="min-w-0 flex-1 truncate text-sm font-semibold">
             {conversationId ? (current?.title ?? "Conversation") : "New conversation"}

@@ -1,10 +1,15 @@
 "use client";
 
+import { Pencil, Plus, Trash2 } from "lucide-react";
 import Link from "next/link";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { ConversationSummary } from "@/lib/chat/api-client";
 import { ConfirmDialog } from "@/components/ui/ConfirmDialog";
 import { Spinner } from "@/components/ui/Spinner";
+
+/** 28 px square (WCAG 2.5.8 asks for at least 24). */
+const ICON_BUTTON =
+  "inline-flex size-7 items-center justify-center rounded-md text-muted-foreground hover:bg-background";
 
 /** The conversation list: new, open, rename (inline), delete (confirmed). */
 export function Sidebar(props: {
@@ -19,10 +24,35 @@ export function Sidebar(props: {
   const [editing, setEditing] = useState<string>();
   const [draft, setDraft] = useState("");
   const [confirming, setConfirming] = useState<ConversationSummary>();
+  // After Enter or Escape in the rename box, focus goes back to that conversation's Rename
+  // button (the box is gone); after a click elsewhere it stays where the user put it.
+  const refocus = useRef<string>(undefined);
+  const renameButtons = useRef(new Map<string, HTMLButtonElement>());
 
-  const commitRename = async (id: string) => {
-    const title = draft.trim();
+  useEffect(() => {
+    if (editing || !refocus.current) return;
+    renameButtons.current.get(refocus.current)?.focus();
+    refocus.current = undefined;
+  }, [editing]);
+
+  // The box's blur also fires while Enter or Escape removes it: act once per edit.
+  const editingNow = useRef<string>(undefined);
+  const startEditing = (c: ConversationSummary) => {
+    setDraft(c.title);
+    setEditing(c.id);
+    editingNow.current = c.id;
+  };
+  const stopEditing = (id: string, keyboard: boolean) => {
+    if (editingNow.current !== id) return false;
+    editingNow.current = undefined;
     setEditing(undefined);
+    if (keyboard) refocus.current = id;
+    return true;
+  };
+
+  const commitRename = async (id: string, keyboard: boolean) => {
+    const title = draft.trim();
+    if (!stopEditing(id, keyboard)) return;
     if (title) await props.onRename(id, title);
   };
 
@@ -32,9 +62,10 @@ export function Sidebar(props: {
         <button
           type="button"
           onClick={props.onNew}
-          className="w-full rounded-lg bg-primary px-3 py-2 text-sm font-medium text-primary-foreground hover:opacity-90"
+          className="flex w-full items-center justify-center gap-1.5 rounded-lg bg-primary px-3 py-2 text-sm font-medium text-primary-foreground hover:opacity-90"
         >
-          + New conversation
+          <Plus aria-hidden className="size-4" />
+          New conversation
         </button>
       </div>
       <div className="min-h-0 flex-1 overflow-y-auto px-2 pb-3">
@@ -58,7 +89,7 @@ export function Sidebar(props: {
                     <form
                       onSubmit={(e) => {
                         e.preventDefault();
-                        void commitRename(c.id);
+                        void commitRename(c.id, true);
                       }}
                     >
                       <label htmlFor={`rename-${c.id}`} className="sr-only">
@@ -70,8 +101,8 @@ export function Sidebar(props: {
                         value={draft}
                         maxLength={200}
                         onChange={(e) => setDraft(e.target.value)}
-                        onBlur={() => void commitRename(c.id)}
-                        onKeyDown={(e) => e.key === "Escape" && setEditing(undefined)}
+                        onBlur={() => void commitRename(c.id, false)}
+                        onKeyDown={(e) => e.key === "Escape" && stopEditing(c.id, true)}
                         className="w-full rounded-md border bg-background px-2 py-1.5 text-sm"
                       />
                     </form>
@@ -81,31 +112,34 @@ export function Sidebar(props: {
                         href={`/c/${c.id}`}
                         onClick={props.onNavigate}
                         aria-current={active ? "page" : undefined}
-                        className={`block truncate rounded-md py-2 pr-16 pl-2 text-sm ${
+                        className={`block truncate rounded-md py-2 pr-17 pl-2 text-sm ${
                           active ? "bg-accent font-medium text-accent-foreground" : "hover:bg-muted"
                         }`}
                       >
                         {c.title}
                       </Link>
-                      <div className="absolute top-1 right-1 flex opacity-100 sm:opacity-0 sm:group-focus-within:opacity-100 sm:group-hover:opacity-100">
+                      <div className="absolute inset-y-0 right-1 flex items-center gap-0.5 opacity-100 sm:opacity-0 sm:group-focus-within:opacity-100 sm:group-hover:opacity-100">
                         <button
                           type="button"
-                          onClick={() => {
-                            setDraft(c.title);
-                            setEditing(c.id);
+                          ref={(el) => {
+                            if (el) renameButtons.current.set(c.id, el);
+                            else renameButtons.current.delete(c.id);
                           }}
-                          className="rounded p-1 text-xs text-muted-foreground hover:bg-background hover:text-foreground"
+                          onClick={() => startEditing(c)}
+                          className={`${ICON_BUTTON} hover:text-foreground`}
                           aria-label={`Rename “${c.title}”`}
+                          title="Rename"
                         >
-                          ✎
+                          <Pencil aria-hidden className="size-4" />
                         </button>
                         <button
                           type="button"
                           onClick={() => setConfirming(c)}
-                          className="rounded p-1 text-xs text-muted-foreground hover:bg-background hover:text-destructive"
+                          className={`${ICON_BUTTON} hover:text-destructive`}
                           aria-label={`Delete “${c.title}”`}
+                          title="Delete"
                         >
-                          🗑
+                          <Trash2 aria-hidden className="size-4" />
                         </button>
                       </div>
                     </>

@@ -1,5 +1,6 @@
 "use client";
 
+import { ArrowLeft } from "lucide-react";
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { UserMenu } from "@/components/auth/UserMenu";
@@ -12,9 +13,10 @@ export function PageShell({ children }: { children: ReactNode }) {
       <header className="flex items-center gap-2 border-b px-3 py-2">
         <Link
           href="/"
-          className="inline-flex min-h-9 items-center rounded-md px-2 text-sm font-medium hover:bg-muted"
+          className="inline-flex min-h-9 items-center gap-1.5 rounded-md px-2 text-sm font-medium hover:bg-muted"
         >
-          <span aria-hidden>←&nbsp;</span>Back to chat
+          <ArrowLeft aria-hidden className="size-4" />
+          Back to chat
         </Link>
         <span className="flex-1" />
         <ThemeToggle />

@@ -80,7 +80,7 @@ test("the layout works on a phone and in dark mode", async ({ page, signIn }) =>
   await expect(page.locator("html")).toHaveClass(/dark/);
   await page.getByRole("button", { name: "Open conversations" }).click();
   await expect(page.getByRole("dialog", { name: "Conversations" })).toBeVisible();
-  await page.getByRole("button", { name: "+ New conversation" }).click();
+  await page.getByRole("button", { name: "New conversation", exact: true }).click();
   await expect(page.getByRole("dialog", { name: "Conversations" })).toBeHidden();
   await send(page, "Show me a markdown demo");
   await expect(page.getByRole("table")).toBeVisible();

@@ -93,7 +93,7 @@ export function ApprovalCard({
         <span className="text-xs text-muted-foreground">on {block.serverLabel}</span>
         {block.risk ? <RiskBadge risk={block.risk} /> : null}
       </div>
-      <pre className="mt-2 max-h-60 overflow-auto rounded bg-muted p-2 text-xs">
+      <pre tabIndex={0} className="mt-2 max-h-60 overflow-auto rounded bg-muted p-2 text-xs">
         {prettyJson(block.arguments)}
       </pre>
       <div role="status" className="mt-2">

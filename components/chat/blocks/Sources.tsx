@@ -1,3 +1,4 @@
+import { FileText, Link2 } from "lucide-react";
 import type { Citation } from "@/lib/chat/events";
 import { safeUrl, sourceAnchor } from "./citations";
 
@@ -42,9 +43,11 @@ function SourceEntry({ citation }: { citation: Citation }) {
   }
   return (
     <span>
-      <span aria-hidden className="mr-1">
-        {citation.kind === "file" ? "📄" : "🔗"}
-      </span>
+      {citation.kind === "file" ? (
+        <FileText aria-hidden className="mr-1 inline size-3.5 align-[-0.125em]" />
+      ) : (
+        <Link2 aria-hidden className="mr-1 inline size-3.5 align-[-0.125em]" />
+      )}
       {citation.kind === "file" ? (citation.filename ?? citation.title) : citation.title}
     </span>
   );

@@ -1,3 +1,4 @@
+import { Check, LoaderCircle, Square, X, type LucideIcon } from "lucide-react";
 import type { ToolCallBlock } from "@/lib/chat/reducer";
 import { prettyJson } from "./format";
 
@@ -24,9 +25,16 @@ const resultLabel: Partial<Record<ToolCallBlock["kind"], string>> = {
 
 const OUTPUT_PREVIEW = 4000;
 
+const statusIcon: Record<ToolCallBlock["status"], LucideIcon> = {
+  running: LoaderCircle,
+  completed: Check,
+  failed: X,
+  cancelled: Square,
+};
+
 /** One tool call of any kind: name, server, arguments, status, result or error, and duration. */
 export function ToolCallCard({ block }: { block: ToolCallBlock }) {
-  const icon = { running: "⏳", completed: "✓", failed: "✕", cancelled: "■" }[block.status];
+  const Icon = statusIcon[block.status];
   const tone =
     block.status === "failed"
       ? "border-destructive/40"
@@ -40,12 +48,10 @@ export function ToolCallCard({ block }: { block: ToolCallBlock }) {
       data-testid="tool-call"
     >
       <summary className="flex cursor-pointer list-none items-center gap-2 px-3 py-2">
-        <span
+        <Icon
           aria-hidden
-          className={block.status === "failed" ? "text-destructive" : "text-muted-foreground"}
-        >
-          {icon}
-        </span>
+          className={`size-4 shrink-0 ${block.status === "failed" ? "text-destructive" : "text-muted-foreground"} ${block.status === "running" ? "animate-spin" : ""}`}
+        />
         <span className="font-mono font-medium">{block.name}</span>
         <span className="text-xs text-muted-foreground">
           {kindLabel[block.kind]}
@@ -62,7 +68,7 @@ export function ToolCallCard({ block }: { block: ToolCallBlock }) {
             <h4 className="text-xs font-medium text-muted-foreground">
               {argumentsLabel[block.kind] ?? "Arguments"}
             </h4>
-            <pre className="mt-1 max-h-60 overflow-auto rounded bg-muted p-2 text-xs">
+            <pre tabIndex={0} className="mt-1 max-h-60 overflow-auto rounded bg-muted p-2 text-xs">
               {prettyJson(block.arguments)}
             </pre>
           </section>
@@ -70,7 +76,10 @@ export function ToolCallCard({ block }: { block: ToolCallBlock }) {
         {block.error ? (
           <section>
             <h4 className="text-xs font-medium text-destructive">Error</h4>
-            <pre className="mt-1 max-h-60 overflow-auto rounded bg-muted p-2 text-xs whitespace-pre-wrap">
+            <pre
+              tabIndex={0}
+              className="mt-1 max-h-60 overflow-auto rounded bg-muted p-2 text-xs whitespace-pre-wrap"
+            >
               {block.error}
             </pre>
           </section>
@@ -80,7 +89,10 @@ export function ToolCallCard({ block }: { block: ToolCallBlock }) {
             <h4 className="text-xs font-medium text-muted-foreground">
               {resultLabel[block.kind] ?? "Result"}
             </h4>
-            <pre className="mt-1 max-h-80 overflow-auto rounded bg-muted p-2 text-xs whitespace-pre-wrap">
+            <pre
+              tabIndex={0}
+              className="mt-1 max-h-80 overflow-auto rounded bg-muted p-2 text-xs whitespace-pre-wrap"
+            >
               {prettyJson(block.output.slice(0, OUTPUT_PREVIEW))}
               {block.output.length > OUTPUT_PREVIEW
                 ? `\n… (${block.output.length.toLocaleString()} characters in all)`
