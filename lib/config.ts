@@ -119,6 +119,9 @@ const envSchema = z.object({
     .min(1024)
     .default(64 * 1024),
   MAX_MESSAGE_CHARS: z.coerce.number().int().min(1).default(16_000),
+  // Live event streams (conversation events and the approvals feed) one user may hold open at
+  // once, counted per process (per replica); past it a new stream gets 429.
+  SSE_STREAMS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(20),
 });
 
 export type RawEnv = z.infer<typeof envSchema>;
@@ -227,6 +230,7 @@ export function buildConfig(env: Record<string, string | undefined>) {
       maxBodyBytes: e.MAX_BODY_BYTES,
       maxMessageChars: e.MAX_MESSAGE_CHARS,
       chatMessagesPerMinute: e.CHAT_MESSAGES_PER_MINUTE,
+      sseStreamsPerUser: e.SSE_STREAMS_PER_USER,
     },
   };
 }

@@ -15,6 +15,7 @@ export function approvalFeedStream(opts: {
   after: number;
   signal: AbortSignal;
   heartbeatMs?: number;
+  onClose?: () => void;
 }): ReadableStream<Uint8Array> {
   const { principal } = opts;
   return logEventStream<FeedRow>({
@@ -22,6 +23,7 @@ export function approvalFeedStream(opts: {
     after: opts.after,
     signal: opts.signal,
     heartbeatMs: opts.heartbeatMs,
+    onClose: opts.onClose,
     read: async (after, limit) => readFeed(await getDb(), after, limit),
     frame: (row) => {
       if (!canSee(principal, row.approval)) return null;

@@ -13,16 +13,26 @@ export class EventWriter {
   private queue: ChatEventDraft[] = [];
   private running: Promise<void> | undefined;
   private failure: unknown;
+  private discarded = false;
 
   constructor(private readonly ctx: AppendContext) {}
 
   async push(drafts: ChatEventDraft[]): Promise<void> {
     if (this.failure) throw this.failure;
-    if (drafts.length === 0) return;
+    if (drafts.length === 0 || this.discarded) return;
     this.queue.push(...drafts);
     this.running ??= this.drain();
     // Back-pressure: a database slower than the upstream must not grow memory without bound.
     if (this.queue.length > MAX_QUEUED) await this.running;
+  }
+
+  /**
+   * Stop: what is queued but not yet written is dropped, and later pushes are ignored. A batch
+   * already being written still completes (before anything the caller appends after `flush()`).
+   */
+  discard(): void {
+    this.discarded = true;
+    this.queue = [];
   }
 
   async flush(): Promise<void> {

@@ -111,15 +111,33 @@ export async function startRun(args: {
     name: conversation.agentName,
     ...(conversation.agentVersion ? { version: conversation.agentVersion } : {}),
   };
-  await appendEvents(ctx, [
-    draft("run.started", { agent, input: text, ...(hidden ? { hidden: true } : {}) }),
-  ]);
+  try {
+    await appendEvents(ctx, [
+      draft("run.started", { agent, input: text, ...(hidden ? { hidden: true } : {}) }),
+    ]);
+  } catch (err) {
+    // A run that cannot even be logged must not hold the conversation (the next message would
+    // be a 409 with nothing running): it ends, failed, before the error reaches the caller.
+    await endRun(ctx, "failed", notStartedFailure());
+    throw err;
+  }
 
   // Upstream first: naming the conversation must not delay the first token.
   launch({ principal, conversation, input: text, ctx });
-  if (!hidden) await titleFromFirstMessage(conversation, text);
+  if (!hidden)
+    await titleFromFirstMessage(conversation, text).catch((err: unknown) =>
+      // The run has started; a title that could not be saved must not fail the message.
+      logger().warn({ err, runId: run.id }, "could not name the conversation"),
+    );
   return run;
 }
+
+const notStartedFailure = () =>
+  draft("run.failed", {
+    code: "not_started",
+    message: "Your message could not be sent. Please try again.",
+    retriable: true,
+  });
 
 /** Drives in the background, registered so Stop (and drainRuns) can reach it. */
 function launch(args: Omit<Parameters<typeof drive>[0], "signal">): void {
@@ -144,15 +162,28 @@ async function drive(args: {
   signal: AbortSignal;
 }): Promise<RunStatus> {
   const { principal, conversation, input, ctx, signal } = args;
-  let state: NormalizerState = initialNormalizerState({ consentLinks: consentLinkPolicy() });
-  let terminal: ChatEventType | undefined;
+  let state: NormalizerState | undefined;
+  let ending: ChatEventDraft | undefined;
   const writer = new EventWriter(ctx);
+  // Stop: whatever the upstream still sends, and whatever is queued, never reaches the log.
+  const stop = () => writer.discard();
+  signal.addEventListener("abort", stop, { once: true });
   let recorded: Promise<void> = Promise.resolve();
+  // Content goes through the group-commit writer; the run's ending is kept for endRun.
   const emit = async (drafts: ChatEventDraft[]) => {
-    for (const d of drafts) if (terminalEventTypes.has(d.type)) terminal ??= d.type;
-    await writer.push(await recordApprovalRequests(drafts, { ...ctx, requester: principal }));
+    if (signal.aborted || ending) return;
+    const content: ChatEventDraft[] = [];
+    for (const d of drafts) {
+      if (terminalEventTypes.has(d.type)) {
+        ending = d;
+        break;
+      }
+      content.push(d);
+    }
+    await writer.push(await recordApprovalRequests(content, { ...ctx, requester: principal }));
   };
   try {
+    state = initialNormalizerState({ consentLinks: consentLinkPolicy() });
     const runner = await runnerFor(principal);
     let upstreamConversation = conversation.upstreamConversationId;
     if (!upstreamConversation) {
@@ -170,43 +201,82 @@ async function drive(args: {
       correlationId: ctx.correlationId,
     });
     for await (const event of stream) {
+      // An upstream may still yield what it had buffered (or ignore the abort): Stop wins.
+      if (signal.aborted) break;
       const responseId = createdResponseId(event);
       // Bookkeeping off the token path; awaited before the run is closed.
       if (responseId) recorded = setRunUpstreamResponse(ctx.runId, responseId);
       const result = normalizeStreamEvent(state, event);
       state = result.state;
-      if (!terminal) await emit(result.events);
+      await emit(result.events);
     }
-    // An aborted stream may simply end instead of throwing.
-    if (!terminal && signal.aborted)
-      await emit([draft("run.cancelled", { reason: "Stopped by the user." })]);
-    else if (!terminal && !state.awaiting) await emit(finishNormalizer(state));
+    if (!ending && !signal.aborted && !state.awaiting) await emit(finishNormalizer(state));
   } catch (err) {
-    if (!terminal) {
-      const ending = signal.aborted
-        ? [draft("run.cancelled", { reason: "Stopped by the user." })]
-        : failureDrafts(state, err, ctx);
-      await emit(ending).catch(() => undefined);
-    }
+    if (!signal.aborted) await emit(failureDrafts(state, err, ctx)).catch(() => undefined);
   } finally {
+    signal.removeEventListener("abort", stop);
     await recorded.catch((err: unknown) =>
       logger().warn({ err, runId: ctx.runId }, "could not record the upstream response id"),
     );
-    await writer
-      .flush()
-      .catch((err: unknown) =>
-        logger().error({ err, runId: ctx.runId }, "could not record the run's events"),
-      );
   }
-  const status = statusAfter(terminal, state);
-  if (status === "awaiting_approval" || status === "awaiting_consent")
+  // An aborted stream may simply end instead of throwing.
+  if (signal.aborted && !ending)
+    ending = draft("run.cancelled", { reason: "Stopped by the user." });
+  const lost = await writer.flush().then(
+    () => false,
+    (err: unknown) => {
+      logger().error({ err, runId: ctx.runId }, "could not record the run's events");
+      return true;
+    },
+  );
+  if (lost && ending?.type !== "run.cancelled") ending = notSavedFailure();
+  const status = statusAfter(ending?.type, state);
+  if (status === "awaiting_approval" || status === "awaiting_consent") {
     await rememberCredential(principal).catch((err: unknown) =>
       logger().warn({ err, runId: ctx.runId }, "could not keep the credential for a continuation"),
     );
-  await finishRun(ctx.runId, status).catch((err: unknown) =>
-    logger().error({ err, runId: ctx.runId }, "could not record the run's final status"),
-  );
+    await finishRun(ctx.runId, status).catch((err: unknown) =>
+      logger().error({ err, runId: ctx.runId }, "could not record the run's status"),
+    );
+  } else {
+    await endRun(ctx, status, ending ?? unfinishedFailure());
+  }
   return status;
+}
+
+const notSavedFailure = () =>
+  draft("run.failed", {
+    code: "not_saved",
+    message: "Part of the answer could not be saved. Please try again.",
+    retriable: true,
+  });
+
+const unfinishedFailure = () =>
+  draft("run.failed", {
+    code: "agent_unavailable",
+    message: "The agent stopped answering before it finished. Please try again.",
+    retriable: true,
+  });
+
+/**
+ * Ends a run with its ending event, both in one transaction and only if the run was still
+ * unfinished (so it has one ending, and nothing of it is logged after). If even that cannot be
+ * written, the run row is still finished: the conversation must take the next message.
+ */
+async function endRun(
+  ctx: AppendContext,
+  status: RunStatus,
+  ending: ChatEventDraft,
+): Promise<boolean> {
+  try {
+    return (await appendEvents(ctx, [ending], { finish: status })).length > 0;
+  } catch (err) {
+    logger().error({ err, runId: ctx.runId }, "could not record the run's ending");
+    return finishRun(ctx.runId, status).catch((e: unknown) => {
+      logger().error({ err: e, runId: ctx.runId }, "could not record the run's final status");
+      return false;
+    });
+  }
 }
 
 /**
@@ -232,14 +302,15 @@ async function tryContinue(runId: string, correlationId: string): Promise<void> 
   const principal = await storedPrincipal(run.requestedBy);
   const ctx: AppendContext = { conversationId: run.conversationId, runId, correlationId };
   if (decided.length === 0 || !conversation || !principal) {
-    if (await finishRun(runId, "failed"))
-      await appendEvents(ctx, [
-        draft("run.failed", {
-          code: "continuation_failed",
-          message: "The run could not continue after the decision. Please send your message again.",
-          retriable: true,
-        }),
-      ]);
+    await endRun(
+      ctx,
+      "failed",
+      draft("run.failed", {
+        code: "continuation_failed",
+        message: "The run could not continue after the decision. Please send your message again.",
+        retriable: true,
+      }),
+    );
     return;
   }
   await ensureControlSubscription();
@@ -268,14 +339,15 @@ export async function continueAfterConsent(
   await appendEvents(ctx, [draft("consent.completed", { consentId })]);
   const principal = await storedPrincipal(run.requestedBy);
   if (!principal) {
-    if (await finishRun(run.id, "failed"))
-      await appendEvents(ctx, [
-        draft("run.failed", {
-          code: "continuation_failed",
-          message: "The run could not continue after sign-in. Please send your message again.",
-          retriable: true,
-        }),
-      ]);
+    await endRun(
+      ctx,
+      "failed",
+      draft("run.failed", {
+        code: "continuation_failed",
+        message: "The run could not continue after sign-in. Please send your message again.",
+        retriable: true,
+      }),
+    );
     return resumed;
   }
   await ensureControlSubscription();
@@ -288,27 +360,29 @@ export async function endRunsWithExpiredApprovals(rows: ApprovalRow[]): Promise<
   const runIds = new Set(rows.filter((r) => r.source === "chat" && r.runId).map((r) => r.runId!));
   for (const runId of runIds) {
     const run = await getRun(runId);
-    if (!run || !(await finishRun(runId, "failed"))) continue;
-    await appendEvents(
+    if (!run) continue;
+    await endRun(
       { conversationId: run.conversationId, runId, correlationId: run.correlationId },
-      [
-        draft("run.failed", {
-          code: "approval_expired",
-          message:
-            "No one decided on the tool call in time, so it was not made. Send your message again to ask again.",
-          retriable: true,
-        }),
-      ],
+      "failed",
+      draft("run.failed", {
+        code: "approval_expired",
+        message:
+          "No one decided on the tool call in time, so it was not made. Send your message again to ask again.",
+        retriable: true,
+      }),
     );
   }
 }
 
-function statusAfter(terminal: ChatEventType | undefined, state: NormalizerState): RunStatus {
+function statusAfter(
+  terminal: ChatEventType | undefined,
+  state: NormalizerState | undefined,
+): RunStatus {
   if (terminal === "run.completed") return "completed";
   if (terminal === "run.cancelled") return "cancelled";
   if (terminal === "run.failed") return "failed";
-  if (state.awaiting === "approval") return "awaiting_approval";
-  if (state.awaiting === "consent") return "awaiting_consent";
+  if (state?.awaiting === "approval") return "awaiting_approval";
+  if (state?.awaiting === "consent") return "awaiting_consent";
   return "failed";
 }
 
@@ -324,8 +398,12 @@ function createdResponseId(event: unknown): string | undefined {
  * normalizer turns that error into the same events (in-progress tool calls fail, one run.failed).
  * Anything else means the agent service could not be reached.
  */
-function failureDrafts(state: NormalizerState, err: unknown, ctx: AppendContext): ChatEventDraft[] {
-  if (upstreamErrorOfThrown(err)) return finishNormalizer(state, err);
+function failureDrafts(
+  state: NormalizerState | undefined,
+  err: unknown,
+  ctx: AppendContext,
+): ChatEventDraft[] {
+  if (state && upstreamErrorOfThrown(err)) return finishNormalizer(state, err);
   // Our own verdicts (no credential to continue as the user, consent needed) say what to do.
   if (
     (err instanceof AppError && err.status < 500) ||
@@ -386,11 +464,11 @@ async function endedWithin(runId: string, conversationId: string, ms: number): P
 
 async function endOrphan(run: RunRow, correlationId: string, reason: string): Promise<void> {
   await expireApprovalsOfRun(run.id);
-  if (await finishRun(run.id, "cancelled")) {
-    await appendEvents({ conversationId: run.conversationId, runId: run.id, correlationId }, [
-      draft("run.cancelled", { reason }),
-    ]);
-  }
+  await endRun(
+    { conversationId: run.conversationId, runId: run.id, correlationId },
+    "cancelled",
+    draft("run.cancelled", { reason }),
+  );
 }
 
 async function ensureControlSubscription(): Promise<void> {
@@ -408,19 +486,16 @@ export async function recoverInterruptedRuns(): Promise<number> {
   const orphans = await listUnfinishedRuns();
   for (const run of orphans) {
     if (holder().active.has(run.id)) continue;
-    if (await finishRun(run.id, "failed")) {
-      await appendEvents(
-        { conversationId: run.conversationId, runId: run.id, correlationId: run.correlationId },
-        [
-          draft("run.failed", {
-            code: "interrupted",
-            message:
-              "The server restarted while the agent was answering. Please send your message again.",
-            retriable: true,
-          }),
-        ],
-      );
-    }
+    await endRun(
+      { conversationId: run.conversationId, runId: run.id, correlationId: run.correlationId },
+      "failed",
+      draft("run.failed", {
+        code: "interrupted",
+        message:
+          "The server restarted while the agent was answering. Please send your message again.",
+        retriable: true,
+      }),
+    );
   }
   return orphans.length;
 }

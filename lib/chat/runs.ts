@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray } from "drizzle-orm";
-import { getDb } from "@/lib/db/client";
+import { getDb, type Db } from "@/lib/db/client";
 import { runs, type RunStatus } from "@/lib/db/schema";
 import { AppError } from "@/lib/errors";
 import { prefixedId } from "@/lib/ids";
@@ -48,9 +48,16 @@ export async function setRunUpstreamResponse(runId: string, responseId: string):
   await db.update(runs).set({ upstreamResponseId: responseId }).where(eq(runs.id, runId));
 }
 
-/** Moves a run to `status` only if it is still unfinished (a finished run never changes). */
-export async function finishRun(runId: string, status: RunStatus): Promise<boolean> {
-  const db = await getDb();
+/**
+ * Moves a run to `status` only if it is still unfinished (a finished run never changes); inside
+ * `tx` when given (appendEvents ends a run and logs its ending in one transaction).
+ */
+export async function finishRun(
+  runId: string,
+  status: RunStatus,
+  tx?: Pick<Db, "update">,
+): Promise<boolean> {
+  const db = tx ?? (await getDb());
   const ended = activeStatuses.includes(status) ? null : new Date();
   const rows = await db
     .update(runs)

@@ -16,6 +16,7 @@ export function conversationEventStream(opts: {
   after: number;
   signal: AbortSignal;
   heartbeatMs?: number;
+  onClose?: () => void;
 }): ReadableStream<Uint8Array> {
   const { conversationId } = opts;
   return logEventStream<ChatEvent>({
@@ -23,6 +24,7 @@ export function conversationEventStream(opts: {
     after: opts.after,
     signal: opts.signal,
     heartbeatMs: opts.heartbeatMs,
+    onClose: opts.onClose,
     read: (after, limit) => readEvents(conversationId, after, limit),
     frame: sseFrame,
     fromBus: (message) => message as ChatEvent,

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { getConfig } from "@/lib/config";
+import { findUnstorableText, UNSTORABLE_TEXT_MESSAGE } from "./text";
 
 /** Reads a JSON body with a byte cap, then validates it. Never throws anything but AppError. */
 export async function readJson<S extends z.ZodType>(req: Request, schema: S): Promise<z.infer<S>> {
@@ -21,7 +22,17 @@ export async function readJson<S extends z.ZodType>(req: Request, schema: S): Pr
   return parseWith(schema, value);
 }
 
+/**
+ * Validates a parsed body, route params or query against a schema. Every string in the value,
+ * keys included, must be storable text (no NUL, no lone surrogate) whatever the schema says.
+ */
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const bad = findUnstorableText(value);
+  if (bad !== undefined) {
+    throw new AppError("invalid_request", "The request is not valid.", {
+      extensions: { errors: [{ path: bad, message: UNSTORABLE_TEXT_MESSAGE }] },
+    });
+  }
   const result = schema.safeParse(value);
   if (!result.success) {
     throw new AppError("invalid_request", "The request is not valid.", {

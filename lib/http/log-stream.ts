@@ -16,6 +16,8 @@ export interface LogStreamOptions<E extends { seq: number }> {
   frame(entry: E): string | null;
   /** The entry a bus message carries, or null when it only says "something new" (read the log). */
   fromBus(message: unknown): E | null;
+  /** Called once when the stream ends, however it ends (client gone, error, cancel). */
+  onClose?: () => void;
 }
 
 /**
@@ -33,6 +35,12 @@ export function logEventStream<E extends { seq: number }>(
   let wake: (() => void) | undefined;
   let unsubscribe: (() => Promise<void>) | undefined;
   let closed = false;
+  let onClose = opts.onClose;
+  const close = () => {
+    const fn = onClose;
+    onClose = undefined;
+    fn?.();
+  };
 
   return new ReadableStream<Uint8Array>({
     async start(controller) {
@@ -59,10 +67,15 @@ export function logEventStream<E extends { seq: number }>(
         }
       };
 
-      unsubscribe = await getBus().subscribe(opts.channel, (message) => {
-        pending.push(opts.fromBus(message));
-        wake?.();
-      });
+      try {
+        unsubscribe = await getBus().subscribe(opts.channel, (message) => {
+          pending.push(opts.fromBus(message));
+          wake?.();
+        });
+      } catch (err) {
+        close();
+        throw err;
+      }
       const stop = () => wake?.();
       signal.addEventListener("abort", stop, { once: true });
       const heartbeat = setInterval(
@@ -94,6 +107,7 @@ export function logEventStream<E extends { seq: number }>(
         clearInterval(heartbeat);
         signal.removeEventListener("abort", stop);
         await unsubscribe?.();
+        close();
         try {
           controller.close();
         } catch {
@@ -103,6 +117,7 @@ export function logEventStream<E extends { seq: number }>(
     },
     async cancel() {
       closed = true;
+      close();
       wake?.();
       await unsubscribe?.();
     },

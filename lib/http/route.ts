@@ -1,4 +1,6 @@
 import { AppError, problemResponse } from "@/lib/errors";
+import { authenticate } from "@/lib/identity/authenticate";
+import type { Principal } from "@/lib/identity/principal";
 import { logger } from "@/lib/log";
 import { correlationIdFrom } from "./correlation";
 
@@ -8,11 +10,18 @@ export interface RouteContext<P> {
   correlationId: string;
 }
 
+export interface UserRouteContext<P> extends RouteContext<P> {
+  /** The signed-in user, verified before anything of the request was read. */
+  principal: Principal;
+}
+
 type NextSegment<P> = { params: Promise<P> };
 
 /**
  * Wraps a route handler: assigns the correlation id, turns every thrown value into problem+json
  * (so no input produces an unhandled 500), and stamps `x-correlation-id` on the answer.
+ * Public routes only (health, readiness, sign-in configuration) and routes with their own
+ * credentials; a route that acts for a person uses `userRoute`.
  */
 export function route<P = Record<string, never>>(fn: (ctx: RouteContext<P>) => Promise<Response>) {
   return async (req: Request, segment?: NextSegment<P>): Promise<Response> => {
@@ -32,6 +41,17 @@ export function route<P = Record<string, never>>(fn: (ctx: RouteContext<P>) => P
       return problemResponse(err, correlationId);
     }
   };
+}
+
+/**
+ * A route that acts for a signed-in user: authenticates first, then hands the principal to the
+ * handler, which parses → authorizes → limits → acts. So a request without a valid token is a 401
+ * with a challenge whatever its body, id or content type, and nothing of it is read before.
+ */
+export function userRoute<P = Record<string, never>>(
+  fn: (ctx: UserRouteContext<P>) => Promise<Response>,
+) {
+  return route<P>(async (ctx) => fn({ ...ctx, principal: await authenticate(ctx.req) }));
 }
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {

@@ -4,6 +4,7 @@ import { correlationIdFrom } from "@/lib/http/correlation";
 import type { Principal } from "@/lib/identity/principal";
 import { logger } from "@/lib/log";
 import { errorResponse, LfError } from "./errors";
+import { assertStorableUrl } from "./http";
 import { modelFromConfig } from "./model/select";
 import type { LocalModel } from "./model/types";
 import { matchRoute, type LfRoute } from "./router";
@@ -54,14 +55,17 @@ export function createLocalFoundryHandler(
   return async (req) => {
     try {
       const url = new URL(req.url);
-      if (url.pathname !== base && !url.pathname.startsWith(`${base}/`))
-        throw routeNotFound(req.method, url.pathname);
       // The consent callback is where the browser lands: no bearer token, `state` identifies it.
       if (req.method === "GET" && url.pathname === `${base}/connections/callback`) {
+        assertStorableUrl(url);
         await ensureSeeded();
         return await handleConsentCallback(await getDb(), req);
       }
+      // Credentials first: without them, nothing about the path or the body is answered.
       const principal = await authenticate(req, opts.verify);
+      if (url.pathname !== base && !url.pathname.startsWith(`${base}/`))
+        throw routeNotFound(req.method, url.pathname);
+      assertStorableUrl(url);
       const match = matchRoute(routes, req.method, url.pathname.slice(base.length) || "/");
       if (!match) throw routeNotFound(req.method, url.pathname);
       if ("methodNotAllowed" in match) {

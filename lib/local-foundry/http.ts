@@ -1,7 +1,8 @@
 import type { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { readJson } from "@/lib/http/body";
-import { LfError } from "./errors";
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from "@/lib/http/text";
+import { badRequest, LfError } from "./errors";
 
 export function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), {
@@ -39,4 +40,25 @@ function toLfError(err: AppError): LfError {
   const message = first ? `Invalid '${first.path || "body"}': ${first.message}` : err.message;
   const code = err.code === "invalid_request" ? "invalid_value" : err.code;
   return new LfError(err.status, message, "invalid_request_error", code, first?.path || null);
+}
+
+/**
+ * Ids in the path and query values end up in database lookups: a NUL or an unpaired surrogate
+ * there is a 400 in Foundry's shape (the body is checked by readBody, through readJson).
+ */
+export function assertStorableUrl(url: URL): void {
+  for (const segment of url.pathname.split("/")) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      continue; // malformed percent-encoding matches no route (404)
+    }
+    if (!isStorableText(decoded)) throw badRequest(`Invalid path: ${UNSTORABLE_TEXT_MESSAGE}`);
+  }
+  for (const [key, value] of url.searchParams) {
+    if (!isStorableText(key)) throw badRequest(`Invalid query: ${UNSTORABLE_TEXT_MESSAGE}`);
+    if (!isStorableText(value))
+      throw badRequest(`Invalid '${key}': ${UNSTORABLE_TEXT_MESSAGE}`, key);
+  }
 }

@@ -17,7 +17,9 @@ type RouteModule = Partial<Record<"GET" | "POST" | "PATCH" | "DELETE", Handler>>
 const table: [string, () => Promise<RouteModule>][] = [
   ["/api/health", () => import("@/app/api/health/route")],
   ["/api/ready", () => import("@/app/api/ready/route")],
+  ["/api/auth/config", () => import("@/app/api/auth/config/route")],
   ["/api/agents", () => import("@/app/api/agents/route")],
+  ["/api/tools", () => import("@/app/api/tools/route")],
   ["/api/conversations", () => import("@/app/api/conversations/route")],
   ["/api/conversations/:id", () => import("@/app/api/conversations/[id]/route")],
   ["/api/conversations/:id/messages", () => import("@/app/api/conversations/[id]/messages/route")],

@@ -1,10 +1,8 @@
 import { getAgentCatalog } from "@/lib/agents/catalog";
-import { json, route } from "@/lib/http/route";
-import { authenticate } from "@/lib/identity/authenticate";
+import { json, userRoute } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
-export const GET = route(async ({ req }) => {
-  const principal = await authenticate(req);
+export const GET = userRoute(async ({ principal }) => {
   return json({ items: await getAgentCatalog(principal).list() });
 });

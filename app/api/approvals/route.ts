@@ -4,14 +4,12 @@ import { getDb } from "@/lib/db/client";
 import { listApprovalsSchema } from "@/lib/approvals/schemas";
 import { listApprovals } from "@/lib/approvals/store";
 import { parseWith } from "@/lib/http/body";
-import { json, route } from "@/lib/http/route";
-import { authenticate } from "@/lib/identity/authenticate";
+import { json, userRoute } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
 /** The caller's own requests (`scope=mine`) or those they may decide (`scope=inbox`). */
-export const GET = route(async ({ req }) => {
-  const principal = await authenticate(req);
+export const GET = userRoute(async ({ req, principal }) => {
   const url = new URL(req.url);
   const query = parseWith(listApprovalsSchema, Object.fromEntries(url.searchParams));
   // Read the feed's end first: whatever changes after it reaches a reader that follows from it.

@@ -2,20 +2,17 @@ import { getAgentCatalog } from "@/lib/agents/catalog";
 import { createConversation, listConversations, toSummary } from "@/lib/chat/conversations";
 import { createConversationSchema } from "@/lib/chat/schemas";
 import { readJson } from "@/lib/http/body";
-import { json, route } from "@/lib/http/route";
-import { authenticate } from "@/lib/identity/authenticate";
+import { json, userRoute } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
-export const GET = route(async ({ req }) => {
-  const principal = await authenticate(req);
+export const GET = userRoute(async ({ principal }) => {
   const rows = await listConversations(principal);
   return json({ items: rows.map(toSummary) });
 });
 
-export const POST = route(async ({ req }) => {
+export const POST = userRoute(async ({ req, principal }) => {
   const body = await readJson(req, createConversationSchema);
-  const principal = await authenticate(req);
   const agent = await getAgentCatalog(principal).resolve(body.agent);
   const row = await createConversation(principal, { agentName: agent.name, title: body.title });
   const s = toSummary(row);

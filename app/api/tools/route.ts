@@ -1,5 +1,4 @@
-import { authenticate } from "@/lib/identity/authenticate";
-import { json, route } from "@/lib/http/route";
+import { json, userRoute } from "@/lib/http/route";
 import { describeTool } from "@/mcp-server/describe";
 import { visibleTools } from "@/mcp-server/policy";
 
@@ -9,7 +8,6 @@ import { visibleTools } from "@/mcp-server/policy";
  */
 export const dynamic = "force-dynamic";
 
-export const GET = route(async ({ req }) => {
-  const principal = await authenticate(req);
+export const GET = userRoute(async ({ principal }) => {
   return json({ items: visibleTools(principal).map((t) => describeTool(t)) });
 });

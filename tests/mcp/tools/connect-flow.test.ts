@@ -130,11 +130,17 @@ describe("connect flow: auth_required → consent page → POST → tool works",
     );
     expect((await post("graph/preview", { token: expired })).status).toBe(401);
     expect((await post("graph/preview", { token: "x" })).status).toBe(401);
-    expect((await post("graph/preview", {})).status).toBe(400);
+    // The link's token is the credential, checked before anything else (authenticate first).
+    expect((await post("graph/preview", {})).status).toBe(401);
+    const valid = await createConnectToken({
+      userId: bob.oid,
+      provider: "graph",
+      username: bob.preferredUsername,
+    });
     expect(
-      (await post("graph/preview", { token: expired }, { origin: "https://evil.example" })).status,
+      (await post("graph/preview", { token: valid }, { origin: "https://evil.example" })).status,
     ).toBe(403);
-    expect((await post("dropbox/preview", { token: expired })).status).toBe(404);
+    expect((await post("dropbox/preview", { token: valid })).status).toBe(401);
     expect(await (await fetch(`${server.url}/connect/dropbox`)).text()).toContain(
       "Unknown provider",
     );
@@ -173,7 +179,8 @@ describe("POST /api/connections/:provider is CSRF-safe and user-bound", () => {
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: `token=${token}`,
     });
-    expect(form.status).toBe(415);
+    // No credential a connect link could carry: 401 before the content type is judged.
+    expect(form.status).toBe(401);
     expect((await post("gmail", { token })).status).toBe(401);
     // challenge_on_invalid_connect_token (regression): every 401 says how to authenticate.
     const forged = await post("twilio", { token: `${token}x` });
@@ -182,7 +189,8 @@ describe("POST /api/connections/:provider is CSRF-safe and user-bound", () => {
     const none = await post("twilio", {});
     expect(none.status).toBe(401);
     expect(none.headers.get("www-authenticate")).toMatch(/^Bearer/);
-    expect((await post("dropbox", { token })).status).toBe(404);
+    expect((await post("dropbox", { token })).status).toBe(401);
+    expect((await post("dropbox", {}, await bearer(bob))).status).toBe(404);
     expect(await getConnection(bob.oid, "twilio")).toBeUndefined();
   });
 

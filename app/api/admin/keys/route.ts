@@ -1,7 +1,6 @@
 import { AppError } from "@/lib/errors";
 import { readJson } from "@/lib/http/body";
-import { json, route } from "@/lib/http/route";
-import { authenticate } from "@/lib/identity/authenticate";
+import { json, userRoute } from "@/lib/http/route";
 import { APP_ROLES } from "@/mcp-server/policy";
 import { auditKeyChange, createKeySchema, requireAdmin, toItem } from "@/mcp-server/keys/admin";
 import {
@@ -14,17 +13,15 @@ import {
 export const dynamic = "force-dynamic";
 
 /** Every MCP access key (revoked ones too), without hashes or keys. Admins only. */
-export const GET = route(async ({ req }) => {
-  const principal = await authenticate(req);
+export const GET = userRoute(async ({ principal }) => {
   requireAdmin(principal);
   const keys = await listApiKeys();
   return json({ items: keys.map(toItem) });
 });
 
 /** Creates a key; the answer is the only place the key ever appears (201, no-store). Admins only. */
-export const POST = route(async ({ req, correlationId }) => {
+export const POST = userRoute(async ({ req, correlationId, principal }) => {
   const startedAt = performance.now();
-  const principal = await authenticate(req);
   const body = await readJson(req, createKeySchema);
   requireAdmin(principal);
   let created: Awaited<ReturnType<typeof createApiKey>>;

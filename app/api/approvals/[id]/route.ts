@@ -6,13 +6,11 @@ import { approvalIdSchema } from "@/lib/approvals/schemas";
 import { getApproval } from "@/lib/approvals/store";
 import { AppError } from "@/lib/errors";
 import { parseWith } from "@/lib/http/body";
-import { json, route } from "@/lib/http/route";
-import { authenticate } from "@/lib/identity/authenticate";
+import { json, userRoute } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
-export const GET = route<{ id: string }>(async ({ req, params }) => {
-  const principal = await authenticate(req);
+export const GET = userRoute<{ id: string }>(async ({ params, principal }) => {
   const { id } = parseWith(approvalIdSchema, params);
   const feedSeq = await currentFeedSeq(await getDb());
   const row = await getApproval(id);

@@ -8,29 +8,25 @@ import {
 import { cancelRun } from "@/lib/chat/run-driver";
 import { conversationIdSchema, renameConversationSchema } from "@/lib/chat/schemas";
 import { parseWith, readJson } from "@/lib/http/body";
-import { json, noContent, route } from "@/lib/http/route";
-import { authenticate } from "@/lib/identity/authenticate";
+import { json, noContent, userRoute } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 type Params = { id: string };
 
-export const GET = route<Params>(async ({ req, params }) => {
+export const GET = userRoute<Params>(async ({ params, principal }) => {
   const { id } = parseWith(conversationIdSchema, params);
-  const principal = await authenticate(req);
   const row = await getOwnedConversation(principal, id);
   return json({ ...toSummary(row), ...(await conversationView(row.id)) });
 });
 
-export const PATCH = route<Params>(async ({ req, params }) => {
+export const PATCH = userRoute<Params>(async ({ req, params, principal }) => {
   const { id } = parseWith(conversationIdSchema, params);
   const body = await readJson(req, renameConversationSchema);
-  const principal = await authenticate(req);
   return json(toSummary(await renameConversation(principal, id, body.title)));
 });
 
-export const DELETE = route<Params>(async ({ req, params, correlationId }) => {
+export const DELETE = userRoute<Params>(async ({ params, correlationId, principal }) => {
   const { id } = parseWith(conversationIdSchema, params);
-  const principal = await authenticate(req);
   await getOwnedConversation(principal, id);
   await cancelRun(id, correlationId);
   await deleteConversation(principal, id);

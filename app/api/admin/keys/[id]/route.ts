@@ -1,7 +1,6 @@
 import { AppError } from "@/lib/errors";
 import { parseWith } from "@/lib/http/body";
-import { noContent, route } from "@/lib/http/route";
-import { authenticate } from "@/lib/identity/authenticate";
+import { noContent, userRoute } from "@/lib/http/route";
 import { auditKeyChange, keyIdSchema, requireAdmin } from "@/mcp-server/keys/admin";
 import { revokeApiKeyById } from "@/mcp-server/keys/store";
 
@@ -11,9 +10,8 @@ export const dynamic = "force-dynamic";
  * Revokes a key (Admins only): 204, also when it was revoked already (nothing changes then, and
  * nothing is audited again); 404 when no key has this id.
  */
-export const DELETE = route<{ id: string }>(async ({ req, params, correlationId }) => {
+export const DELETE = userRoute<{ id: string }>(async ({ params, correlationId, principal }) => {
   const startedAt = performance.now();
-  const principal = await authenticate(req);
   const { id } = parseWith(keyIdSchema, params);
   requireAdmin(principal);
   const result = await revokeApiKeyById(id);

@@ -2,8 +2,7 @@ import { consentParamsSchema } from "@/lib/chat/consents";
 import { getOwnedConversation } from "@/lib/chat/conversations";
 import { continueAfterConsent } from "@/lib/chat/run-driver";
 import { parseWith } from "@/lib/http/body";
-import { json, route } from "@/lib/http/route";
-import { authenticate } from "@/lib/identity/authenticate";
+import { json, userRoute } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
@@ -12,9 +11,8 @@ export const dynamic = "force-dynamic";
  * consent continues server-side, once. 409 when it no longer waits; 404 for someone else's
  * conversation.
  */
-export const POST = route<{ id: string; consentId: string }>(
-  async ({ req, params, correlationId }) => {
-    const principal = await authenticate(req);
+export const POST = userRoute<{ id: string; consentId: string }>(
+  async ({ params, correlationId, principal }) => {
     const { id, consentId } = parseWith(consentParamsSchema, params);
     const conversation = await getOwnedConversation(principal, id);
     const run = await continueAfterConsent(conversation, consentId, correlationId);
