@@ -119,6 +119,8 @@ const envSchema = z.object({
     .min(1024)
     .default(64 * 1024),
   MAX_MESSAGE_CHARS: z.coerce.number().int().min(1).default(16_000),
+  // Deepest nesting of objects and arrays a JSON body may have (the body itself is level 1).
+  MAX_JSON_DEPTH: z.coerce.number().int().min(4).max(1000).default(64),
   // Live event streams (conversation events and the approvals feed) one user may hold open at
   // once, counted per process (per replica); past it a new stream gets 429.
   SSE_STREAMS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(20),
@@ -229,6 +231,7 @@ export function buildConfig(env: Record<string, string | undefined>) {
     limits: {
       maxBodyBytes: e.MAX_BODY_BYTES,
       maxMessageChars: e.MAX_MESSAGE_CHARS,
+      maxJsonDepth: e.MAX_JSON_DEPTH,
       chatMessagesPerMinute: e.CHAT_MESSAGES_PER_MINUTE,
       sseStreamsPerUser: e.SSE_STREAMS_PER_USER,
     },

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { getConfig } from "@/lib/config";
-import { findUnstorableText, UNSTORABLE_TEXT_MESSAGE } from "./text";
+import { inspectJson, UNSTORABLE_TEXT_MESSAGE } from "./text";
 
 /** Reads a JSON body with a byte cap, then validates it. Never throws anything but AppError. */
 export async function readJson<S extends z.ZodType>(req: Request, schema: S): Promise<z.infer<S>> {
@@ -23,14 +23,20 @@ export async function readJson<S extends z.ZodType>(req: Request, schema: S): Pr
 }
 
 /**
- * Validates a parsed body, route params or query against a schema. Every string in the value,
- * keys included, must be storable text (no NUL, no lone surrogate) whatever the schema says.
+ * Validates a parsed body, route params or query against a schema. Whatever the schema says, the
+ * value may nest at most `MAX_JSON_DEPTH` levels (zod and the event log recurse) and every string,
+ * keys included, must be storable text (no NUL, no lone surrogate).
  */
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
-  const bad = findUnstorableText(value);
-  if (bad !== undefined) {
+  const maxDepth = getConfig().limits.maxJsonDepth;
+  const problem = inspectJson(value, maxDepth);
+  if (problem) {
+    const message =
+      problem.kind === "text"
+        ? UNSTORABLE_TEXT_MESSAGE
+        : `Nested more than ${maxDepth} levels deep.`;
     throw new AppError("invalid_request", "The request is not valid.", {
-      extensions: { errors: [{ path: bad, message: UNSTORABLE_TEXT_MESSAGE }] },
+      extensions: { errors: [{ path: problem.path, message }] },
     });
   }
   const result = schema.safeParse(value);

@@ -100,6 +100,8 @@ describe("authenticate before parsing", () => {
     ],
     ["POST", "/local-foundry/agents", { body: "x", headers: { "content-type": "text/plain" } }],
     ["GET", "/local-foundry/openai/v1/conversations/%00", {}],
+    ["PUT", "/local-foundry/agents/assistant", {}],
+    ["PATCH", "/local-foundry/agents/assistant", {}],
   ] as const)(
     "local_agent_service_answers_401_before_404_405_400: %s %s",
     async (method, path, init) => {

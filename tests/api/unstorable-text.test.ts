@@ -129,4 +129,35 @@ describe("text the database cannot store", () => {
     const { error } = (await res.json()) as { error: { type: string } };
     expect(error.type).toBe("invalid_request_error");
   });
+
+  /** Regression (fuzz suite): the text check itself recursed, so a body nested ~20,000 levels
+   * deep overflowed the stack and the local agent service answered 500. */
+  const deep = (levels: number) => "[".repeat(levels) + "]".repeat(levels);
+
+  it("deeply_nested_local_foundry_body_gives_400_not_500", async () => {
+    const res = await fetch(`${app.url}/local-foundry/openai/v1/responses`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${aliceFoundry}`, "content-type": "application/json" },
+      body: `{"input":${deep(20_000)}}`,
+    });
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as { error: { type: string; message: string } };
+    expect(error.type).toBe("invalid_request_error");
+    expect(error.message).toMatch(/levels deep/);
+  });
+
+  it("deeply_nested_app_body_gives_400_and_changes_nothing", async () => {
+    const id = await newConversation();
+    const res = await fetch(`${app.url}/api/conversations/${id}/messages`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${alice}`, "content-type": "application/json" },
+      body: `{"text":"hi","extra":${deep(20_000)}}`,
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    const problem = (await res.json()) as { errors: { message: string }[] };
+    expect(problem.errors[0]!.message).toMatch(/levels deep/);
+    const conv = await call(`/api/conversations/${id}`, alice);
+    expect(((await conv.json()) as { lastSeq: number }).lastSeq).toBe(0);
+  });
 });

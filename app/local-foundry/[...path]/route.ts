@@ -39,3 +39,5 @@ function serveLocalFoundry(req: Request): Promise<Response> {
 export const GET = serveLocalFoundry;
 export const POST = serveLocalFoundry;
 export const DELETE = serveLocalFoundry;
+export const PUT = serveLocalFoundry;
+export const PATCH = serveLocalFoundry;
