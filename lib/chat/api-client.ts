@@ -109,8 +109,12 @@ export function createApiClient(
         method: "POST",
         json: { text },
       }),
+    /** `keepalive`: the page shows the run stopped at once, so a reload right after must not drop the Stop. */
     cancel: (id: string) =>
-      call<{ runId: string }>(`/api/conversations/${id}/cancel`, { method: "POST" }),
+      call<{ runId: string }>(`/api/conversations/${id}/cancel`, {
+        method: "POST",
+        keepalive: true,
+      }),
     /** The user signed in for a tool: the run that waits for this consent continues (202). */
     continueAfterConsent: (conversationId: string, consentId: string) =>
       call<{ runId: string }>(
