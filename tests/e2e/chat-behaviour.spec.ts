@@ -1,5 +1,5 @@
 import type { Page } from "@playwright/test";
-import { expect, send, signInOn, test } from "./fixtures";
+import { expect, send, sendNow, signInOn, test } from "./fixtures";
 
 /** Regression tests for what a new user met (issue 8): following answers, drafts, Stop, sign-in. */
 
@@ -104,7 +104,7 @@ test("enter_right_after_new_conversation_sends_to_the_new_conversation, not the 
 test("draft_typed_while_the_first_message_is_sending_is_kept", async ({ page, signIn }) => {
   await signIn("Alice");
   await delay(page, /\/api\/conversations(\/[^/]+\/messages)?$/, 1500);
-  await send(page, "Start a conversation");
+  await sendNow(page, "Start a conversation");
   await messageBox(page).fill("My next thought");
   await expect(page).toHaveURL(/\/c\/[0-9a-f-]{36}$/);
   await expect(page.getByTestId("turn")).toHaveAttribute("data-status", "completed");
@@ -122,7 +122,7 @@ test("no_empty_conversation_left_when_the_tab_closes_during_the_first_message", 
   const created = page.waitForResponse(
     (r) => r.url().endsWith("/api/conversations") && r.request().method() === "POST",
   );
-  await send(page, "Where did this go");
+  await sendNow(page, "Where did this go");
   await created;
   await page.waitForTimeout(300);
   await page.close();
@@ -138,7 +138,7 @@ test("no_empty_conversation_left_when_the_tab_closes_during_the_first_message", 
 test("slow_first_message_explains_what_is_happening", async ({ page, signIn }) => {
   await signIn("Alice");
   await delay(page, /\/api\/conversations(\/[^/]+\/messages)?$/, 4000);
-  await send(page, "Hello, slow server");
+  await sendNow(page, "Hello, slow server");
   const progress = page.getByRole("status").filter({ hasText: "Starting the agent" });
   await expect(progress).toBeVisible();
   await expect(progress).toContainText("can take a little longer");

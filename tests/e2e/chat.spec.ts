@@ -35,8 +35,6 @@ test("a user signs in, watches an answer stream, reloads mid-stream and sees the
 test("Stop cancels the run on the server", async ({ page, signIn }) => {
   await signIn("Alice");
   await send(page, "Another long answer, please");
-  // The reload below must reload the conversation (the screen shows it before the URL follows).
-  await expect(page).toHaveURL(/\/c\/[0-9a-f-]{36}$/);
   await expect(page.getByTestId("assistant-message")).toContainText("Part 1 of 12");
   await page.getByRole("button", { name: "Stop", exact: true }).click();
   await expect(page.getByTestId("run-cancelled")).toBeVisible();
