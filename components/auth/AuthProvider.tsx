@@ -143,6 +143,19 @@ function RootAuthProvider({ children }: { children: ReactNode }) {
     };
   }, []);
 
+  // The session is shared by this origin's tabs: follow a sign-in or sign-out made in another one.
+  useEffect(
+    () =>
+      boot?.client.onSessionChange?.((next) => {
+        setAccount((prev) =>
+          next && prev?.username === next.username ? prev : (next ?? undefined),
+        );
+        setStatus(next ? "signed-in" : "signed-out");
+        if (next) setError(undefined);
+      }),
+    [boot],
+  );
+
   const signIn = useCallback(async () => {
     if (!boot) throw new Error("Sign-in is not ready yet.");
     setError(undefined);

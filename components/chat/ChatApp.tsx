@@ -14,6 +14,7 @@ import {
   type AgentInfo,
   type ConversationSummary,
 } from "@/lib/chat/api-client";
+import { endsRun } from "@/lib/chat/client/view-state";
 import type { ChatEvent } from "@/lib/chat/events";
 import { Composer } from "./Composer";
 import { EmptyState } from "./EmptyState";
@@ -25,12 +26,30 @@ import { useStickToBottom } from "./useStickToBottom";
 const message = (err: unknown) =>
   err instanceof ApiError ? err.message : "Something went wrong. Please try again.";
 
+/** How long a message sent right after Stop waits for the server to finish stopping (ms). */
+const STOP_GRACE_MS = 10_000;
+
+interface SendError {
+  text: string;
+  /** 409: the agent was still answering. Stale once the run ends. */
+  busy: boolean;
+}
+
+const sendErrorOf = (err: unknown): SendError => ({
+  text: message(err),
+  busy: err instanceof ApiError && err.status === 409,
+});
+
 /** The chat screen: conversation list, transcript of the open conversation, and the composer. */
 export function ChatApp() {
   const { getAccessToken } = useAuth();
   const router = useRouter();
   const params = useParams<{ id?: string }>();
-  const conversationId = params.id;
+  // The screen (and the composer) switch as soon as the user asks for another conversation; the
+  // router's URL follows. Until it arrives, `pending` says which conversation is on screen.
+  const [pending, setPending] = useState<{ to?: string }>();
+  if (pending && params.id === pending.to) setPending(undefined);
+  const conversationId = pending ? pending.to : params.id;
   const api = useMemo(() => createApiClient(getAccessToken), [getAccessToken]);
 
   const [conversations, setConversations] = useState<ConversationSummary[]>();
@@ -38,7 +57,7 @@ export function ChatApp() {
   const [agents, setAgents] = useState<AgentInfo[]>();
   const [agentError, setAgentError] = useState<string>();
   const [agent, setAgent] = useState<string>();
-  const [sendError, setSendError] = useState<string>();
+  const [sendError, setSendError] = useState<SendError>();
   const [drawerOpen, setDrawerOpen] = useState(false);
 
   const refreshList = useCallback(async () => {
@@ -49,6 +68,13 @@ export function ChatApp() {
       setListError(message(err));
     }
   }, [api]);
+
+  // Back and forward go where the browser says.
+  useEffect(() => {
+    const settle = () => setPending(undefined);
+    window.addEventListener("popstate", settle);
+    return () => window.removeEventListener("popstate", settle);
+  }, []);
 
   useEffect(() => {
     let live = true;
@@ -65,56 +91,93 @@ export function ChatApp() {
     };
   }, [api]);
 
+  const navigate = (id: string | undefined) => {
+    if (id === conversationId) return;
+    setPending({ to: id });
+    router.push(id ? `/c/${id}` : "/");
+  };
+
+  // Runs stopped here until the server has ended them and answered the Stop. A message sent
+  // meanwhile waits for that, so it is neither refused (409) nor stopped by the late Stop.
+  const stopping = useRef(
+    new Map<string, { conversationId: string; ended: () => void; settled: Promise<unknown> }>(),
+  );
+
   // Titles and ordering change when a run starts or ends; refresh the list then.
   const refreshTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
   const onEvent = useCallback(
     (e: ChatEvent) => {
-      if (
-        e.type !== "run.started" &&
-        e.type !== "run.completed" &&
-        e.type !== "run.failed" &&
-        e.type !== "run.cancelled"
-      )
-        return;
+      if (endsRun(e)) {
+        stopping.current.get(e.runId)?.ended();
+        // "Still answering" is no longer true.
+        setSendError((err) => (err?.busy ? undefined : err));
+      }
+      if (e.type !== "run.started" && !endsRun(e)) return;
       clearTimeout(refreshTimer.current);
       refreshTimer.current = setTimeout(() => void refreshList(), 250);
     },
     [refreshList],
   );
 
-  const { view, status, loaded } = useConversationStream(conversationId, getAccessToken, onEvent);
+  const {
+    view,
+    status,
+    loaded,
+    stop: stopLocally,
+  } = useConversationStream(conversationId, getAccessToken, onEvent);
   const lastTurn = view.turns.at(-1);
   const running =
     !!lastTurn && ["running", "awaiting_approval", "awaiting_consent"].includes(lastTurn.status);
-  const scrollRef = useStickToBottom<HTMLDivElement>(view);
+  const { scrollRef, contentRef } = useStickToBottom(conversationId, view);
   const current = conversations?.find((c) => c.id === conversationId);
+
+  /** After Stop the server needs a moment to end the run; a message sent meanwhile waits. */
+  const sendAfterStop = async (id: string, text: string) => {
+    const settling = [...stopping.current.values()]
+      .filter((s) => s.conversationId === id)
+      .map((s) => s.settled);
+    if (settling.length > 0)
+      await Promise.race([Promise.all(settling), new Promise((r) => setTimeout(r, STOP_GRACE_MS))]);
+    await api.sendMessage(id, text);
+  };
 
   const send = async (text: string): Promise<boolean> => {
     setSendError(undefined);
+    // Sent to the conversation on screen, also while the router is still on its way to it.
+    const id = conversationId;
     try {
-      let id = conversationId;
-      if (!id) {
-        const created = await api.createConversation(agent ? { agent } : {});
-        id = created.id;
+      if (id) {
+        await sendAfterStop(id, text);
+      } else {
+        // One request creates the conversation with its first message, so closing the tab
+        // meanwhile never leaves an empty conversation behind.
+        const created = await api.createConversation({
+          ...(agent ? { agent } : {}),
+          message: text,
+        });
         setConversations((list) => [created, ...(list ?? [])]);
-        router.push(`/c/${id}`);
+        navigate(created.id);
       }
-      await api.sendMessage(id, text);
       return true;
     } catch (err) {
-      setSendError(message(err));
+      setSendError(sendErrorOf(err));
       return false;
     }
   };
 
-  const stop = async () => {
-    if (!conversationId) return;
-    try {
-      await api.cancel(conversationId);
-    } catch (err) {
+  const stop = () => {
+    if (!conversationId || !lastTurn || !running || stopping.current.has(lastTurn.runId)) return;
+    const runId = lastTurn.runId;
+    // The answer stops on screen now; the server's confirmation follows.
+    stopLocally(runId);
+    let ended!: () => void;
+    const end = new Promise<void>((r) => (ended = r));
+    const cancelled = api.cancel(conversationId).catch((err: unknown) => {
       // 409: it finished on its own meanwhile — nothing to tell the user.
-      if (!(err instanceof ApiError && err.status === 409)) setSendError(message(err));
-    }
+      if (!(err instanceof ApiError && err.status === 409)) setSendError(sendErrorOf(err));
+    });
+    const settled = Promise.all([end, cancelled]).finally(() => stopping.current.delete(runId));
+    stopping.current.set(runId, { conversationId, ended, settled });
   };
 
   const rename = async (id: string, title: string) => {
@@ -132,7 +195,7 @@ export function ChatApp() {
     try {
       await api.deleteConversation(id);
       setConversations((list) => list?.filter((c) => c.id !== id));
-      if (id === conversationId) router.push("/");
+      if (id === conversationId) navigate(undefined);
     } catch (err) {
       setListError(message(err));
     }
@@ -145,11 +208,15 @@ export function ChatApp() {
       error={listError}
       onNew={() => {
         setDrawerOpen(false);
-        router.push("/");
+        navigate(undefined);
       }}
       onRename={rename}
       onDelete={remove}
-      onNavigate={() => setDrawerOpen(false)}
+      onNavigate={() => {
+        setDrawerOpen(false);
+        // A link takes over from a "New conversation" still on its way.
+        setPending(undefined);
+      }}
     />
   );
 
@@ -223,7 +290,7 @@ export function ChatApp() {
               <p className="text-sm">{status.detail ?? "This conversation could not be loaded."}</p>
               <button
                 type="button"
-                onClick={() => router.push("/")}
+                onClick={() => navigate(undefined)}
                 className="rounded-md border px-3 py-1.5 text-sm hover:bg-muted"
               >
                 Start a new conversation
@@ -239,6 +306,7 @@ export function ChatApp() {
             </p>
           ) : (
             <div
+              ref={contentRef}
               role="log"
               aria-label="Conversation"
               aria-busy={running}
@@ -259,7 +327,7 @@ export function ChatApp() {
               role="alert"
               className="mx-auto mb-2 max-w-3xl rounded-md bg-destructive/10 px-3 py-2 text-sm text-destructive"
             >
-              {sendError}
+              {sendError.text}
             </p>
           ) : null}
           <Composer
@@ -273,7 +341,7 @@ export function ChatApp() {
             }
             disabled={!!conversationId && status.state === "error"}
             onSend={send}
-            onStop={() => void stop()}
+            onStop={stop}
           />
         </footer>
       </main>

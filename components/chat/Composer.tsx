@@ -2,9 +2,13 @@
 
 import { useEffect, useRef, useState } from "react";
 
+/** After this long in "Sending…" the composer says why it takes a while (ms). */
+const SLOW_SEND_MS = 2_000;
+
 /**
  * Message box: Enter sends, Shift+Enter adds a line. While the agent answers, the send button
- * becomes Stop (Escape also stops).
+ * becomes Stop (Escape also stops). The box empties when a message leaves, so what the user types
+ * while it is on its way is theirs; a message that could not be sent comes back.
  */
 export function Composer(props: {
   running: boolean;
@@ -20,6 +24,7 @@ export function Composer(props: {
   const maxChars = props.maxChars ?? 16_000;
   const [text, setText] = useState("");
   const [sending, setSending] = useState(false);
+  const slow = useSlow(sending, SLOW_SEND_MS);
   const ref = useRef<HTMLTextAreaElement>(null);
 
   useEffect(() => {
@@ -39,10 +44,12 @@ export function Composer(props: {
 
   const submit = async () => {
     if (!canSend) return;
+    const draft = text;
     setSending(true);
+    setText("");
     const ok = await onSend(trimmed);
     setSending(false);
-    if (ok) setText("");
+    if (!ok) setText((typed) => (typed.trim() ? `${draft}\n${typed}` : draft));
   };
 
   return (
@@ -95,6 +102,13 @@ export function Composer(props: {
           </button>
         )}
       </div>
+      <p role="status" className="px-2 text-xs text-muted-foreground">
+        {slow ? (
+          <span className="mt-1.5 block">
+            Starting the agent… The first message after the app starts can take a little longer.
+          </span>
+        ) : null}
+      </p>
       <p id="composer-hint" className="mt-1.5 px-2 text-xs text-muted-foreground">
         {tooLong ? (
           <span id="composer-too-long" className="text-destructive">
@@ -120,3 +134,17 @@ function runningHint(waitingFor: ComposerWaiting): string {
 }
 
 type ComposerWaiting = "approval" | "consent" | undefined;
+
+/** True once `active` has lasted `ms`; false again as soon as it ends. */
+function useSlow(active: boolean, ms: number): boolean {
+  const [slow, setSlow] = useState(false);
+  useEffect(() => {
+    if (!active) return;
+    const timer = setTimeout(() => setSlow(true), ms);
+    return () => {
+      clearTimeout(timer);
+      setSlow(false);
+    };
+  }, [active, ms]);
+  return slow;
+}

@@ -1,27 +1,22 @@
 "use client";
 
-import { useEffect, useReducer, useRef, useState } from "react";
+import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 import type { ChatEvent } from "@/lib/chat/events";
 import { subscribeToConversation, type StreamStatus } from "@/lib/chat/client/event-stream";
-import { emptyView, reduce, type ConversationView } from "@/lib/chat/reducer";
-
-type Action = { type: "reset" } | { type: "event"; event: ChatEvent };
-
-function viewReducer(view: ConversationView, action: Action): ConversationView {
-  return action.type === "reset" ? emptyView() : reduce(view, action.event);
-}
+import { emptyPageView, reducePage } from "@/lib/chat/client/view-state";
 
 /**
  * Follows one conversation's event stream (replay, then live) and folds it into a view. The
  * stream client resumes with Last-Event-ID after a drop, and the reducer ignores any seq it has
- * seen, so the page shows every event once.
+ * seen, so the page shows every event once. `stop(runId)` shows a run as stopped at once and
+ * hides what still arrives of it (lib/chat/client/view-state.ts).
  */
 export function useConversationStream(
   conversationId: string | undefined,
   getAccessToken: () => Promise<string>,
   onEvent?: (e: ChatEvent) => void,
 ) {
-  const [view, dispatch] = useReducer(viewReducer, undefined, emptyView);
+  const [{ view }, dispatch] = useReducer(reducePage, undefined, emptyPageView);
   const [status, setStatus] = useState<{ state: StreamStatus; detail?: string }>({
     state: "connecting",
   });
@@ -57,5 +52,10 @@ export function useConversationStream(
     return () => controller.abort();
   }, [conversationId]);
 
-  return { view, status, loaded: loadedFor === conversationId };
+  const stop = useCallback(
+    (runId: string) => dispatch({ type: "stop", runId, at: new Date().toISOString() }),
+    [],
+  );
+
+  return { view, status, loaded: loadedFor === conversationId, stop };
 }

@@ -94,8 +94,12 @@ export function createApiClient(
     listAgents: () => call<{ items: AgentInfo[] }>("/api/agents").then((r) => r.items),
     listConversations: () =>
       call<{ items: ConversationSummary[] }>("/api/conversations").then((r) => r.items),
-    createConversation: (body: { agent?: string; title?: string }) =>
-      call<ConversationSummary>("/api/conversations", { method: "POST", json: body }),
+    /** With `message`, the conversation starts with it in the same request (`runId` is its run). */
+    createConversation: (body: { agent?: string; title?: string; message?: string }) =>
+      call<ConversationSummary & { runId?: string }>("/api/conversations", {
+        method: "POST",
+        json: body,
+      }),
     renameConversation: (id: string, title: string) =>
       call<ConversationSummary>(`/api/conversations/${id}`, { method: "PATCH", json: { title } }),
     deleteConversation: (id: string) =>
@@ -105,8 +109,12 @@ export function createApiClient(
         method: "POST",
         json: { text },
       }),
+    /** `keepalive`: the page shows the run stopped at once, so a reload right after must not drop the Stop. */
     cancel: (id: string) =>
-      call<{ runId: string }>(`/api/conversations/${id}/cancel`, { method: "POST" }),
+      call<{ runId: string }>(`/api/conversations/${id}/cancel`, {
+        method: "POST",
+        keepalive: true,
+      }),
     /** The user signed in for a tool: the run that waits for this consent continues (202). */
     continueAfterConsent: (conversationId: string, consentId: string) =>
       call<{ runId: string }>(

@@ -107,6 +107,17 @@ export function reduce(view: ConversationView, event: ChatEvent): ConversationVi
   return { lastSeq: event.seq, turns };
 }
 
+/**
+ * The user pressed Stop: the run shows as stopped at `at`, with what it had written so far (the
+ * browser's own view; the server's `run.cancelled` follows). A run that already ended is kept.
+ */
+export function stopTurn(view: ConversationView, runId: string, at: string): ConversationView {
+  const index = view.turns.findLastIndex((t) => t.runId === runId);
+  const turn = view.turns[index];
+  if (!turn || TERMINAL.has(turn.status)) return view;
+  return { ...view, turns: view.turns.with(index, finish({ ...turn, status: "cancelled" }, at)) };
+}
+
 function newTurn(event: ChatEvent): Turn {
   return { runId: event.runId, agent: null, status: "running", startedAt: event.at, blocks: [] };
 }

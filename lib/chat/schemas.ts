@@ -4,27 +4,26 @@ import { getConfig } from "@/lib/config";
 /** Request shapes of the chat HTTP API (DESIGN §9). */
 export const conversationIdSchema = z.object({ id: z.uuid({ message: "Not a conversation id." }) });
 
-export const createConversationSchema = z
-  .object({
-    agent: z.string().trim().min(1).max(128).optional(),
-    title: z.string().trim().min(1).max(200).optional(),
-  })
-  .strict();
+/** `message`: the first message, sent in the same request (no empty conversation is left behind). */
+export function createConversationSchema() {
+  return z
+    .object({
+      agent: z.string().trim().min(1).max(128).optional(),
+      title: z.string().trim().min(1).max(200).optional(),
+      message: messageText().optional(),
+    })
+    .strict();
+}
 
 export const renameConversationSchema = z
   .object({ title: z.string().trim().min(1).max(200) })
   .strict();
 
+const messageText = () =>
+  z.string().trim().min(1, "Type a message first.").max(getConfig().limits.maxMessageChars);
+
 export function sendMessageSchema() {
-  return z
-    .object({
-      text: z
-        .string()
-        .trim()
-        .min(1, "Type a message first.")
-        .max(getConfig().limits.maxMessageChars),
-    })
-    .strict();
+  return z.object({ text: messageText() }).strict();
 }
 
 /** `Last-Event-ID` header wins over `?after=`; both are non-negative integers. */

@@ -29,7 +29,17 @@ export async function signInOn(page: Page, user: "Alice" | "Bob" | "Carol" | "Da
 
 export { expect };
 
+/** Sends a message; a first one also waits for its conversation's address (/c/:id). */
 export async function send(page: Page, text: string): Promise<void> {
+  const first = !/\/c\/[^/]+$/.test(page.url());
+  await sendNow(page, text);
+  // The chat shows the new conversation at once and the address follows (slower on a cold dev
+  // server, which compiles /c/[id] first): a test that reloads must reload the conversation.
+  if (first) await expect(page).toHaveURL(/\/c\/[0-9a-f-]{36}$/, { timeout: 60_000 });
+}
+
+/** Types a message and presses Enter, without waiting for anything. */
+export async function sendNow(page: Page, text: string): Promise<void> {
   const box = page.getByRole("textbox", { name: "Message" });
   await box.fill(text);
   await box.press("Enter");

@@ -16,8 +16,9 @@ const CONFIG = {
   apiScope: "api://x/access_as_user",
 };
 
+/** The local session is shared by the tabs of the origin: it lives in localStorage. */
 function storeSession(account: { username: string; name: string; roles: string[] }) {
-  sessionStorage.setItem(
+  localStorage.setItem(
     "fac.auth.local.session",
     JSON.stringify({
       accessToken: "token-1",
@@ -51,6 +52,7 @@ async function renderApp() {
 
 beforeEach(() => {
   sessionStorage.clear();
+  localStorage.clear();
   vi.stubGlobal(
     "fetch",
     vi.fn(async () => Response.json(CONFIG)),
@@ -94,7 +96,32 @@ describe("AuthProvider, AuthGate, SignInScreen and UserMenu", () => {
       fireEvent.click(screen.getByRole("button", { name: "Sign out" }));
     });
     expect(await screen.findByRole("button", { name: "Sign in" })).toBeTruthy();
-    expect(sessionStorage.getItem("fac.auth.local.session")).toBeNull();
+    expect(localStorage.getItem("fac.auth.local.session")).toBeNull();
+  });
+
+  it("sign_in_was_per_tab (regression): signing out or in in another tab reaches this one", async () => {
+    storeSession({ username: "alice@contoso.local", name: "Alice Anderson", roles: [] });
+    await renderApp();
+    expect(await screen.findByText("chat goes here")).toBeTruthy();
+
+    // Another tab signs out: the browser removes the key there and tells this tab.
+    await act(async () => {
+      localStorage.removeItem("fac.auth.local.session");
+      window.dispatchEvent(
+        new StorageEvent("storage", { key: "fac.auth.local.session", storageArea: localStorage }),
+      );
+    });
+    expect(await screen.findByRole("button", { name: "Sign in" })).toBeTruthy();
+    expect(screen.queryByText("chat goes here")).toBeNull();
+
+    // And signs in again.
+    await act(async () => {
+      storeSession({ username: "alice@contoso.local", name: "Alice Anderson", roles: [] });
+      window.dispatchEvent(
+        new StorageEvent("storage", { key: "fac.auth.local.session", storageArea: localStorage }),
+      );
+    });
+    expect(await screen.findByText("chat goes here")).toBeTruthy();
   });
 
   it("labels a user without app roles as User", async () => {

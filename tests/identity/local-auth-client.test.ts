@@ -58,6 +58,15 @@ async function pickUser(tab: FakeTab, username: string): Promise<void> {
   tab.url = res.headers.get("location")!;
 }
 
+/** A tab's environment as a plain object (spreadable). */
+const pick = (t: FakeTab): BrowserEnv => ({
+  storage: t.storage,
+  navigate: t.navigate,
+  currentUrl: t.currentUrl,
+  fetch: t.fetch,
+  now: t.now,
+});
+
 async function signedInTab(username: string, startAt = "/conversations/c1?x=1#m5") {
   const tab = new FakeTab(`${server.url}${startAt}`);
   const client = new LocalAuthClient(config, tab);
@@ -129,6 +138,28 @@ describe("LocalAuthClient (browser, against the local IdP over HTTP)", () => {
     await pickUser(attacker, "dana");
     victim.url = attacker.url; // the attacker's code lands in the victim's tab
     await expect(new LocalAuthClient(config, victim).init()).rejects.toThrow();
+  });
+
+  it("two_tabs_refreshing_at_once_stay_signed_in: the tabs share one session and refresh in turn", async () => {
+    const { tab } = await signedInTab("bob");
+    // A second tab of the same origin: the same localStorage, its own sessionStorage, one lock.
+    let queue: Promise<unknown> = Promise.resolve();
+    const withLock = <T>(_name: string, task: () => Promise<T>): Promise<T> => {
+      const run = queue.then(task);
+      queue = run.catch(() => {});
+      return run;
+    };
+    const tabs = [tab, new FakeTab(`${server.url}/c/1`)].map((t) => {
+      t.storage = tab.storage;
+      t.offsetMs = 59 * 60_000; // both see the token about to expire
+      return new LocalAuthClient(config, { ...pick(t), withLock });
+    });
+    const [a, b] = await Promise.all(tabs.map((c) => c.getAccessToken()));
+    // One refresh: a replayed refresh token would have ended the sign-in for both.
+    expect(a).toBe(b);
+    expect((await callWithToken(a!)).status).toBe(200);
+    tab.offsetMs = 2 * 59 * 60_000;
+    expect((await callWithToken(await tabs[1]!.getAccessToken())).status).toBe(200);
   });
 
   it("signs out by forgetting the tokens", async () => {

@@ -24,6 +24,8 @@ export interface AuthClient {
   getAccessToken(): Promise<string>;
   /** After init() completed a sign-in here: where the user was. Implementations that navigate back themselves omit it. */
   takeReturnTo?(): string | undefined;
+  /** Another tab of this origin signed in or out: `listener` gets who is signed in now. Returns an unsubscribe. */
+  onSessionChange?(listener: (account: Account | null) => void): () => void;
 }
 
 export const AUTH_CALLBACK_PATH = "/auth/callback";

@@ -13,9 +13,18 @@ import {
   type SignInOptions,
 } from "./auth-client";
 
+type KeyValueStore = Pick<Storage, "getItem" | "setItem" | "removeItem">;
+
 /** What the browser environment provides; injectable so the flow can run in tests. */
 export interface BrowserEnv {
-  storage: Pick<Storage, "getItem" | "setItem" | "removeItem">;
+  /** The session, shared by every tab of this origin (localStorage). */
+  storage: KeyValueStore;
+  /** A sign-in in progress, private to the tab that started it (sessionStorage); defaults to `storage`. */
+  flowStorage?: KeyValueStore;
+  /** Runs `task` while no other tab holds `name` (Web Locks); absent: runs it at once. */
+  withLock?<T>(name: string, task: () => Promise<T>): Promise<T>;
+  /** Calls `listener` with the key another tab changed in `storage` (null: cleared). */
+  onStorageChange?(listener: (key: string | null) => void): () => void;
   /** Full-page navigation to the IdP. */
   navigate(url: string): void;
   currentUrl(): string;
@@ -24,6 +33,7 @@ export interface BrowserEnv {
 }
 
 const SESSION_KEY = "fac.auth.local.session";
+const REFRESH_LOCK = "fac.auth.local.refresh";
 const PENDING_KEY = "fac.auth.local.pending";
 /** Refresh this long before expiry so a request never leaves with a token about to lapse. */
 const REFRESH_MARGIN_MS = 2 * 60_000;
@@ -52,8 +62,19 @@ const metadataSchema = z.object({
 });
 
 function browserEnv(): BrowserEnv {
+  const locks = typeof navigator !== "undefined" ? navigator.locks : undefined;
   return {
-    storage: window.sessionStorage,
+    storage: window.localStorage,
+    flowStorage: window.sessionStorage,
+    // Web Locks exist in secure contexts (https, localhost, 127.0.0.1).
+    withLock: locks ? (name, task) => locks.request(name, task) : undefined,
+    onStorageChange: (listener) => {
+      const handler = (e: StorageEvent) => {
+        if (e.storageArea === window.localStorage) listener(e.key);
+      };
+      window.addEventListener("storage", handler);
+      return () => window.removeEventListener("storage", handler);
+    },
     navigate: (url) => window.location.assign(url),
     currentUrl: () => window.location.href,
     fetch: (...args) => fetch(...args),
@@ -62,8 +83,11 @@ function browserEnv(): BrowserEnv {
 }
 
 /**
- * Authorization code + PKCE against the embedded IdP with oauth4webapi. Tokens live in
- * sessionStorage (per tab, gone when the tab closes); refresh tokens rotate on every use.
+ * Authorization code + PKCE against the embedded IdP with oauth4webapi. The session (tokens) lives
+ * in localStorage, shared by the tabs of this origin, so a link opened in a new tab is signed in
+ * and signing out anywhere signs out everywhere (docs/IDENTITY.md weighs this). A sign-in in
+ * progress stays in its own tab's sessionStorage. Refresh tokens rotate on every use and a replay
+ * revokes the sign-in, so tabs refresh one at a time and reuse what another tab just refreshed.
  */
 export class LocalAuthClient implements AuthClient {
   private readonly env: BrowserEnv;
@@ -80,6 +104,19 @@ export class LocalAuthClient implements AuthClient {
     this.client = { client_id: config.clientId };
   }
 
+  private get flow(): KeyValueStore {
+    return this.env.flowStorage ?? this.env.storage;
+  }
+
+  /** Another tab signed in, refreshed or signed out: `listener` gets who is signed in now. */
+  onSessionChange(listener: (account: Account | null) => void): () => void {
+    return (
+      this.env.onStorageChange?.((key) => {
+        if (key === null || key === SESSION_KEY) listener(this.load()?.account ?? null);
+      }) ?? (() => {})
+    );
+  }
+
   async init(): Promise<Account | null> {
     const url = new URL(this.env.currentUrl());
     const session = this.load();
@@ -87,7 +124,7 @@ export class LocalAuthClient implements AuthClient {
       url.pathname === AUTH_CALLBACK_PATH &&
       (url.searchParams.has("code") || url.searchParams.has("error"))
     ) {
-      if (this.env.storage.getItem(PENDING_KEY) || !session)
+      if (this.flow.getItem(PENDING_KEY) || !session)
         return (await this.completeSignIn(url)).account;
       // Back-button or reload onto a callback that was already completed: keep the session.
       this.returnTo = "/";
@@ -112,7 +149,7 @@ export class LocalAuthClient implements AuthClient {
       redirectUri: `${new URL(this.env.currentUrl()).origin}${AUTH_CALLBACK_PATH}`,
       returnTo: safeReturnTo(options.returnTo ?? currentPath(this.env.currentUrl())),
     };
-    this.env.storage.setItem(PENDING_KEY, JSON.stringify(pending));
+    this.flow.setItem(PENDING_KEY, JSON.stringify(pending));
     const url = new URL(as.authorization_endpoint as string);
     url.search = new URLSearchParams({
       client_id: this.client.client_id,
@@ -131,7 +168,7 @@ export class LocalAuthClient implements AuthClient {
   async signOut(): Promise<void> {
     // The local IdP keeps no browser session, so forgetting the tokens is a complete sign-out.
     this.env.storage.removeItem(SESSION_KEY);
-    this.env.storage.removeItem(PENDING_KEY);
+    this.flow.removeItem(PENDING_KEY);
   }
 
   async getAccessToken(): Promise<string> {
@@ -171,10 +208,21 @@ export class LocalAuthClient implements AuthClient {
   }
 
   private refresh(session: Session): Promise<Session> {
-    this.refreshing ??= this.doRefresh(session).finally(() => {
-      this.refreshing = undefined;
-    });
+    const run = () => this.refreshStored(session);
+    this.refreshing ??= (this.env.withLock ? this.env.withLock(REFRESH_LOCK, run) : run()).finally(
+      () => {
+        this.refreshing = undefined;
+      },
+    );
     return this.refreshing;
+  }
+
+  /** Refreshes the stored session unless another tab already did (then that one is used). */
+  private async refreshStored(seen: Session): Promise<Session> {
+    const session = this.load();
+    if (!session) return this.expire();
+    if (session.accessToken !== seen.accessToken && !this.expiresSoon(session)) return session;
+    return this.doRefresh(session);
   }
 
   private async doRefresh(session: Session): Promise<Session> {
@@ -221,8 +269,8 @@ export class LocalAuthClient implements AuthClient {
   }
 
   private takePending(): z.infer<typeof pendingSchema> | undefined {
-    const value = parseStored(this.env.storage.getItem(PENDING_KEY), pendingSchema);
-    this.env.storage.removeItem(PENDING_KEY);
+    const value = parseStored(this.flow.getItem(PENDING_KEY), pendingSchema);
+    this.flow.removeItem(PENDING_KEY);
     return value;
   }
 

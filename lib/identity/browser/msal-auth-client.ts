@@ -17,7 +17,8 @@ import {
 } from "./auth-client";
 
 /**
- * Entra ID through MSAL. MSAL keeps its own cache (sessionStorage) and, after the redirect to
+ * Entra ID through MSAL. MSAL keeps its own cache in localStorage (encrypted, its key in a session
+ * cookie; shared by the tabs of this origin, see docs/IDENTITY.md) and, after the redirect to
  * /auth/callback, navigates back to the page that started the sign-in (`redirectStartPage`).
  */
 export class MsalAuthClient implements AuthClient {
@@ -34,7 +35,7 @@ export class MsalAuthClient implements AuthClient {
         redirectUri: `${origin}${AUTH_CALLBACK_PATH}`,
         postLogoutRedirectUri: `${origin}/`,
       },
-      cache: { cacheLocation: "sessionStorage" },
+      cache: { cacheLocation: "localStorage" },
     });
   }
 
@@ -78,6 +79,26 @@ export class MsalAuthClient implements AuthClient {
       });
       throw new SignInRequiredError("Redirecting to Microsoft to renew your sign-in.");
     }
+  }
+
+  onSessionChange(listener: (account: Account | null) => void): () => void {
+    // MSAL syncs its in-memory cache between tabs asynchronously; look once that has settled.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const check = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        const account = this.account();
+        listener(account ? toAccount(account) : null);
+      }, 300);
+    };
+    const handler = (e: StorageEvent) => {
+      if (e.storageArea === window.localStorage) check();
+    };
+    window.addEventListener("storage", handler);
+    return () => {
+      clearTimeout(timer);
+      window.removeEventListener("storage", handler);
+    };
   }
 
   private account(): AccountInfo | null {
