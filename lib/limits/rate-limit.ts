@@ -43,6 +43,7 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
   return {
     store: opts.redis ? "redis" : "memory",
     async consume(key) {
+      if (opts.redis) await firstConnection(opts.redis);
       try {
         const res = await limiter.consume(key);
         return { allowed: true, remaining: res.remainingPoints };
@@ -56,4 +57,33 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
       }
     },
   };
+}
+
+const FIRST_CONNECTION_WAIT_MS = 2_000;
+const firstConnections = new WeakMap<Redis, Promise<void>>();
+
+/**
+ * Waits (once per client, at most two seconds) for the first connection, so calls made while a
+ * new process is still connecting count in the shared window instead of falling back to the
+ * in-process limiter. Later outages fall back at once (`rejectIfRedisNotReady`).
+ */
+function firstConnection(redis: Redis): Promise<void> {
+  let waiting = firstConnections.get(redis);
+  if (!waiting) {
+    waiting =
+      redis.status === "ready"
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const done = () => {
+              clearTimeout(timer);
+              redis.off("ready", done);
+              resolve();
+            };
+            const timer = setTimeout(done, FIRST_CONNECTION_WAIT_MS);
+            timer.unref();
+            redis.once("ready", done);
+          });
+    firstConnections.set(redis, waiting);
+  }
+  return waiting;
 }

@@ -76,13 +76,13 @@ beforeEach(() => {
 afterEach(() => {
   cleanup();
   vi.unstubAllGlobals();
-  sessionStorage.clear();
+  localStorage.clear();
 });
 
 const getAccessToken = async () => "token-1";
 
 function signInAs(name: string, roles: string[]) {
-  sessionStorage.setItem(
+  localStorage.setItem(
     "fac.auth.local.session",
     JSON.stringify({
       accessToken: "token-1",
@@ -225,7 +225,7 @@ describe("MCP access keys page", () => {
       "/admin/keys",
     );
     unmount();
-    sessionStorage.clear();
+    localStorage.clear();
 
     signInAs("Carol Chen", ["Approver"]);
     await act(async () => {
