@@ -41,7 +41,7 @@ function selfSigned(): { key: string; cert: string } {
  * is told to trust this certificate.
  */
 export async function serveTls(
-  handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>,
+  handler: (req: IncomingMessage, res: ServerResponse) => unknown,
 ): Promise<TlsFake> {
   const { key, cert } = selfSigned();
   const server = https.createServer({ key, cert }, (req, res) => {
