@@ -30,6 +30,9 @@ const securityHeaders = [
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   reactStrictMode: true,
+  // `next build` also writes .next/standalone: a minimal server (server.js) with only the
+  // node_modules it needs, which the production Dockerfile copies. `next dev` is unaffected.
+  output: "standalone",
   poweredByHeader: false,
   // The e2e suite builds into its own directory so it never disturbs a running `npm run dev`.
   distDir: process.env.NEXT_DIST_DIR || ".next",
@@ -40,6 +43,7 @@ const nextConfig = {
     "pino",
     "@azure/ai-projects",
     "@azure/identity",
+    "@azure/keyvault-secrets",
     "@azure/msal-node",
     "openai",
   ],

@@ -42,6 +42,10 @@ const envSchema = z.object({
   DATABASE_URL: optionalString,
   REDIS_URL: optionalString,
 
+  // Azure Key Vault: at start-up, the secrets below that are not set in the environment are read
+  // from this vault (managed identity / DefaultAzureCredential). See SECRET_KEYS.
+  KEY_VAULT_URL: optionalString.pipe(z.url({ protocol: /^https$/ }).optional()),
+
   // Identity: Entra when a tenant and API client id are configured, else the local IdP.
   ENTRA_TENANT_ID: optionalString,
   ENTRA_API_CLIENT_ID: optionalString,
@@ -172,6 +176,7 @@ export function buildConfig(env: Record<string, string | undefined>) {
       ? ({ kind: "postgres", url: e.DATABASE_URL } as const)
       : ({ kind: "pglite", dir: path.join(dataDir, "pglite") } as const),
     redisUrl: e.REDIS_URL,
+    keyVaultUrl: e.KEY_VAULT_URL,
     identity: {
       mode: identityMode,
       tenantId: e.ENTRA_TENANT_ID ?? LOCAL_TENANT_ID,
@@ -246,6 +251,47 @@ function csv(value: string | undefined): string[] {
 }
 
 export type AppConfig = ReturnType<typeof buildConfig>;
+
+/**
+ * Variables that hold secrets and may come from Key Vault (secret name: lower case, `_` → `-`,
+ * e.g. DATABASE_URL → `database-url`, the rule Container Apps' Key Vault references use too).
+ */
+export const SECRET_KEYS = [
+  "DATABASE_URL",
+  "REDIS_URL",
+  "ENTRA_API_CLIENT_SECRET",
+  "DATA_ENCRYPTION_KEY",
+  "CONNECT_TOKEN_SECRET",
+  "LOCAL_MODEL_API_KEY",
+] as const satisfies readonly (keyof RawEnv)[];
+export type SecretKey = (typeof SECRET_KEYS)[number];
+
+export function secretNameFor(key: SecretKey): string {
+  return key.toLowerCase().replaceAll("_", "-");
+}
+
+/**
+ * What start-up needs before the configuration can be built: the vault, and which secret
+ * variables the environment leaves unset (the environment always wins over the vault).
+ */
+export function keyVaultBootstrap(): { url: string | undefined; missing: SecretKey[] } {
+  const url = envSchema.shape.KEY_VAULT_URL.safeParse(process.env.KEY_VAULT_URL);
+  if (!url.success)
+    throw new Error("Invalid configuration:\n  KEY_VAULT_URL: must be an https URL");
+  return { url: url.data, missing: SECRET_KEYS.filter((k) => !process.env[k]?.trim()) };
+}
+
+/**
+ * Puts secrets read at start-up (Key Vault) into the environment, for variables still unset, so
+ * that every copy of this module (Next bundles it per route) builds the same configuration.
+ */
+export function applySecrets(values: Partial<Record<SecretKey, string>>): void {
+  for (const key of SECRET_KEYS) {
+    const value = values[key];
+    if (value !== undefined && !process.env[key]?.trim()) process.env[key] = value;
+  }
+  cached = undefined;
+}
 
 let cached: AppConfig | undefined;
 

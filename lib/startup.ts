@@ -3,11 +3,15 @@ import { getDb } from "@/lib/db/client";
 import { startApprovalSweep } from "@/lib/approvals/expiry";
 import { endRunsWithExpiredApprovals, recoverInterruptedRuns } from "@/lib/chat/run-driver";
 import { logger } from "@/lib/log";
+import { loadSecretsIntoEnvironment } from "@/lib/secrets/key-vault";
 
 /** Start-up work shared by `next dev`, `next start` and tests that boot the app. */
 export async function startServer(): Promise<void> {
+  // Before anything reads the configuration: secrets from Key Vault (KEY_VAULT_URL) fill it in.
+  const fromVault = await loadSecretsIntoEnvironment();
   const config = getConfig();
   const log = logger();
+  if (fromVault.length > 0) log.info({ secrets: fromVault }, "secrets read from Key Vault");
   await getDb();
   if (config.agents.mode === "local") {
     const { seedLocalAgents } = await import("@/lib/local-foundry/seed");
