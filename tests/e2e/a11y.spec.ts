@@ -279,7 +279,7 @@ for (const scheme of SCHEMES) {
     test(`approval pages have no serious violations (${scheme})`, async ({ page, token }) => {
       await signInAs(page, "Alice");
       const connected = await page.request.post("/api/connections/twilio", {
-        headers: { authorization: `Bearer ${token()}`, "content-type": "application/json" },
+        headers: { authorization: `Bearer ${await token()}`, "content-type": "application/json" },
         data: {},
       });
       expect(connected.ok()).toBe(true);

@@ -1,16 +1,11 @@
 import type { Browser, Page } from "@playwright/test";
-import { expect, send, signInOn, test } from "./fixtures";
+import { bearerOf, expect, send, signInOn, test } from "./fixtures";
 
 async function personAt(browser: Browser, user: "Bob" | "Carol") {
   const context = await browser.newContext();
   const page = await context.newPage();
-  let bearer = "";
-  page.on("request", (req) => {
-    const auth = req.headers()["authorization"];
-    if (auth?.startsWith("Bearer ")) bearer = auth.slice(7);
-  });
   await signInOn(page, user);
-  return { page, context, token: () => bearer };
+  return { page, context, token: () => bearerOf(page) };
 }
 
 async function startNewConversation(page: Page): Promise<void> {
@@ -55,7 +50,7 @@ test("an SMS waits for alice's approval across a reload, then is sent; a rejecte
   token,
 }) => {
   await signIn("Alice");
-  await connectProvider(page, token(), "twilio");
+  await connectProvider(page, await token(), "twilio");
   await send(page, "Send an SMS to +14155550100 saying hello");
   const card = page.getByRole("region", { name: "Approval request for twilio_send_sms" });
   await expect(card).toBeVisible();
@@ -95,7 +90,7 @@ test("a task deletion waits for an approver: carol's inbox shows it live, she ap
     await expect(carol.page.getByRole("heading", { name: "Approvals", level: 1 })).toBeVisible();
 
     await signIn("Alice");
-    await connectProvider(page, token(), "graph");
+    await connectProvider(page, await token(), "graph");
     await send(page, "Create a task called Old brochure");
     const create = page.getByRole("region", { name: "Approval request for planner_create_task" });
     await create.getByRole("button", { name: "Approve" }).click();
@@ -122,7 +117,7 @@ test("a task deletion waits for an approver: carol's inbox shows it live, she ap
       .getAttribute("href");
     const approvalId = approvalUrl!.split("/").pop()!;
     const res = await bob.page.request.get(`/api/approvals/${approvalId}`, {
-      headers: { authorization: `Bearer ${bob.token()}` },
+      headers: { authorization: `Bearer ${await bob.token()}` },
     });
     expect(res.status()).toBe(404);
 

@@ -1,18 +1,13 @@
 import { test as base, expect, type Page } from "@playwright/test";
 
-/** Tests run against the app that global-setup started; `token()` is the bearer the page uses. */
+/** Tests run against the app that global-setup started; `token()` is the bearer the page holds. */
 export const test = base.extend<{
   signIn: (user: "Alice" | "Bob" | "Carol" | "Dana") => Promise<void>;
-  token: () => string;
+  token: () => Promise<string>;
 }>({
   baseURL: async ({}, provide) => provide(process.env.E2E_BASE_URL),
   token: async ({ page }, provide) => {
-    let bearer = "";
-    page.on("request", (req) => {
-      const auth = req.headers()["authorization"];
-      if (auth?.startsWith("Bearer ")) bearer = auth.slice(7);
-    });
-    await provide(() => bearer);
+    await provide(() => bearerOf(page));
   },
   signIn: async ({ page }, provide) => {
     await provide((user) => signInOn(page, user));
@@ -28,6 +23,18 @@ export async function signInOn(page: Page, user: "Alice" | "Bob" | "Carol" | "Da
 }
 
 export { expect };
+
+/**
+ * The signed-in page's access token, read from its session (not sniffed from a request: a test
+ * may need it before the page has made any authenticated call).
+ */
+export async function bearerOf(page: Page): Promise<string> {
+  const handle = await page.waitForFunction(() => {
+    const raw = localStorage.getItem("fac.auth.local.session");
+    return (raw && (JSON.parse(raw) as { accessToken?: string }).accessToken) || false;
+  });
+  return (await handle.jsonValue()) as string;
+}
 
 /** Sends a message; a first one also waits for its conversation's address (/c/:id). */
 export async function send(page: Page, text: string): Promise<void> {
