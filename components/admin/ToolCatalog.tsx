@@ -153,6 +153,8 @@ function ToolCard({ tool: t }: { tool: AdminToolEntry }) {
         </summary>
         <pre
           tabIndex={0}
+          role="region"
+          aria-label={`Input schema of ${t.name}`}
           className="mt-1 max-h-80 overflow-auto rounded-md bg-muted p-3 font-mono text-xs"
         >
           {JSON.stringify(t.inputSchema, null, 2)}
@@ -165,6 +167,8 @@ function ToolCard({ tool: t }: { tool: AdminToolEntry }) {
           </summary>
           <pre
             tabIndex={0}
+            role="region"
+            aria-label={`Output schema of ${t.name}`}
             className="mt-1 max-h-80 overflow-auto rounded-md bg-muted p-3 font-mono text-xs"
           >
             {JSON.stringify(t.outputSchema, null, 2)}
