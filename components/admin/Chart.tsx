@@ -128,7 +128,7 @@ export function BarChartFigure<T extends object>({
       )}
       {empty ? null : (
         <details className="mt-2">
-          <summary className="inline-flex min-h-9 cursor-pointer items-center text-sm font-medium">
+          <summary className="min-h-9 cursor-pointer py-2 text-sm font-medium">
             {`${title} as a table`}
           </summary>
           <div

@@ -148,9 +148,7 @@ function ToolCard({ tool: t }: { tool: AdminToolEntry }) {
         </dd>
       </dl>
       <details className="mt-3">
-        <summary className="inline-flex min-h-9 cursor-pointer items-center text-sm font-medium">
-          Input schema
-        </summary>
+        <summary className="min-h-9 cursor-pointer py-2 text-sm font-medium">Input schema</summary>
         <pre
           tabIndex={0}
           role="region"
@@ -162,7 +160,7 @@ function ToolCard({ tool: t }: { tool: AdminToolEntry }) {
       </details>
       {t.outputSchema ? (
         <details>
-          <summary className="inline-flex min-h-9 cursor-pointer items-center text-sm font-medium">
+          <summary className="min-h-9 cursor-pointer py-2 text-sm font-medium">
             Output schema
           </summary>
           <pre
