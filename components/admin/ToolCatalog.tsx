@@ -140,7 +140,7 @@ function ToolCard({ tool: t }: { tool: AdminToolEntry }) {
                 <li key={i}>
                   override{o.match ? ` ${o.match}` : ""}
                   {o.openapiMethods ? ` (${o.openapiMethods.join(", ")})` : ""}
-                  {o.risk ? ` → ${o.risk}` : ""}: {o.why}
+                  {o.risk ? `, raises the risk to ${o.risk}` : ""}: {o.why}
                 </li>
               ))}
             </ul>

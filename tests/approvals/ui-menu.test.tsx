@@ -37,7 +37,7 @@ const item = (n: number, canDecide = true) => ({
 
 let pending: unknown[];
 beforeEach(() => {
-  sessionStorage.setItem(
+  localStorage.setItem(
     "fac.auth.local.session",
     JSON.stringify({
       accessToken: "token-1",
@@ -60,6 +60,7 @@ afterEach(() => {
   cleanup();
   vi.unstubAllGlobals();
   sessionStorage.clear();
+  localStorage.clear();
 });
 
 describe("account menu", () => {

@@ -60,7 +60,7 @@ let openMock: ReturnType<typeof vi.fn>;
 const retryCalls = () => fetchMock.mock.calls.filter((c) => String(c[0]).endsWith("/retry-tool"));
 
 beforeEach(() => {
-  sessionStorage.setItem(
+  localStorage.setItem(
     "fac.auth.local.session",
     JSON.stringify({
       accessToken: "token-1",
@@ -82,6 +82,7 @@ afterEach(() => {
   cleanup();
   vi.unstubAllGlobals();
   sessionStorage.clear();
+  localStorage.clear();
 });
 
 async function renderTurn(turn = failedTurn()) {
