@@ -6,7 +6,9 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { appendAudit, argumentHash } from "@/lib/audit";
 import type { Principal } from "@/lib/identity/principal";
+import { MCP_CALL_LIMITER } from "@/lib/limits/mcp";
 import type { RateLimiter } from "@/lib/limits/rate-limit";
+import { countRefusal } from "@/lib/limits/refusals";
 import { logger } from "@/lib/log";
 import { printableText } from "@/lib/http/text";
 import { checkArgumentBounds, type ArgumentBounds } from "./argument-bounds";
@@ -79,6 +81,13 @@ export async function handleToolCall(
       },
       "mcp call rate limited",
     );
+    // Counted (per caller and minute) for the admin usage page; a failed count refuses no less.
+    await countRefusal({
+      limiter: MCP_CALL_LIMITER,
+      userId: ctx.principal.userId,
+      username: ctx.principal.username,
+      at: new Date(),
+    }).catch((err: unknown) => logger().error({ err }, "rate-limit refusal not counted"));
     return fail("rate_limited", "Too many tool calls; slow down.", ctx.correlationId, {
       retryAfterSeconds: verdict.retryAfterSeconds,
     });

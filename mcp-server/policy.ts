@@ -166,6 +166,29 @@ export function allowlistedTools(
   return tools.filter((t) => isAllowlisted(t.name, policy));
 }
 
+/** Where a tool's treatment comes from in the policy (the admin catalog shows it). */
+export interface PolicyExplanation {
+  /** The `allow` entry that offers the tool, or null when the server does not offer it. */
+  allowedBy: string | null;
+  declaredRisk: Risk;
+  risk: Risk;
+  /** The risk rule (`risks[risk]`) after overrides of who may call. */
+  rule: RiskRule;
+  /** The overrides that apply, in order. */
+  overrides: readonly ToolOverride[];
+}
+
+export function explainPolicy(tool: PolicyTool, policy: Policy = POLICY): PolicyExplanation {
+  const risk = effectiveRisk(tool, policy);
+  return {
+    allowedBy: policy.allow.find((pattern) => globMatch(pattern, tool.name)) ?? null,
+    declaredRisk: tool.risk,
+    risk,
+    rule: { ...policy.risks[risk], ...callerRule(tool, risk, policy) },
+    overrides: overridesFor(tool, policy),
+  };
+}
+
 function callerRule(
   tool: PolicyTool,
   risk: Risk,

@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { useEffect, useId, useRef, useState } from "react";
+import { ADMIN_LINKS } from "@/components/admin/links";
 import { usePendingApprovals } from "@/components/approvals/usePendingApprovals";
 import { ROLES } from "@/lib/identity/principal";
 import { useAuth } from "./AuthProvider";
@@ -17,7 +18,7 @@ function initials(name: string): string {
 
 /**
  * The signed-in user's name and roles, the Approvals link with how many requests wait for them,
- * Connections, MCP access keys (Admins only), and Sign out. A disclosure: Escape or a click
+ * Connections, the administration pages (Admins only), and Sign out. A disclosure: Escape or a click
  * outside closes it.
  */
 export function UserMenu() {
@@ -123,13 +124,21 @@ export function UserMenu() {
             Connections
           </Link>
           {account.roles.includes(ROLES.admin) ? (
-            <Link
-              href="/admin/keys"
-              onClick={() => setOpen(false)}
-              className="mt-1 flex min-h-9 w-full items-center rounded-lg px-3 py-2 text-sm font-medium hover:bg-muted focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring"
-            >
-              MCP access keys
-            </Link>
+            <>
+              <p className="mt-3 px-3 text-xs font-medium tracking-wide text-muted-foreground uppercase">
+                Administration
+              </p>
+              {ADMIN_LINKS.map((l) => (
+                <Link
+                  key={l.href}
+                  href={l.href}
+                  onClick={() => setOpen(false)}
+                  className="mt-1 flex min-h-9 w-full items-center rounded-lg px-3 py-2 text-sm font-medium hover:bg-muted focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring"
+                >
+                  {l.label}
+                </Link>
+              ))}
+            </>
           ) : null}
           <button
             type="button"

@@ -5,8 +5,13 @@ import { GENESIS_HASH, chainHash, type AuditEntry } from "./record";
 
 const PAGE = 1000;
 
+/**
+ * `rows`: entries whose hash and link were checked and found good (on a break, those before it);
+ * `lastHash`: the hash of the last good entry (GENESIS_HASH for none), to keep elsewhere.
+ */
 export type AuditChainVerdict =
-  { ok: true; rows: number } | { ok: false; brokenAt: number; reason: string };
+  | { ok: true; rows: number; lastHash: string }
+  | { ok: false; brokenAt: number; reason: string; rows: number; lastHash: string };
 
 /**
  * Walks the audit log in id order and recomputes every hash. The first row whose content does not
@@ -27,15 +32,16 @@ export async function verifyAuditChain(): Promise<AuditChainVerdict> {
       .orderBy(asc(auditLog.id))
       .limit(PAGE);
     for (const row of page) {
-      if (row.prevHash !== prevHash)
-        return { ok: false, brokenAt: row.id, reason: "prev_hash does not match the previous row" };
+      const broken = (reason: string) =>
+        ({ ok: false, brokenAt: row.id, reason, rows, lastHash: prevHash }) as const;
+      if (row.prevHash !== prevHash) return broken("prev_hash does not match the previous row");
       if (chainHash(toEntry(row), row.prevHash) !== row.hash)
-        return { ok: false, brokenAt: row.id, reason: "content does not match its hash" };
+        return broken("content does not match its hash");
       prevHash = row.hash;
       afterId = row.id;
       rows += 1;
     }
-    if (page.length < PAGE) return { ok: true, rows };
+    if (page.length < PAGE) return { ok: true, rows, lastHash: prevHash };
   }
 }
 

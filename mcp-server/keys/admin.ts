@@ -1,7 +1,7 @@
 import { z } from "zod";
+import { requireAdmin as requireAnAdmin } from "@/lib/admin/authorize";
 import { appendAudit, argumentHash } from "@/lib/audit";
-import { AppError } from "@/lib/errors";
-import { hasRole, ROLES, type Principal } from "@/lib/identity/principal";
+import type { Principal } from "@/lib/identity/principal";
 import { logger } from "@/lib/log";
 import { APP_ROLES } from "@/mcp-server/policy";
 import { KEY_NAME_PATTERN, KEY_NAME_RULE, type ApiKeyInfo } from "./store";
@@ -36,9 +36,7 @@ export const keyIdSchema = z.strictObject({ id: z.string().regex(/^key_[0-9a-f]{
 
 /** Only a signed-in user with the Admin app role (an app token never qualifies). */
 export function requireAdmin(p: Principal): void {
-  if (p.kind !== "user" || !hasRole(p, ROLES.admin)) {
-    throw new AppError("forbidden", "Only administrators may manage MCP access keys.");
-  }
+  requireAnAdmin(p, "Only administrators may manage MCP access keys.");
 }
 
 export interface ApiKeyItem {

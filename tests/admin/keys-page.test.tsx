@@ -76,6 +76,7 @@ beforeEach(() => {
 afterEach(() => {
   cleanup();
   vi.unstubAllGlobals();
+  sessionStorage.clear();
   localStorage.clear();
 });
 
@@ -209,7 +210,7 @@ describe("MCP access keys page", () => {
     expect(fetchMock.mock.calls.some(([url]) => String(url).startsWith("/api/admin"))).toBe(false);
   });
 
-  it("the account menu links to the page for Admins only", async () => {
+  it("the account menu links to the admin pages for Admins only", async () => {
     signInAs("Dana Diaz", ["Admin"]);
     const { unmount } = await act(async () =>
       render(
@@ -221,10 +222,16 @@ describe("MCP access keys page", () => {
       ),
     );
     fireEvent.click(await screen.findByRole("button", { name: "Dana Diaz, account menu" }));
-    expect(screen.getByRole("link", { name: "MCP access keys" }).getAttribute("href")).toBe(
-      "/admin/keys",
-    );
+    const links = {
+      "Tool catalog": "/admin/tools",
+      Usage: "/admin/usage",
+      "Audit log": "/admin/audit",
+      "MCP access keys": "/admin/keys",
+    };
+    for (const [name, href] of Object.entries(links))
+      expect(screen.getByRole("link", { name }).getAttribute("href")).toBe(href);
     unmount();
+    sessionStorage.clear();
     localStorage.clear();
 
     signInAs("Carol Chen", ["Approver"]);
@@ -239,6 +246,6 @@ describe("MCP access keys page", () => {
     });
     fireEvent.click(await screen.findByRole("button", { name: "Carol Chen, account menu" }));
     expect(screen.getByRole("link", { name: "Connections" })).toBeTruthy();
-    expect(screen.queryByRole("link", { name: "MCP access keys" })).toBeNull();
+    for (const name of Object.keys(links)) expect(screen.queryByRole("link", { name })).toBeNull();
   });
 });

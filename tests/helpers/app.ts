@@ -47,6 +47,12 @@ const table: [string, () => Promise<RouteModule>][] = [
   ],
   ["/api/admin/keys", () => import("@/app/api/admin/keys/route")],
   ["/api/admin/keys/:id", () => import("@/app/api/admin/keys/[id]/route")],
+  ["/api/admin/tools", () => import("@/app/api/admin/tools/route")],
+  ["/api/admin/usage", () => import("@/app/api/admin/usage/route")],
+  ["/api/admin/audit", () => import("@/app/api/admin/audit/route")],
+  ["/api/admin/audit/verify", () => import("@/app/api/admin/audit/verify/route")],
+  ["/api/admin/audit/export", () => import("@/app/api/admin/audit/export/route")],
+  ["/api/admin/audit/:id", () => import("@/app/api/admin/audit/[id]/route")],
   ["/local-foundry/*path", () => import("@/app/local-foundry/[...path]/route")],
 ];
 

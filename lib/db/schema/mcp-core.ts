@@ -91,3 +91,24 @@ export const auditLog = pgTable(
     index("audit_log_tool_at_idx").on(t.tool, t.at),
   ],
 );
+
+/**
+ * MCP calls the rate limit refused, counted per caller and minute (lib/limits/refusals.ts). They
+ * are not audited — a caller must not be able to flood the chain with refusals — but the admin
+ * usage page shows them; one row per caller and minute bounds what a flood can write.
+ */
+export const rateLimitRefusals = pgTable(
+  "rate_limit_refusals",
+  {
+    /** Which limiter refused (`mcp-call`). */
+    limiter: text("limiter").notNull(),
+    userId: text("user_id").notNull(),
+    username: text("username").notNull(),
+    minute: timestamp("minute", { withTimezone: true }).notNull(),
+    count: integer("count").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.limiter, t.userId, t.minute] }),
+    index("rate_limit_refusals_minute_idx").on(t.minute),
+  ],
+);
