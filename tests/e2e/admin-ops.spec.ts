@@ -31,10 +31,12 @@ async function seriousViolations(page: Page): Promise<string[]> {
 }
 
 /** A few MCP tool calls as alice through a user access key dana creates (no chat involved). */
-async function makeMcpCalls(request: APIRequestContext, token: () => string): Promise<void> {
+async function makeMcpCalls(
+  request: APIRequestContext,
+  token: () => Promise<string>,
+): Promise<void> {
   // The bearer is the one the page sends; wait for its first authorized request.
-  await expect.poll(token).not.toBe("");
-  const bearer = token();
+  const bearer = await token();
   const created = await request.post("/api/admin/keys", {
     headers: { authorization: `Bearer ${bearer}` },
     data: { name: `ops-e2e-${Date.now()}`, kind: "user", username: "alice" },
@@ -184,7 +186,7 @@ for (const user of ["Alice", "Carol"] as const) {
       await expect(page.getByText("This page is for administrators.")).toBeVisible();
       await expect(page.getByRole("navigation", { name: "Administration" })).toHaveCount(0);
     }
-    const auth = { authorization: `Bearer ${token()}` };
+    const auth = { authorization: `Bearer ${await token()}` };
     for (const path of [
       "/api/admin/tools",
       "/api/admin/usage",
