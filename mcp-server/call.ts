@@ -8,6 +8,7 @@ import { appendAudit, argumentHash } from "@/lib/audit";
 import type { Principal } from "@/lib/identity/principal";
 import type { RateLimiter } from "@/lib/limits/rate-limit";
 import { logger } from "@/lib/log";
+import { countRateLimited, countToolCall } from "@/lib/telemetry/metrics";
 import { printableText } from "@/lib/http/text";
 import { checkArgumentBounds, type ArgumentBounds } from "./argument-bounds";
 import { describeIssues } from "./catalog/tools/define";
@@ -25,7 +26,7 @@ import {
   type Ticket,
 } from "./ledger";
 import { decide, effectiveRisk, isAllowlisted, type Policy } from "./policy";
-import { errorBody, errorResult, outcomeOf } from "./results";
+import { errorBody, errorResult, metricOutcome, outcomeOf } from "./results";
 
 export interface CallDeps {
   tools: readonly ToolDefinition[];
@@ -71,6 +72,8 @@ export async function handleToolCall(
   // Every call counts, allowed or not: a caller cannot flood the audit chain with refusals.
   const verdict = await deps.limiter.consume(ctx.principal.userId);
   if (!verdict.allowed) {
+    countRateLimited("mcp_calls");
+    countToolCall(toolLabel(req.name, deps.tools), "rate_limited", started);
     logger().warn(
       {
         tool: printableToolName(req.name),
@@ -91,11 +94,11 @@ export async function handleToolCall(
   const tool = deps.tools.find((t) => t.name === req.name);
   if (!tool || !isAllowlisted(tool.name, deps.policy)) {
     const name = printableToolName(req.name);
-    await auditor(ctx, name, "unknown", argsHash, started).record("unknown_tool", null);
+    await auditor(ctx, name, "unknown", argsHash, started, UNKNOWN).record("unknown_tool", null);
     throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
   }
   const risk = effectiveRisk(tool, deps.policy);
-  const audit = auditor(ctx, tool.name, risk, argsHash, started);
+  const audit = auditor(ctx, tool.name, risk, argsHash, started, tool.name);
   if (!bounds.ok)
     return audit.done(fail("invalid_arguments", bounds.message, ctx.correlationId), null);
 
@@ -211,9 +214,26 @@ export function printableToolName(name: string): string {
   return printableText(name.length > 128 ? `${name.slice(0, 128)}…` : name);
 }
 
-/** Writes the call's audit row once its result is known; an audit failure is logged, never hides the result. */
-function auditor(ctx: CallContext, tool: string, risk: string, argsHash: string, started: number) {
+/** The metric label of a called tool: its name when the server has it, else "unknown". */
+const UNKNOWN = "unknown";
+function toolLabel(name: string, tools: readonly ToolDefinition[]): string {
+  return tools.some((t) => t.name === name) ? name : UNKNOWN;
+}
+
+/**
+ * Writes the call's audit row (and counts it) once its result is known; an audit failure is
+ * logged, never hides the result. `label` is the tool's metric label (a catalog name or "unknown").
+ */
+function auditor(
+  ctx: CallContext,
+  tool: string,
+  risk: string,
+  argsHash: string,
+  started: number,
+  label: string,
+) {
   const record = async (outcome: string, idempotencyKey: string | null): Promise<void> => {
+    countToolCall(label, metricOutcome(outcome), started);
     const latencyMs = Math.round(performance.now() - started);
     const entry = {
       at: new Date(),

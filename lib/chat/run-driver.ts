@@ -16,6 +16,7 @@ import type { RunStatus } from "@/lib/db/schema";
 import type { Principal } from "@/lib/identity/principal";
 import { AppError } from "@/lib/errors";
 import { logger } from "@/lib/log";
+import { countRelayed, countRun } from "@/lib/telemetry/metrics";
 import {
   getConversationById,
   setUpstreamConversation,
@@ -143,12 +144,17 @@ const notStartedFailure = () =>
 function launch(args: Omit<Parameters<typeof drive>[0], "signal">): void {
   const controller = new AbortController();
   const runId = args.ctx.runId;
+  const ended = countRun();
   const done = drive({ ...args, signal: controller.signal })
-    .then((status) =>
-      status === "awaiting_approval" ? tryContinue(runId, args.ctx.correlationId) : undefined,
-    )
+    .then((status) => {
+      ended(status);
+      return status === "awaiting_approval"
+        ? tryContinue(runId, args.ctx.correlationId)
+        : undefined;
+    })
     .catch((err: unknown) => logger().error({ err, runId }, "run continuation failed"))
     .finally(() => {
+      ended("failed");
       if (holder().active.get(runId)?.done === done) holder().active.delete(runId);
     });
   holder().active.set(runId, { controller, done });
@@ -180,7 +186,9 @@ async function drive(args: {
       }
       content.push(d);
     }
-    await writer.push(await recordApprovalRequests(content, { ...ctx, requester: principal }));
+    const relayed = await recordApprovalRequests(content, { ...ctx, requester: principal });
+    countRelayed(relayed);
+    await writer.push(relayed);
   };
   try {
     state = initialNormalizerState({ consentLinks: consentLinkPolicy() });
@@ -239,7 +247,8 @@ async function drive(args: {
       logger().error({ err, runId: ctx.runId }, "could not record the run's status"),
     );
   } else {
-    await endRun(ctx, status, ending ?? unfinishedFailure());
+    const last = ending ?? unfinishedFailure();
+    if (await endRun(ctx, status, last)) countRelayed([last]);
   }
   return status;
 }

@@ -2,6 +2,7 @@ import { AppError, problemResponse } from "@/lib/errors";
 import { authenticate } from "@/lib/identity/authenticate";
 import type { Principal } from "@/lib/identity/principal";
 import { logger } from "@/lib/log";
+import { recordHttpRequest, routeTemplate } from "@/lib/telemetry/metrics";
 import { correlationIdFrom } from "./correlation";
 
 export interface RouteContext<P> {
@@ -25,12 +26,14 @@ type NextSegment<P> = { params: Promise<P> };
  */
 export function route<P = Record<string, never>>(fn: (ctx: RouteContext<P>) => Promise<Response>) {
   return async (req: Request, segment?: NextSegment<P>): Promise<Response> => {
+    const startedAt = performance.now();
     const correlationId = correlationIdFrom(req.headers);
+    let params: P | undefined;
+    let res: Response;
     try {
-      const params = (segment ? await segment.params : {}) as P;
-      const res = await fn({ req, params, correlationId });
+      params = (segment ? await segment.params : {}) as P;
+      res = await fn({ req, params, correlationId });
       res.headers.set("x-correlation-id", correlationId);
-      return res;
     } catch (err) {
       if (!(err instanceof AppError) || err.status >= 500) {
         logger().error(
@@ -38,8 +41,17 @@ export function route<P = Record<string, never>>(fn: (ctx: RouteContext<P>) => P
           "request failed",
         );
       }
-      return problemResponse(err, correlationId);
+      res = problemResponse(err, correlationId);
     }
+    recordHttpRequest({
+      method: req.method,
+      route: params
+        ? routeTemplate(new URL(req.url).pathname, params as Record<string, string | string[]>)
+        : "unmatched",
+      status: res.status,
+      startedAt,
+    });
+    return res;
   };
 }
 
