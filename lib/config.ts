@@ -127,7 +127,9 @@ const envSchema = z.object({
 
   // Observability (docs/OBSERVABILITY.md): traces go to OTLP/HTTP and/or Azure Monitor; with
   // neither set, tracing is off. /api/metrics answers Admins, or this bearer token (a scraper).
-  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl.refine((v) => !v || /^https?:\/\//i.test(v), {
+    message: "Must be an http(s) URL, e.g. http://127.0.0.1:4318.",
+  }),
   APPLICATIONINSIGHTS_CONNECTION_STRING: optionalString,
   OTEL_SERVICE_NAME: z.string().trim().min(1).default("foundry-agent-chat"),
   METRICS_SCRAPE_TOKEN: optionalString.pipe(z.string().min(16).optional()),

@@ -3,11 +3,13 @@ import { getDb } from "@/lib/db/client";
 import { startApprovalSweep } from "@/lib/approvals/expiry";
 import { endRunsWithExpiredApprovals, recoverInterruptedRuns } from "@/lib/chat/run-driver";
 import { logger } from "@/lib/log";
+import { startTracing } from "@/lib/telemetry/tracing";
 
 /** Start-up work shared by `next dev`, `next start` and tests that boot the app. */
 export async function startServer(): Promise<void> {
   const config = getConfig();
   const log = logger();
+  const tracing = await startTracing();
   await getDb();
   if (config.agents.mode === "local") {
     const { seedLocalAgents } = await import("@/lib/local-foundry/seed");
@@ -25,6 +27,7 @@ export async function startServer(): Promise<void> {
       database: config.database.kind,
       bus: config.redisUrl ? "redis" : "memory",
       appUrl: config.appUrl,
+      tracing,
     },
     "Foundry Agent Chat ready",
   );

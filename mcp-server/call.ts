@@ -9,6 +9,7 @@ import type { Principal } from "@/lib/identity/principal";
 import type { RateLimiter } from "@/lib/limits/rate-limit";
 import { logger } from "@/lib/log";
 import { countRateLimited, countToolCall } from "@/lib/telemetry/metrics";
+import { inSpan } from "@/lib/telemetry/tracing";
 import { printableText } from "@/lib/http/text";
 import { checkArgumentBounds, type ArgumentBounds } from "./argument-bounds";
 import { describeIssues } from "./catalog/tools/define";
@@ -61,7 +62,22 @@ const staleAfter = (timeoutMs: number) => timeoutMs * 2 + 60_000;
  * failures are isError results; an unknown tool is a JSON-RPC error, and so is
  * `approval_required` for a client that declared URL elicitation (MCP 2025-11-25).
  */
-export async function handleToolCall(
+export function handleToolCall(
+  req: CallRequest,
+  ctx: CallContext,
+  deps: CallDeps,
+): Promise<CallToolResult> {
+  // Span names and tool attributes use the bounded label, not whatever name the caller sent.
+  const tool = toolLabel(req.name, deps.tools);
+  const attributes = { "mcp.method.name": "tools/call", "gen_ai.tool.name": tool };
+  return inSpan(`tools/call ${tool}`, { attributes }, async (span) => {
+    const result = await governedCall(req, ctx, deps);
+    span.setAttribute("fac.tool.outcome", metricOutcome(outcomeOf(result)));
+    return result;
+  });
+}
+
+async function governedCall(
   req: CallRequest,
   ctx: CallContext,
   deps: CallDeps,

@@ -17,6 +17,7 @@ import type { Principal } from "@/lib/identity/principal";
 import { AppError } from "@/lib/errors";
 import { logger } from "@/lib/log";
 import { countRelayed, countRun } from "@/lib/telemetry/metrics";
+import { inSpan, markFailed } from "@/lib/telemetry/tracing";
 import {
   getConversationById,
   setUpstreamConversation,
@@ -140,12 +141,26 @@ const notStartedFailure = () =>
     retriable: true,
   });
 
-/** Drives in the background, registered so Stop (and drainRuns) can reach it. */
+/**
+ * Drives in the background, registered so Stop (and drainRuns) can reach it. The run's span is a
+ * child of the request that started it, and the parent of the call to the agent service.
+ */
 function launch(args: Omit<Parameters<typeof drive>[0], "signal">): void {
   const controller = new AbortController();
   const runId = args.ctx.runId;
   const ended = countRun();
-  const done = drive({ ...args, signal: controller.signal })
+  const attributes = {
+    "fac.run.id": runId,
+    "fac.conversation.id": args.ctx.conversationId,
+    "gen_ai.agent.name": args.conversation.agentName,
+    "fac.run.continuation": Array.isArray(args.input),
+  };
+  const done = inSpan("chat.run", { attributes }, async (span) => {
+    const status = await drive({ ...args, signal: controller.signal });
+    span.setAttribute("fac.run.status", status);
+    if (status === "failed") markFailed(span);
+    return status;
+  })
     .then((status) => {
       ended(status);
       return status === "awaiting_approval"

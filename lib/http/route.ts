@@ -3,6 +3,7 @@ import { authenticate } from "@/lib/identity/authenticate";
 import type { Principal } from "@/lib/identity/principal";
 import { logger } from "@/lib/log";
 import { recordHttpRequest, routeTemplate } from "@/lib/telemetry/metrics";
+import { serveInSpan, traceIdOf } from "@/lib/telemetry/tracing";
 import { correlationIdFrom } from "./correlation";
 
 export interface RouteContext<P> {
@@ -27,31 +28,32 @@ type NextSegment<P> = { params: Promise<P> };
 export function route<P = Record<string, never>>(fn: (ctx: RouteContext<P>) => Promise<Response>) {
   return async (req: Request, segment?: NextSegment<P>): Promise<Response> => {
     const startedAt = performance.now();
-    const correlationId = correlationIdFrom(req.headers);
-    let params: P | undefined;
-    let res: Response;
-    try {
-      params = (segment ? await segment.params : {}) as P;
-      res = await fn({ req, params, correlationId });
-      res.headers.set("x-correlation-id", correlationId);
-    } catch (err) {
-      if (!(err instanceof AppError) || err.status >= 500) {
-        logger().error(
-          { err, correlationId, method: req.method, path: new URL(req.url).pathname },
-          "request failed",
-        );
+    return serveInSpan(req, `${req.method} /api`, async (span) => {
+      // With tracing on, the request's span carries the trace (the caller's, or a new one).
+      const correlationId = traceIdOf(span) ?? correlationIdFrom(req.headers);
+      let params: P | undefined;
+      let res: Response;
+      try {
+        params = (segment ? await segment.params : {}) as P;
+        res = await fn({ req, params, correlationId });
+        res.headers.set("x-correlation-id", correlationId);
+      } catch (err) {
+        if (!(err instanceof AppError) || err.status >= 500) {
+          logger().error(
+            { err, correlationId, method: req.method, path: new URL(req.url).pathname },
+            "request failed",
+          );
+        }
+        res = problemResponse(err, correlationId);
       }
-      res = problemResponse(err, correlationId);
-    }
-    recordHttpRequest({
-      method: req.method,
-      route: params
+      const template = params
         ? routeTemplate(new URL(req.url).pathname, params as Record<string, string | string[]>)
-        : "unmatched",
-      status: res.status,
-      startedAt,
+        : "unmatched";
+      span.updateName(`${req.method} ${template}`);
+      span.setAttribute("http.route", template);
+      recordHttpRequest({ method: req.method, route: template, status: res.status, startedAt });
+      return res;
     });
-    return res;
   };
 }
 
