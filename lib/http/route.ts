@@ -18,6 +18,7 @@ export interface UserRouteContext<P> extends RouteContext<P> {
 }
 
 type NextSegment<P> = { params: Promise<P> };
+type RouteParams = Record<string, string | string[] | undefined>;
 
 /**
  * Wraps a route handler: assigns the correlation id, turns every thrown value into problem+json
@@ -31,10 +32,12 @@ export function route<P = Record<string, never>>(fn: (ctx: RouteContext<P>) => P
     return serveInSpan(req, `${req.method} /api`, async (span) => {
       // With tracing on, the request's span carries the trace (the caller's, or a new one).
       const correlationId = traceIdOf(span) ?? correlationIdFrom(req.headers);
-      let params: P | undefined;
+      let template = "unmatched";
       let res: Response;
       try {
-        params = (segment ? await segment.params : {}) as P;
+        // Next passes no params (or `undefined`) to a route without dynamic segments.
+        const params = ((segment ? await segment.params : undefined) ?? {}) as P;
+        template = routeTemplate(new URL(req.url).pathname, params as RouteParams);
         res = await fn({ req, params, correlationId });
         res.headers.set("x-correlation-id", correlationId);
       } catch (err) {
@@ -46,9 +49,6 @@ export function route<P = Record<string, never>>(fn: (ctx: RouteContext<P>) => P
         }
         res = problemResponse(err, correlationId);
       }
-      const template = params
-        ? routeTemplate(new URL(req.url).pathname, params as Record<string, string | string[]>)
-        : "unmatched";
       span.updateName(`${req.method} ${template}`);
       span.setAttribute("http.route", template);
       recordHttpRequest({ method: req.method, route: template, status: res.status, startedAt });

@@ -8,7 +8,8 @@ import { http as mock, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildConfig } from "@/lib/config";
-import { spanExportersFor } from "@/lib/telemetry/tracing";
+import { trace } from "@opentelemetry/api";
+import { spanExportersFor, startTracing, tracer } from "@/lib/telemetry/tracing";
 
 /** A loopback receiver that records what exporters POST (stands in for a collector). */
 interface Received {
@@ -73,8 +74,13 @@ const CONNECTION_STRING = (endpoint: string) =>
   `InstrumentationKey=00000000-0000-0000-0000-000000000001;IngestionEndpoint=${endpoint}/`;
 
 describe("trace exporter selection", () => {
-  it("no exporter configured: tracing stays off", async () => {
+  it("no exporter configured: tracing stays off (no-op spans, nothing registered)", async () => {
     expect(await exportersFor({})).toEqual([]);
+    expect(await startTracing(buildConfig({}).telemetry)).toBe(false);
+    const span = tracer().startSpan("nothing");
+    expect(span.isRecording()).toBe(false);
+    span.end();
+    expect(trace.getActiveSpan()).toBeUndefined();
   });
 
   it("OTEL_EXPORTER_OTLP_ENDPOINT selects the OTLP/HTTP exporter, which posts to <endpoint>/v1/traces", async () => {

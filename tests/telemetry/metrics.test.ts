@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { drainRuns } from "@/lib/chat/run-driver";
 import { findDemoUser } from "@/lib/identity/local-idp/users";
 import { mintLocalAccessToken } from "@/lib/identity/local-idp/tokens";
+import { recordConnection } from "@/mcp-server/connections/store";
 import { startTestApp, type TestApp } from "../helpers/app";
 import { grantConsentDirectly } from "../helpers/consent";
 import { isTerminal, readSse } from "../helpers/sse";
@@ -125,6 +126,40 @@ describe("GET /api/metrics", () => {
     expect(after).not.toContain(id);
     expect(after).not.toContain(findDemoUser("alice")!.oid);
     expect(after).not.toMatch(/electric SUVs/i);
+  });
+
+  it("an approval counts as requested, then approved, with its decision time", async () => {
+    await recordConnection(findDemoUser("alice")!.oid, "twilio", "alice@contoso.local");
+    const before = await metricsText();
+    const res = await fetch(`${app.url}/api/conversations`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${alice}`, "content-type": "application/json" },
+      body: JSON.stringify({ message: "Send an SMS to +14155550100 saying hello" }),
+    });
+    const { id } = (await res.json()) as { id: string };
+    const url = `${app.url}/api/conversations/${id}/events`;
+    const { events } = await readSse(url, alice, {
+      until: (e) => e.type === "approval.requested",
+    });
+    const requested = events.find((e) => e.type === "approval.requested") as
+      { data: { approvalId: string } } | undefined;
+    expect(requested).toBeDefined();
+    const decided = await fetch(`${app.url}/api/approvals/${requested!.data.approvalId}/decision`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${alice}`, "content-type": "application/json" },
+      body: JSON.stringify({ approve: true }),
+    });
+    expect(decided.status).toBe(200);
+    await readSse(url, alice, { until: isTerminal });
+    await drainRuns();
+    const after = await metricsText();
+    const moved = (name: string, labels: Record<string, string> = {}) =>
+      sample(after, name, labels) - sample(before, name, labels);
+    expect(moved("fac_approvals_total", { state: "requested" })).toBe(1);
+    expect(moved("fac_approvals_total", { state: "approved" })).toBe(1);
+    expect(moved("fac_approval_decision_seconds_count", { decision: "approved" })).toBe(1);
+    expect(moved("fac_chat_runs_ended_total", { status: "awaiting_approval" })).toBe(1);
+    expect(moved("fac_mcp_tool_calls_total", { tool: "twilio_send_sms", outcome: "ok" })).toBe(1);
   });
 
   it("an unknown tool is counted as 'unknown', not by the name the caller sent", async () => {
