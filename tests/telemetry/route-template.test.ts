@@ -37,7 +37,11 @@ describe("metric labels stay bounded", () => {
 describe("route() labels requests by route template", () => {
   const count = async (labels: Record<string, string>) =>
     (await metrics().httpRequests.get()).values
-      .filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want))
+      .filter((v) =>
+        Object.entries(labels).every(
+          ([k, want]) => (v.labels as Record<string, unknown>)[k] === want,
+        ),
+      )
       .reduce((n, v) => n + v.value, 0);
 
   it("route_without_params_from_next_is_labelled_by_its_path_not_unmatched", async () => {
