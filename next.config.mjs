@@ -46,6 +46,15 @@ const nextConfig = {
     "@azure/keyvault-secrets",
     "@azure/msal-node",
     "openai",
+    // Tracing and metrics: one instance of each per process (global providers and registries).
+    "@opentelemetry/api",
+    "@opentelemetry/context-async-hooks",
+    "@opentelemetry/core",
+    "@opentelemetry/resources",
+    "@opentelemetry/sdk-trace",
+    "@opentelemetry/exporter-trace-otlp-http",
+    "@azure/monitor-opentelemetry-exporter",
+    "prom-client",
   ],
   async headers() {
     return [{ source: "/:path*", headers: securityHeaders }];

@@ -128,6 +128,15 @@ const envSchema = z.object({
   // Live event streams (conversation events and the approvals feed) one user may hold open at
   // once, counted per process (per replica); past it a new stream gets 429.
   SSE_STREAMS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(20),
+
+  // Observability (docs/OBSERVABILITY.md): traces go to OTLP/HTTP and/or Azure Monitor; with
+  // neither set, tracing is off. /api/metrics answers Admins, or this bearer token (a scraper).
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl.refine((v) => !v || /^https?:\/\//i.test(v), {
+    message: "Must be an http(s) URL, e.g. http://127.0.0.1:4318.",
+  }),
+  APPLICATIONINSIGHTS_CONNECTION_STRING: optionalString,
+  OTEL_SERVICE_NAME: z.string().trim().min(1).default("foundry-agent-chat"),
+  METRICS_SCRAPE_TOKEN: optionalString.pipe(z.string().min(16).optional()),
 });
 
 export type RawEnv = z.infer<typeof envSchema>;
@@ -239,6 +248,13 @@ export function buildConfig(env: Record<string, string | undefined>) {
       maxJsonDepth: e.MAX_JSON_DEPTH,
       chatMessagesPerMinute: e.CHAT_MESSAGES_PER_MINUTE,
       sseStreamsPerUser: e.SSE_STREAMS_PER_USER,
+    },
+    telemetry: {
+      serviceName: e.OTEL_SERVICE_NAME,
+      /** OTLP/HTTP base URL; traces go to `<endpoint>/v1/traces`. */
+      otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/$/, ""),
+      appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,
+      metricsScrapeToken: e.METRICS_SCRAPE_TOKEN,
     },
   };
 }

@@ -1,3 +1,4 @@
+import { isSpanContextValid, trace } from "@opentelemetry/api";
 import pino from "pino";
 import { getConfig } from "@/lib/config";
 
@@ -105,6 +106,11 @@ export function loggerOptions(
     redact: { paths: redactPaths, censor: "[redacted]" },
     base: { service: "foundry-agent-chat" },
     serializers: { err: serializeError, error: serializeError, cause: serializeError },
+    // With tracing on, a line written inside a span names it (log and trace join up).
+    mixin: () => {
+      const span = trace.getActiveSpan()?.spanContext();
+      return span && isSpanContextValid(span) ? { traceId: span.traceId, spanId: span.spanId } : {};
+    },
   };
 }
 

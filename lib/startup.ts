@@ -4,6 +4,7 @@ import { startApprovalSweep } from "@/lib/approvals/expiry";
 import { endRunsWithExpiredApprovals, recoverInterruptedRuns } from "@/lib/chat/run-driver";
 import { logger } from "@/lib/log";
 import { loadSecretsIntoEnvironment } from "@/lib/secrets/key-vault";
+import { startTracing } from "@/lib/telemetry/tracing";
 
 /** Start-up work shared by `next dev`, `next start` and tests that boot the app. */
 export async function startServer(): Promise<void> {
@@ -12,6 +13,7 @@ export async function startServer(): Promise<void> {
   const config = getConfig();
   const log = logger();
   if (fromVault.length > 0) log.info({ secrets: fromVault }, "secrets read from Key Vault");
+  const tracing = await startTracing();
   await getDb();
   if (config.agents.mode === "local") {
     const { seedLocalAgents } = await import("@/lib/local-foundry/seed");
@@ -29,6 +31,7 @@ export async function startServer(): Promise<void> {
       database: config.database.kind,
       bus: config.redisUrl ? "redis" : "memory",
       appUrl: config.appUrl,
+      tracing,
     },
     "Foundry Agent Chat ready",
   );

@@ -10,6 +10,8 @@ import { MCP_CALL_LIMITER } from "@/lib/limits/mcp";
 import type { RateLimiter } from "@/lib/limits/rate-limit";
 import { countRefusal } from "@/lib/limits/refusals";
 import { logger } from "@/lib/log";
+import { countRateLimited, countToolCall } from "@/lib/telemetry/metrics";
+import { inSpan } from "@/lib/telemetry/tracing";
 import { printableText } from "@/lib/http/text";
 import { checkArgumentBounds, type ArgumentBounds } from "./argument-bounds";
 import { describeIssues } from "./catalog/tools/define";
@@ -27,7 +29,7 @@ import {
   type Ticket,
 } from "./ledger";
 import { decide, effectiveRisk, isAllowlisted, type Policy } from "./policy";
-import { errorBody, errorResult, outcomeOf } from "./results";
+import { errorBody, errorResult, metricOutcome, outcomeOf } from "./results";
 
 export interface CallDeps {
   tools: readonly ToolDefinition[];
@@ -62,7 +64,22 @@ const staleAfter = (timeoutMs: number) => timeoutMs * 2 + 60_000;
  * failures are isError results; an unknown tool is a JSON-RPC error, and so is
  * `approval_required` for a client that declared URL elicitation (MCP 2025-11-25).
  */
-export async function handleToolCall(
+export function handleToolCall(
+  req: CallRequest,
+  ctx: CallContext,
+  deps: CallDeps,
+): Promise<CallToolResult> {
+  // Span names and tool attributes use the bounded label, not whatever name the caller sent.
+  const tool = toolLabel(req.name, deps.tools);
+  const attributes = { "mcp.method.name": "tools/call", "gen_ai.tool.name": tool };
+  return inSpan(`tools/call ${tool}`, { attributes }, async (span) => {
+    const result = await governedCall(req, ctx, deps);
+    span.setAttribute("fac.tool.outcome", metricOutcome(outcomeOf(result)));
+    return result;
+  });
+}
+
+async function governedCall(
   req: CallRequest,
   ctx: CallContext,
   deps: CallDeps,
@@ -73,6 +90,8 @@ export async function handleToolCall(
   // Every call counts, allowed or not: a caller cannot flood the audit chain with refusals.
   const verdict = await deps.limiter.consume(ctx.principal.userId);
   if (!verdict.allowed) {
+    countRateLimited("mcp_calls");
+    countToolCall(toolLabel(req.name, deps.tools), "rate_limited", started);
     logger().warn(
       {
         tool: printableToolName(req.name),
@@ -100,11 +119,11 @@ export async function handleToolCall(
   const tool = deps.tools.find((t) => t.name === req.name);
   if (!tool || !isAllowlisted(tool.name, deps.policy)) {
     const name = printableToolName(req.name);
-    await auditor(ctx, name, "unknown", argsHash, started).record("unknown_tool", null);
+    await auditor(ctx, name, "unknown", argsHash, started, UNKNOWN).record("unknown_tool", null);
     throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
   }
   const risk = effectiveRisk(tool, deps.policy);
-  const audit = auditor(ctx, tool.name, risk, argsHash, started);
+  const audit = auditor(ctx, tool.name, risk, argsHash, started, tool.name);
   if (!bounds.ok)
     return audit.done(fail("invalid_arguments", bounds.message, ctx.correlationId), null);
 
@@ -220,9 +239,26 @@ export function printableToolName(name: string): string {
   return printableText(name.length > 128 ? `${name.slice(0, 128)}…` : name);
 }
 
-/** Writes the call's audit row once its result is known; an audit failure is logged, never hides the result. */
-function auditor(ctx: CallContext, tool: string, risk: string, argsHash: string, started: number) {
+/** The metric label of a called tool: its name when the server has it, else "unknown". */
+const UNKNOWN = "unknown";
+function toolLabel(name: string, tools: readonly ToolDefinition[]): string {
+  return tools.some((t) => t.name === name) ? name : UNKNOWN;
+}
+
+/**
+ * Writes the call's audit row (and counts it) once its result is known; an audit failure is
+ * logged, never hides the result. `label` is the tool's metric label (a catalog name or "unknown").
+ */
+function auditor(
+  ctx: CallContext,
+  tool: string,
+  risk: string,
+  argsHash: string,
+  started: number,
+  label: string,
+) {
   const record = async (outcome: string, idempotencyKey: string | null): Promise<void> => {
+    countToolCall(label, metricOutcome(outcome), started);
     const latencyMs = Math.round(performance.now() - started);
     const entry = {
       at: new Date(),

@@ -1,7 +1,9 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { SpanKind } from "@opentelemetry/api";
 import { BrokenCircuitError, TaskCancelledError } from "cockatiel";
 import type { Principal } from "@/lib/identity/principal";
 import { logger } from "@/lib/log";
+import { inSpan } from "@/lib/telemetry/tracing";
 import { ToolError, type ToolDefinition } from "./catalog/types";
 import { BREAKER_HALF_OPEN_AFTER_MS, runResilient, safeToRetry } from "./resilience";
 import { errorBody, errorResult, successResult, toolErrorBody } from "./results";
@@ -30,14 +32,21 @@ export async function executeTool(
   ctx: { principal: Principal; correlationId: string; timeoutMs: number },
 ): Promise<Execution> {
   try {
+    // One CLIENT span per attempt at the provider (retries show as siblings).
+    const span = {
+      kind: SpanKind.CLIENT,
+      attributes: { "fac.provider": tool.provider, "gen_ai.tool.name": tool.name },
+    };
     const output = await runResilient(
       tool,
       (signal) =>
-        tool.run(input as never, {
-          principal: ctx.principal,
-          correlationId: ctx.correlationId,
-          signal,
-        }),
+        inSpan(`provider ${tool.provider}`, span, () =>
+          tool.run(input as never, {
+            principal: ctx.principal,
+            correlationId: ctx.correlationId,
+            signal,
+          }),
+        ),
       { timeoutMs: ctx.timeoutMs },
     );
     return { result: successResult(tool, output), sentNothing: false };

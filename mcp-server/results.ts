@@ -76,6 +76,20 @@ export function successResult(tool: ToolDefinition, output: unknown): CallToolRe
   return result;
 }
 
+/** Outcomes a metric may carry: every error code, and what the pipeline itself reports. */
+const METRIC_OUTCOMES = new Set<string>([
+  ...Object.keys(RETRIABLE_BY_DEFAULT),
+  "ok",
+  "error",
+  "replayed",
+  "unknown_tool",
+]);
+
+/** An outcome as a metric label: one of a closed set ("error" for anything else). */
+export function metricOutcome(outcome: string): string {
+  return METRIC_OUTCOMES.has(outcome) ? outcome : "error";
+}
+
 /** The error code of an isError result we produced (for audit outcomes); "ok" otherwise. */
 export function outcomeOf(result: CallToolResult): string {
   if (!result.isError) return "ok";

@@ -7,7 +7,7 @@ import type {
   ResponseStreamEvent,
 } from "openai/resources/responses/responses";
 import { getConfig } from "@/lib/config";
-import { traceparentFor } from "@/lib/http/correlation";
+import { outgoingTraceparent } from "@/lib/http/correlation";
 import type { Principal } from "@/lib/identity/principal";
 import { credentialFor } from "./credentials";
 import { createProjectClient } from "./project-client";
@@ -114,7 +114,9 @@ function requestOptions(args: ResponseArgs) {
       },
     },
     signal: args.signal,
-    headers: args.correlationId ? { traceparent: traceparentFor(args.correlationId) } : undefined,
+    headers: args.correlationId
+      ? { traceparent: outgoingTraceparent(args.correlationId) }
+      : undefined,
   };
 }
 

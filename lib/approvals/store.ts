@@ -12,6 +12,7 @@ import { AppError } from "@/lib/errors";
 import { prefixedId } from "@/lib/ids";
 import type { Principal } from "@/lib/identity/principal";
 import { logger } from "@/lib/log";
+import { countApproval, observeApprovalDecision } from "@/lib/telemetry/metrics";
 import { announceFeed, appendFeed } from "./feed";
 import { decisionVerdict, requiredRoleFor } from "./rules";
 
@@ -142,12 +143,14 @@ export async function decideApproval(args: {
     return { row, seq: await appendFeed(tx, row.id, "approval.decided") };
   });
   if (!decided) throw new AppError("conflict", "This request was already decided or has expired.");
+  const decisionMs = now.getTime() - decided.row.createdAt.getTime();
+  observeApprovalDecision(args.approve ? "approved" : "rejected", decisionMs / 1000);
   await afterChange(
     decided.seq,
     decided.row,
     args.approve ? "approval_approved" : "approval_rejected",
     principal,
-    now.getTime() - decided.row.createdAt.getTime(),
+    decisionMs,
     args.correlationId,
   );
   return decided.row;
@@ -327,6 +330,7 @@ async function afterChange(
   latencyMs = 0,
   correlationId = row.correlationId,
 ): Promise<void> {
+  countApproval(outcome.replace(/^approval_/, ""));
   try {
     await appendAudit({
       at: new Date(),

@@ -16,6 +16,8 @@ import type { RunStatus } from "@/lib/db/schema";
 import type { Principal } from "@/lib/identity/principal";
 import { AppError } from "@/lib/errors";
 import { logger } from "@/lib/log";
+import { countRelayed, countRun } from "@/lib/telemetry/metrics";
+import { inSpan, markFailed } from "@/lib/telemetry/tracing";
 import {
   getConversationById,
   setUpstreamConversation,
@@ -139,16 +141,35 @@ const notStartedFailure = () =>
     retriable: true,
   });
 
-/** Drives in the background, registered so Stop (and drainRuns) can reach it. */
+/**
+ * Drives in the background, registered so Stop (and drainRuns) can reach it. The run's span is a
+ * child of the request that started it, and the parent of the call to the agent service.
+ */
 function launch(args: Omit<Parameters<typeof drive>[0], "signal">): void {
   const controller = new AbortController();
   const runId = args.ctx.runId;
-  const done = drive({ ...args, signal: controller.signal })
-    .then((status) =>
-      status === "awaiting_approval" ? tryContinue(runId, args.ctx.correlationId) : undefined,
-    )
+  const ended = countRun();
+  const attributes = {
+    "fac.run.id": runId,
+    "fac.conversation.id": args.ctx.conversationId,
+    "gen_ai.agent.name": args.conversation.agentName,
+    "fac.run.continuation": Array.isArray(args.input),
+  };
+  const done = inSpan("chat.run", { attributes }, async (span) => {
+    const status = await drive({ ...args, signal: controller.signal });
+    span.setAttribute("fac.run.status", status);
+    if (status === "failed") markFailed(span);
+    return status;
+  })
+    .then((status) => {
+      ended(status);
+      return status === "awaiting_approval"
+        ? tryContinue(runId, args.ctx.correlationId)
+        : undefined;
+    })
     .catch((err: unknown) => logger().error({ err, runId }, "run continuation failed"))
     .finally(() => {
+      ended("failed");
       if (holder().active.get(runId)?.done === done) holder().active.delete(runId);
     });
   holder().active.set(runId, { controller, done });
@@ -180,7 +201,9 @@ async function drive(args: {
       }
       content.push(d);
     }
-    await writer.push(await recordApprovalRequests(content, { ...ctx, requester: principal }));
+    const relayed = await recordApprovalRequests(content, { ...ctx, requester: principal });
+    countRelayed(relayed);
+    await writer.push(relayed);
   };
   try {
     state = initialNormalizerState({ consentLinks: consentLinkPolicy() });
@@ -239,7 +262,8 @@ async function drive(args: {
       logger().error({ err, runId: ctx.runId }, "could not record the run's status"),
     );
   } else {
-    await endRun(ctx, status, ending ?? unfinishedFailure());
+    const last = ending ?? unfinishedFailure();
+    if (await endRun(ctx, status, last)) countRelayed([last]);
   }
   return status;
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { traceHeaders } from "@/lib/telemetry/tracing";
 
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
@@ -11,4 +12,13 @@ export function correlationIdFrom(headers: Headers): string {
 
 export function traceparentFor(correlationId: string): string {
   return `00-${correlationId}-${randomBytes(8).toString("hex")}-01`;
+}
+
+/**
+ * The `traceparent` of a request made for `correlationId`: the active span's when it is of that
+ * trace (tracing on: the callee's span becomes its child), else a new span id in the same trace.
+ */
+export function outgoingTraceparent(correlationId: string): string {
+  const active = traceHeaders().traceparent;
+  return active?.split("-")[1] === correlationId ? active : traceparentFor(correlationId);
 }

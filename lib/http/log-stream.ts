@@ -1,4 +1,5 @@
 import { getBus } from "@/lib/bus";
+import { metrics } from "@/lib/telemetry/metrics";
 
 const encoder = new TextEncoder();
 const HEARTBEAT_MS = 15_000;
@@ -36,7 +37,12 @@ export function logEventStream<E extends { seq: number }>(
   let unsubscribe: (() => Promise<void>) | undefined;
   let closed = false;
   let onClose = opts.onClose;
+  // The open-streams gauge, by the channel's kind ("conversation", "approvals"), never its id.
+  const open = metrics().sseConnections.labels({ stream: opts.channel.split(":")[0]! });
+  let counted = false;
   const close = () => {
+    if (counted) open.dec();
+    counted = false;
     const fn = onClose;
     onClose = undefined;
     fn?.();
@@ -44,6 +50,8 @@ export function logEventStream<E extends { seq: number }>(
 
   return new ReadableStream<Uint8Array>({
     async start(controller) {
+      counted = true;
+      open.inc();
       const send = (text: string) => {
         try {
           controller.enqueue(encoder.encode(text));

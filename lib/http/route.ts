@@ -2,6 +2,8 @@ import { AppError, problemResponse } from "@/lib/errors";
 import { authenticate } from "@/lib/identity/authenticate";
 import type { Principal } from "@/lib/identity/principal";
 import { logger } from "@/lib/log";
+import { recordHttpRequest, routeTemplate } from "@/lib/telemetry/metrics";
+import { serveInSpan, traceIdOf } from "@/lib/telemetry/tracing";
 import { correlationIdFrom } from "./correlation";
 
 export interface RouteContext<P> {
@@ -16,6 +18,7 @@ export interface UserRouteContext<P> extends RouteContext<P> {
 }
 
 type NextSegment<P> = { params: Promise<P> };
+type RouteParams = Record<string, string | string[] | undefined>;
 
 /**
  * Wraps a route handler: assigns the correlation id, turns every thrown value into problem+json
@@ -25,21 +28,32 @@ type NextSegment<P> = { params: Promise<P> };
  */
 export function route<P = Record<string, never>>(fn: (ctx: RouteContext<P>) => Promise<Response>) {
   return async (req: Request, segment?: NextSegment<P>): Promise<Response> => {
-    const correlationId = correlationIdFrom(req.headers);
-    try {
-      const params = (segment ? await segment.params : {}) as P;
-      const res = await fn({ req, params, correlationId });
-      res.headers.set("x-correlation-id", correlationId);
-      return res;
-    } catch (err) {
-      if (!(err instanceof AppError) || err.status >= 500) {
-        logger().error(
-          { err, correlationId, method: req.method, path: new URL(req.url).pathname },
-          "request failed",
-        );
+    const startedAt = performance.now();
+    return serveInSpan(req, `${req.method} /api`, async (span) => {
+      // With tracing on, the request's span carries the trace (the caller's, or a new one).
+      const correlationId = traceIdOf(span) ?? correlationIdFrom(req.headers);
+      let template = "unmatched";
+      let res: Response;
+      try {
+        // Next passes no params (or `undefined`) to a route without dynamic segments.
+        const params = ((segment ? await segment.params : undefined) ?? {}) as P;
+        template = routeTemplate(new URL(req.url).pathname, params as RouteParams);
+        res = await fn({ req, params, correlationId });
+        res.headers.set("x-correlation-id", correlationId);
+      } catch (err) {
+        if (!(err instanceof AppError) || err.status >= 500) {
+          logger().error(
+            { err, correlationId, method: req.method, path: new URL(req.url).pathname },
+            "request failed",
+          );
+        }
+        res = problemResponse(err, correlationId);
       }
-      return problemResponse(err, correlationId);
-    }
+      span.updateName(`${req.method} ${template}`);
+      span.setAttribute("http.route", template);
+      recordHttpRequest({ method: req.method, route: template, status: res.status, startedAt });
+      return res;
+    });
   };
 }
 

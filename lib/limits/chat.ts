@@ -1,5 +1,6 @@
 import { getConfig } from "@/lib/config";
 import { AppError } from "@/lib/errors";
+import { countRateLimited } from "@/lib/telemetry/metrics";
 import { perMinuteLimiter } from "./per-minute";
 
 /**
@@ -10,6 +11,7 @@ export async function limitChatMessages(userId: string): Promise<void> {
   const limiter = perMinuteLimiter("chat-message", getConfig().limits.chatMessagesPerMinute);
   const verdict = await limiter.consume(userId);
   if (!verdict.allowed) {
+    countRateLimited("chat_messages");
     throw new AppError(
       "rate_limited",
       `You are sending messages too quickly. Try again in ${verdict.retryAfterSeconds} s.`,

@@ -1,5 +1,6 @@
 import { getConfig } from "@/lib/config";
 import { AppError } from "@/lib/errors";
+import { countRateLimited } from "@/lib/telemetry/metrics";
 
 const KEY = Symbol.for("foundry-agent-chat.limits.streams");
 type Holder = { [KEY]?: Map<string, number> };
@@ -24,6 +25,7 @@ export function acquireStreamSlot(userId: string): () => void {
   const counts = open();
   const held = counts.get(userId) ?? 0;
   if (held >= limit) {
+    countRateLimited("sse_streams");
     throw new AppError(
       "rate_limited",
       `You have too many live updates open (${limit}), for example in other tabs. Close some of them and try again.`,

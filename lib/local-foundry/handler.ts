@@ -1,8 +1,10 @@
+import type { Span } from "@opentelemetry/api";
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { correlationIdFrom } from "@/lib/http/correlation";
 import type { Principal } from "@/lib/identity/principal";
 import { logger } from "@/lib/log";
+import { serveInSpan } from "@/lib/telemetry/tracing";
 import { errorResponse, LfError } from "./errors";
 import { assertStorableUrl } from "./http";
 import { modelFromConfig } from "./model/select";
@@ -52,7 +54,10 @@ export function createLocalFoundryHandler(
     return seeded;
   };
 
-  return async (req) => {
+  // One SERVER span per request, in the caller's trace, lasting until a streamed answer ends.
+  const serve = (req: Request) =>
+    serveInSpan(req, `${req.method} ${base}`, (span) => handle(req, span), { untilBodyEnds: true });
+  const handle = async (req: Request, span: Span): Promise<Response> => {
     try {
       const url = new URL(req.url);
       // The consent callback is where the browser lands: no bearer token, `state` identifies it.
@@ -68,6 +73,7 @@ export function createLocalFoundryHandler(
       assertStorableUrl(url);
       const match = matchRoute(routes, req.method, url.pathname.slice(base.length) || "/");
       if (!match) throw routeNotFound(req.method, url.pathname);
+      if ("route" in match) span.updateName(`${req.method} ${base}${match.route.pattern}`);
       if ("methodNotAllowed" in match) {
         throw new LfError(
           405,
@@ -90,6 +96,7 @@ export function createLocalFoundryHandler(
       return toResponse(err, req);
     }
   };
+  return serve;
 }
 
 async function authenticate(

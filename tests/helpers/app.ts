@@ -17,6 +17,7 @@ type RouteModule = Partial<Record<"GET" | "POST" | "PATCH" | "DELETE", Handler>>
 const table: [string, () => Promise<RouteModule>][] = [
   ["/api/health", () => import("@/app/api/health/route")],
   ["/api/ready", () => import("@/app/api/ready/route")],
+  ["/api/metrics", () => import("@/app/api/metrics/route")],
   ["/api/auth/config", () => import("@/app/api/auth/config/route")],
   ["/api/agents", () => import("@/app/api/agents/route")],
   ["/api/tools", () => import("@/app/api/tools/route")],

@@ -1,10 +1,14 @@
+import { traceHeaders } from "@/lib/telemetry/tracing";
 import type { McpTool } from "./definition";
 
 /** Who the calls of one response are made for, and the trace they belong to. */
 export interface CallContext {
   /** The response owner's `oid`. */
   userId: string;
-  /** The incoming request's `traceparent`, passed on so the MCP server logs the same trace. */
+  /**
+   * The incoming request's `traceparent`, passed on so the MCP server logs the same trace (with
+   * tracing on, the active MCP client span's is sent instead).
+   */
   traceparent: string | null;
   /**
    * Credential headers of the tool's project connection (`x-api-key` of a key connection, the
@@ -23,8 +27,9 @@ export async function headersFor(tool: McpTool, ctx: CallContext): Promise<Recor
     Object.entries(tool.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
   );
   const connection = await ctx.connectionHeaders(tool);
+  const traceparent = traceHeaders().traceparent ?? ctx.traceparent;
   return {
-    ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
+    ...(traceparent ? { traceparent } : {}),
     ...own,
     ...connection,
   };
