@@ -2,7 +2,7 @@ import { z } from "zod";
 import { getConfig } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import { bearerChallenge } from "@/lib/identity/challenge";
-import { readJson } from "@/lib/http/body";
+import { parseWith, readJson } from "@/lib/http/body";
 import { json, noContent } from "@/lib/http/route";
 import { authenticate, bearerToken } from "@/lib/identity/authenticate";
 import { appOrigins } from "@/lib/identity/local-idp/redirect";
@@ -124,9 +124,9 @@ const consentParam = z.object({ name: z.string().min(1).max(200) });
 /** DELETE /api/connections/consents/:name — revokes the bearer's own grant at the agent service. */
 export async function deleteConsent(req: Request, params: unknown): Promise<Response> {
   const principal = await authenticate(req);
-  const parsed = consentParam.safeParse(params);
-  if (!parsed.success) throw new AppError("not_found", "No such consent.");
-  if (!(await revokeToolConsent(principal, parsed.data.name)))
+  // parseWith refuses text the agent service cannot store (400) before it is sent upstream.
+  const { name } = parseWith(consentParam, params);
+  if (!(await revokeToolConsent(principal, name)))
     throw new AppError("not_found", "No such consent.");
   return noContent();
 }

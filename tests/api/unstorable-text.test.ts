@@ -160,4 +160,12 @@ describe("text the database cannot store", () => {
     const conv = await call(`/api/conversations/${id}`, alice);
     expect(((await conv.json()) as { lastSeq: number }).lastSeq).toBe(0);
   });
+
+  /** Regression (fuzz suite, seed 82024): the name went upstream to the agent service, whose 400
+   * came back as a 502. */
+  it("nul_in_a_consent_name_gives_400_not_502", async () => {
+    const res = await call("/api/connections/consents/tools%00x", alice, "DELETE");
+    expect(res.status).toBe(400);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+  });
 });
