@@ -13,6 +13,8 @@ export async function readSse(
     until?: (e: ChatEvent) => boolean;
     max?: number;
     timeoutMs?: number;
+    /** Called once the stream is open (headers received), before any event is read. */
+    onOpen?: () => void;
   } = {},
 ): Promise<{ events: ChatEvent[]; ids: string[] }> {
   const controller = new AbortController();
@@ -27,6 +29,7 @@ export async function readSse(
   try {
     const res = await fetch(url, { headers, signal: controller.signal });
     if (!res.ok || !res.body) throw new Error(`SSE HTTP ${res.status}`);
+    opts.onOpen?.();
     const reader = res.body
       .pipeThrough(new TextDecoderStream())
       .pipeThrough(new EventSourceParserStream())
