@@ -1,3 +1,5 @@
+import { newTraceparent } from "./client/traceparent";
+
 /**
  * Browser client of the chat HTTP API (DESIGN §9). Every call carries the bearer token; errors
  * become ApiError with a sentence a user understands (the server's problem title when it has one).
@@ -58,6 +60,7 @@ export function createCaller(
     const { json, ...rest } = init;
     const headers = new Headers(rest.headers);
     headers.set("authorization", `Bearer ${await getAccessToken()}`);
+    if (!headers.has("traceparent")) headers.set("traceparent", newTraceparent());
     if (json !== undefined) headers.set("content-type", "application/json");
     let res: Response;
     try {

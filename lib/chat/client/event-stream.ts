@@ -4,6 +4,7 @@
  * (EventSource cannot send a bearer token) that resumes after a dropped connection with
  * `Last-Event-ID`, so every event reaches the page exactly once, in order. No Node-only imports.
  */
+import { newTraceparent } from "./traceparent";
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import { chatEventSchema, type ChatEvent } from "../events";
 import { DEFAULT_BACKOFF, reconnectDelay, retryAfterMs, type BackoffOptions } from "./backoff";
@@ -154,6 +155,7 @@ function requestHeaders(token: string, lastEventId: string | undefined): Headers
   return {
     Authorization: `Bearer ${token}`,
     Accept: "text/event-stream",
+    traceparent: newTraceparent(),
     ...(lastEventId !== undefined ? { "Last-Event-ID": lastEventId } : {}),
   };
 }
