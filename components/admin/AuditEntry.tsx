@@ -3,10 +3,10 @@
 import { ArrowLeft } from "lucide-react";
 import Link from "next/link";
 import { useCallback, useMemo } from "react";
-import { Spinner } from "@/components/ui/Spinner";
 import { useLoaded } from "@/components/ui/useLoaded";
 import { createOpsClient, type AuditEntryDetail } from "./ops-client";
 import { errorMessage, formatTime } from "./ui";
+import { LoadState } from "@/components/ui/LoadState";
 
 /** `/admin/audit/:id`: every field of one entry, and whether its hash and link check out. */
 export function AuditEntry({
@@ -30,19 +30,7 @@ export function AuditEntry({
         Audit log
       </Link>
       <h1 className="mt-2 text-xl font-semibold">Audit entry {id}</h1>
-      {error ? (
-        <p
-          role="alert"
-          className="mt-4 rounded-md bg-destructive/10 px-3 py-2 text-sm text-destructive"
-        >
-          {error}
-        </p>
-      ) : null}
-      {!entry && !error ? (
-        <div className="mt-6 flex justify-center">
-          <Spinner label="Loading the entry" />
-        </div>
-      ) : null}
+      <LoadState error={error} loaded={Boolean(entry)} label="Loading the entry" />
       {entry ? <EntryView entry={entry} /> : null}
     </div>
   );

@@ -2,7 +2,6 @@
 
 import Link from "next/link";
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from "react";
-import { Spinner } from "@/components/ui/Spinner";
 import {
   createOpsClient,
   type AuditFilters,
@@ -10,6 +9,7 @@ import {
   type ChainVerdict,
 } from "./ops-client";
 import { button, errorMessage, formatTime, input, td, th } from "./ui";
+import { LoadState } from "@/components/ui/LoadState";
 
 const OUTCOMES = [
   "ok",
@@ -216,19 +216,7 @@ export function AuditLog({ getAccessToken }: { getAccessToken: () => Promise<str
         </div>
       </form>
 
-      {error ? (
-        <p
-          role="alert"
-          className="mt-4 rounded-md bg-destructive/10 px-3 py-2 text-sm text-destructive"
-        >
-          {error}
-        </p>
-      ) : null}
-      {!items && !error ? (
-        <div className="mt-6 flex justify-center">
-          <Spinner label="Loading the audit log" />
-        </div>
-      ) : null}
+      <LoadState error={error} loaded={Boolean(items)} label="Loading the audit log" />
       {items && items.length === 0 ? (
         <p className="mt-4 text-sm text-muted-foreground">No entries match.</p>
       ) : null}

@@ -1,10 +1,10 @@
 "use client";
 
 import { useCallback, useMemo, useState } from "react";
-import { Spinner } from "@/components/ui/Spinner";
 import { useLoaded } from "@/components/ui/useLoaded";
 import { createOpsClient, type AdminToolEntry } from "./ops-client";
 import { errorMessage, input } from "./ui";
+import { LoadState } from "@/components/ui/LoadState";
 
 const RISK_STYLE: Record<string, string> = {
   read: "bg-muted text-foreground",
@@ -46,19 +46,7 @@ export function ToolCatalog({ getAccessToken }: { getAccessToken: () => Promise<
           className={`${input} mt-1`}
         />
       </div>
-      {error ? (
-        <p
-          role="alert"
-          className="mt-4 rounded-md bg-destructive/10 px-3 py-2 text-sm text-destructive"
-        >
-          {error}
-        </p>
-      ) : null}
-      {!tools && !error ? (
-        <div className="mt-6 flex justify-center">
-          <Spinner label="Loading tools" />
-        </div>
-      ) : null}
+      <LoadState error={error} loaded={Boolean(tools)} label="Loading tools" />
       {tools ? (
         <p role="status" className="mt-3 text-sm text-muted-foreground">
           {shown.length} of {tools.length} tools

@@ -3,7 +3,6 @@
 import { useLoaded } from "@/components/ui/useLoaded";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { ConfirmDialog } from "@/components/ui/ConfirmDialog";
-import { Spinner } from "@/components/ui/Spinner";
 import {
   ApiError,
   createApiClient,
@@ -15,6 +14,7 @@ import {
   isConnectedMessage,
   isOwnConnectedMessage,
 } from "@/lib/connections/messages";
+import { LoadState } from "@/components/ui/LoadState";
 
 type Pending =
   | { kind: "disconnect"; provider: ProviderConnectionInfo }
@@ -87,19 +87,12 @@ export function ConnectionsList({ getAccessToken }: { getAccessToken: () => Prom
       <p role="status" aria-live="polite" className="mt-2 text-sm">
         {notice}
       </p>
-      {error ? (
-        <p
-          role="alert"
-          className="mt-4 rounded-md bg-destructive/10 px-3 py-2 text-sm text-destructive"
-        >
-          {error}
-        </p>
-      ) : null}
-      {!list && !error ? (
-        <div className="mt-8 flex justify-center">
-          <Spinner label="Loading connections" />
-        </div>
-      ) : null}
+      <LoadState
+        error={error}
+        loaded={Boolean(list)}
+        label="Loading connections"
+        spinnerClassName="mt-8"
+      />
       {list ? (
         <>
           <section aria-labelledby="providers-heading" className="mt-6">
