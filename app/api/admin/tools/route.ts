@@ -1,6 +1,7 @@
 import { requireAdmin } from "@/lib/admin/authorize";
 import { json, userRoute } from "@/lib/http/route";
 import { adminCatalog } from "@/mcp-server/admin-catalog";
+import { loadCatalog } from "@/mcp-server/catalog";
 
 export const dynamic = "force-dynamic";
 
@@ -10,5 +11,5 @@ export const dynamic = "force-dynamic";
  */
 export const GET = userRoute(async ({ principal }) => {
   requireAdmin(principal);
-  return json({ items: adminCatalog() });
+  return json({ items: adminCatalog(await loadCatalog()) });
 });
