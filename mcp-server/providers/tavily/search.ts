@@ -1,5 +1,6 @@
 import type { TavilySearchResponse } from "@tavily/core";
 import { getConfig } from "@/lib/config";
+import { logger } from "@/lib/log";
 import { ToolError } from "@/mcp-server/catalog/types";
 import { withTavily, type TavilyAnswer } from "./client";
 import { tavilyToolError } from "./errors";
@@ -30,6 +31,13 @@ export const liveTavily: TavilyPort = {
         }),
       );
     } catch (err) {
+      if (answer.status === undefined && !isTransportFailure(err))
+        // Tavily answered (the SDK only words HTTP failures this way) but the interceptor did not
+        // see it: the SDK runs on another axios module than ours, and statuses cannot be mapped.
+        logger().warn(
+          { provider: "tavily" },
+          "tavily answered an error the adapter could not read the status of; errors map as unreachable",
+        );
       throw tavilyToolError(err, answer);
     }
     return response.results.slice(0, args.maxResults).map(toSearchResult);
@@ -51,4 +59,13 @@ function isoDate(value: string | undefined): string {
   if (!value) return "";
   const t = Date.parse(value);
   return Number.isNaN(t) ? "" : new Date(t).toISOString();
+}
+
+/** How the SDK words a failure without an HTTP answer (src/search.ts): timeouts and the rest. */
+function isTransportFailure(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : "";
+  return (
+    message.startsWith("Request timed out after") ||
+    message.startsWith("An unexpected error occurred while making the request.")
+  );
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
+import axios from "axios";
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -267,6 +268,33 @@ describe("tavily_search (live)", () => {
       retriable: false,
     });
     expect(seen).toHaveLength(1);
+  });
+});
+
+describe("the status interceptor", () => {
+  it("warns_when_the_sdk_reports_an_http_failure_whose_status_it_did_not_see", async () => {
+    // What a second copy of axios under the SDK would look like: no interceptor sees its answers.
+    const flag = Symbol.for("foundry-agent-chat.tavily-answer-interceptor");
+    const holder = axios as unknown as Record<symbol, unknown>;
+    axios.interceptors.response.clear();
+    holder[flag] = true;
+    const capture = captureLogs();
+    try {
+      reply = () => tavilyError(401, "Unauthorized: missing or invalid API key.");
+      const err = await toolError(tavilySearch, { query: "x" }, ctx(principal("lost")));
+      expect(err.details.retriable).toBe(true); // degraded: read as "no answer"
+      expect(capture.lines.filter((l) => l.includes("could not read the status"))).toHaveLength(1);
+
+      reply = () => HttpResponse.error(); // a real transport failure is no reason to warn
+      await toolError(tavilySearch, { query: "x" }, ctx(principal("lost2")));
+      expect(capture.lines.filter((l) => l.includes("could not read the status"))).toHaveLength(1);
+    } finally {
+      capture.restore();
+      delete holder[flag]; // the next call installs it again
+    }
+    reply = () => tavilyError(401, "Unauthorized: missing or invalid API key.");
+    const err = await toolError(tavilySearch, { query: "x" }, ctx(principal("back")));
+    expect(err.details.retriable).toBe(false);
   });
 });
 
