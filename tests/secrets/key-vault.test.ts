@@ -35,6 +35,9 @@ const SECRET_VARS = [
   "DATA_ENCRYPTION_KEY",
   "CONNECT_TOKEN_SECRET",
   "LOCAL_MODEL_API_KEY",
+  "TWILIO_API_KEY_SECRET",
+  "TWILIO_AUTH_TOKEN",
+  "TAVILY_API_KEY",
 ];
 const saved: Record<string, string | undefined> = {};
 
@@ -122,6 +125,9 @@ describe("secrets from Key Vault", () => {
         "/secrets/entra-api-client-secret/",
         "/secrets/local-model-api-key/",
         "/secrets/redis-url/",
+        "/secrets/tavily-api-key/",
+        "/secrets/twilio-api-key-secret/",
+        "/secrets/twilio-auth-token/",
       ].sort(),
     );
     // The SDK's Key Vault API version (7.x or a dated one such as 2025-07-01).

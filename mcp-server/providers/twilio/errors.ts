@@ -33,7 +33,7 @@ function reference(body: TwilioErrorBody): string {
 }
 
 /** Socket errors that prove the request never left this machine, so nothing can have been sent. */
-const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ERR_INVALID_URL"]);
+const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
 
 /**
  * Maps what the SDK threw onto our error codes. Twilio's credentials are the app's own (not the

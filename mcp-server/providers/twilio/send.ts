@@ -22,8 +22,10 @@ import {
 export const liveTwilio: TwilioPort = {
   async send(ctx, args) {
     const cfg = liveTwilioConfig();
-    await requireConnection(ctx.principal, "twilio");
+    // The app's senders are known before the user's connection matters: a sender the app does
+    // not have (or no WhatsApp sender at all) is not worth a trip through the connect page.
     const from = chooseSender(args, cfg);
+    await requireConnection(ctx.principal, "twilio");
     // The checks Twilio would make, before a paid request is sent (as the sandbox refuses them).
     assertValid([
       checkE164(args.to, "to"),

@@ -9,6 +9,7 @@ import { twilioSendWhatsapp } from "@/mcp-server/catalog/tools/twilio-send-whats
 import { logger } from "@/lib/log";
 import { executeTool } from "@/mcp-server/execute";
 import { withTwilio } from "@/mcp-server/providers/twilio/client";
+import { twilioToolError } from "@/mcp-server/providers/twilio/errors";
 import { resetBreakers } from "@/mcp-server/resilience";
 import { connect, ctx, principal, setupMemoryDb, toolError } from "../../tools/helpers";
 import { callThroughPipeline, captureLogs, errorBodyOf, setEnv } from "../helpers";
@@ -386,12 +387,29 @@ describe("twilio_send_whatsapp (live)", () => {
 
   it("fails_clearly_without_calling_twilio_when_no_whatsapp_sender_is_configured", async () => {
     setEnv({ TWILIO_WHATSAPP_FROM: undefined });
-    const p = await connected("nowa");
+    // Not even connected: an app without a WhatsApp sender is said first, not "connect Twilio".
+    const p = principal("nowa");
     const err = await toolError(twilioSendWhatsapp, { to: "+353861234567", body: "Hi" }, ctx(p));
     expect(err.code).toBe("provider_error");
     expect(err.details.retriable).toBe(false);
     expect(err.message).toContain("TWILIO_WHATSAPP_FROM");
     expect(seen).toHaveLength(0);
+  });
+});
+
+describe("twilio errors without an answer", () => {
+  it("a_refused_or_unresolvable_connection_sent_nothing_and_may_be_retried", () => {
+    for (const code of ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]) {
+      const err = twilioToolError(Object.assign(new Error(`connect ${code}`), { code }), {});
+      expect(err.code).toBe("provider_error");
+      expect(err.details.retriable).toBe(true);
+      expect(err.message).toMatch(/nothing was sent/);
+    }
+    const reset = twilioToolError(
+      Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }),
+      {},
+    );
+    expect(reset.details.retriable).toBe(false);
   });
 });
 
