@@ -38,6 +38,8 @@ const consentOriginPattern = new RegExp(
 function isConsentOrigin(value: string): boolean {
   return consentOriginPattern.test(value);
 }
+/** E.164 as Twilio wants it: `+`, country code, at most 15 digits. */
+const E164 = /^\+[1-9]\d{1,14}$/;
 
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -148,6 +150,38 @@ const envSchema = z.object({
   // Tool backends (docs/TOOLS.md): a YAML/JSON file listing OpenAPI backends and upstream MCP
   // servers whose tools join the catalog. Secrets in it name variables (or Key Vault secrets).
   TOOL_BACKENDS_FILE: optionalString,
+  // --- Live providers: Twilio and Tavily (docs/TOOLS.md, "Live providers") ---------------------
+  // `sandbox` (default) keeps the tools on the database sandbox; `live` calls the real service
+  // with the settings below, and buildConfig refuses `live` without what it needs.
+  TWILIO_PROVIDER: optionalString.pipe(z.enum(["sandbox", "live"]).optional()),
+  TWILIO_ACCOUNT_SID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^AC[0-9a-fA-F]{32}$/, "must be an Account SID (AC + 32 hex characters)")
+      .optional(),
+  ),
+  // Preferred: an API key (SK…) and its secret; else the account's Auth Token.
+  TWILIO_API_KEY_SID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^SK[0-9a-fA-F]{32}$/, "must be an API key SID (SK + 32 hex characters)")
+      .optional(),
+  ),
+  TWILIO_API_KEY_SECRET: optionalString,
+  TWILIO_AUTH_TOKEN: optionalString,
+  // Senders the app may use for SMS (comma-separated E.164); the first is the default.
+  TWILIO_FROM_NUMBERS: optionalString
+    .transform((v) => csv(v))
+    .refine((list) => list.every((n) => E164.test(n)), {
+      message: "Each entry must be an E.164 number such as +14155550123.",
+    }),
+  // WhatsApp sender (E.164, with or without the `whatsapp:` prefix); unset: no WhatsApp in live mode.
+  TWILIO_WHATSAPP_FROM: optionalString
+    .transform((v) => v?.replace(/^whatsapp:/i, ""))
+    .pipe(z.string().regex(E164, "must be an E.164 number such as +14155238886").optional()),
+  TWILIO_STATUS_CALLBACK_URL: optionalString.pipe(z.url({ protocol: /^https$/ }).optional()),
+  TAVILY_PROVIDER: optionalString.pipe(z.enum(["sandbox", "live"]).optional()),
+  TAVILY_API_KEY: optionalString,
 });
 
 export type RawEnv = z.infer<typeof envSchema>;
@@ -269,6 +303,7 @@ export function buildConfig(env: Record<string, string | undefined>) {
       appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,
       metricsScrapeToken: e.METRICS_SCRAPE_TOKEN,
     },
+    providers: { twilio: twilioConfig(e), tavily: tavilyConfig(e) },
   };
 }
 
@@ -311,6 +346,45 @@ function backendSecretNames(file: string | undefined): string[] {
   }
 }
 
+/** Refuses a provider switched to `live` without a setting it needs, naming the variable. */
+function requireForLive(provider: string, missing: (string | false)[]): void {
+  const names = missing.filter((m): m is string => Boolean(m));
+  if (names.length > 0)
+    throw new Error(
+      `Invalid configuration:\n  ${provider}=live needs ${names.join(", ")} (docs/TOOLS.md, "Live providers").`,
+    );
+}
+
+function twilioConfig(e: RawEnv) {
+  if (e.TWILIO_PROVIDER !== "live") return { mode: "sandbox" as const };
+  const apiKey = e.TWILIO_API_KEY_SID !== undefined || e.TWILIO_API_KEY_SECRET !== undefined;
+  requireForLive("TWILIO_PROVIDER", [
+    !e.TWILIO_ACCOUNT_SID && "TWILIO_ACCOUNT_SID",
+    apiKey && !e.TWILIO_API_KEY_SID && "TWILIO_API_KEY_SID",
+    apiKey && !e.TWILIO_API_KEY_SECRET && "TWILIO_API_KEY_SECRET",
+    !apiKey &&
+      !e.TWILIO_AUTH_TOKEN &&
+      "TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET (or TWILIO_AUTH_TOKEN)",
+    e.TWILIO_FROM_NUMBERS.length === 0 && "TWILIO_FROM_NUMBERS",
+  ]);
+  return {
+    mode: "live" as const,
+    accountSid: e.TWILIO_ACCOUNT_SID!,
+    // HTTP Basic: API key SID + secret when configured (revocable, per app), else SID + Auth Token.
+    username: apiKey ? e.TWILIO_API_KEY_SID! : e.TWILIO_ACCOUNT_SID!,
+    password: apiKey ? e.TWILIO_API_KEY_SECRET! : e.TWILIO_AUTH_TOKEN!,
+    fromNumbers: e.TWILIO_FROM_NUMBERS,
+    whatsappFrom: e.TWILIO_WHATSAPP_FROM,
+    statusCallbackUrl: e.TWILIO_STATUS_CALLBACK_URL,
+  };
+}
+
+function tavilyConfig(e: RawEnv) {
+  if (e.TAVILY_PROVIDER !== "live") return { mode: "sandbox" as const };
+  requireForLive("TAVILY_PROVIDER", [!e.TAVILY_API_KEY && "TAVILY_API_KEY"]);
+  return { mode: "live" as const, apiKey: e.TAVILY_API_KEY! };
+}
+
 function csv(value: string | undefined): string[] {
   return (value ?? "")
     .split(",")
@@ -331,6 +405,9 @@ export const SECRET_KEYS = [
   "DATA_ENCRYPTION_KEY",
   "CONNECT_TOKEN_SECRET",
   "LOCAL_MODEL_API_KEY",
+  "TWILIO_API_KEY_SECRET",
+  "TWILIO_AUTH_TOKEN",
+  "TAVILY_API_KEY",
 ] as const satisfies readonly (keyof RawEnv)[];
 export type SecretKey = (typeof SECRET_KEYS)[number];
 

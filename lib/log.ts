@@ -54,6 +54,9 @@ const DATA_FIELDS = [
   "response",
   "headers",
   "body",
+  // axios errors (the Twilio and Tavily SDKs) carry the request config: its headers hold the
+  // Authorization header and its data the form or JSON that was sent.
+  "config",
 ];
 const MAX_CAUSE_DEPTH = 8;
 /** Drizzle's "Failed query: <sql>\nparams: <values>": everything from `params:` on is data. */

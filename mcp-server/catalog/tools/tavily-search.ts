@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { callProvider } from "@/mcp-server/providers/call";
-import { searchDocumentsRanked } from "@/mcp-server/providers/sandbox/search";
+import { tavilyProvider } from "@/mcp-server/providers/tavily/port";
 import { assertValid, checkNotBlank } from "@/mcp-server/providers/validation";
 import { annotations, defineTool } from "./define";
 
@@ -52,7 +51,9 @@ export const tavilySearch = defineTool({
         url: z.string(),
         content: z.string(),
         score: z.number(),
-        published_date: z.string(),
+        published_date: z
+          .string()
+          .describe("Publication date (ISO 8601); empty when the source gives none."),
       }),
     ),
     response_time: z.number().describe("Seconds the search took."),
@@ -60,16 +61,14 @@ export const tavilySearch = defineTool({
   async run(input, ctx) {
     assertValid([checkNotBlank(input.query, "query")]);
     const started = performance.now();
-    const results = await callProvider(ctx, "tavily", (session) =>
-      searchDocumentsRanked(session, ctx.principal.userId, {
-        query: input.query,
-        maxResults: input.max_results ?? 5,
-        searchDepth: input.search_depth ?? "basic",
-        topic: input.topic ?? "general",
-        includeDomains: input.include_domains ?? [],
-        excludeDomains: input.exclude_domains ?? [],
-      }),
-    );
+    const results = await tavilyProvider().search(ctx, {
+      query: input.query,
+      maxResults: input.max_results ?? 5,
+      searchDepth: input.search_depth ?? "basic",
+      topic: input.topic ?? "general",
+      includeDomains: input.include_domains ?? [],
+      excludeDomains: input.exclude_domains ?? [],
+    });
     return {
       query: input.query,
       results,

@@ -1,12 +1,14 @@
 import { z } from "zod";
-import { callProvider } from "@/mcp-server/providers/call";
-import { TWILIO_MAX_BODY, sendTwilioMessage } from "@/mcp-server/providers/sandbox/messaging";
+import { TWILIO_MAX_BODY, twilioProvider } from "@/mcp-server/providers/twilio/port";
+import { TWILIO_MESSAGE_STATUSES } from "@/mcp-server/providers/twilio/types";
 import { E164_PATTERN } from "@/mcp-server/providers/validation";
 import { annotations, defineTool } from "./define";
 
 export const twilioMessageOutput = z.object({
   sid: z.string().describe("Twilio message SID (SM…)."),
-  status: z.enum(["queued"]).describe("Delivery status right after sending."),
+  status: z
+    .enum(TWILIO_MESSAGE_STATUSES)
+    .describe("Twilio's message status right after sending (normally 'queued')."),
   channel: z.enum(["sms", "whatsapp"]),
   to: z.string(),
   from: z.string(),
@@ -19,7 +21,7 @@ export const twilioSendSms = defineTool({
   name: "twilio_send_sms",
   title: "Send SMS",
   description:
-    "Send a text message (SMS) through Twilio from the user's Twilio number. The recipient must be an E.164 number (+ and country code, e.g. +447700900123). Returns the message SID and status 'queued'.",
+    "Send a text message (SMS) through Twilio from the user's Twilio number. The recipient must be an E.164 number (+ and country code, e.g. +447700900123). Returns the message SID and its status (normally 'queued').",
   risk: "write",
   annotations: annotations.additive(true),
   provider: "twilio",
@@ -42,8 +44,5 @@ export const twilioSendSms = defineTool({
       ),
   }),
   outputSchema: twilioMessageOutput,
-  run: (input, ctx) =>
-    callProvider(ctx, "twilio", (session) =>
-      sendTwilioMessage(session, ctx.principal.userId, { channel: "sms", ...input }),
-    ),
+  run: (input, ctx) => twilioProvider().send(ctx, { channel: "sms", ...input }),
 });

@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { callProvider } from "@/mcp-server/providers/call";
-import { TWILIO_MAX_BODY, sendTwilioMessage } from "@/mcp-server/providers/sandbox/messaging";
+import { TWILIO_MAX_BODY, twilioProvider } from "@/mcp-server/providers/twilio/port";
 import { E164_PATTERN } from "@/mcp-server/providers/validation";
 import { annotations, defineTool } from "./define";
 import { twilioMessageOutput } from "./twilio-send-sms";
@@ -9,7 +8,7 @@ export const twilioSendWhatsapp = defineTool({
   name: "twilio_send_whatsapp",
   title: "Send WhatsApp message",
   description:
-    "Send a WhatsApp message through Twilio. The recipient must be an E.164 number (+ and country code) with WhatsApp; the 'whatsapp:' prefix is added for you. Returns the message SID and status 'queued'.",
+    "Send a WhatsApp message through Twilio. The recipient must be an E.164 number (+ and country code) with WhatsApp; the 'whatsapp:' prefix is added for you. Returns the message SID and its status (normally 'queued').",
   risk: "write",
   annotations: annotations.additive(true),
   provider: "twilio",
@@ -27,8 +26,5 @@ export const twilioSendWhatsapp = defineTool({
       .describe(`Message text, at most ${TWILIO_MAX_BODY} characters.`),
   }),
   outputSchema: twilioMessageOutput,
-  run: (input, ctx) =>
-    callProvider(ctx, "twilio", (session) =>
-      sendTwilioMessage(session, ctx.principal.userId, { channel: "whatsapp", ...input }),
-    ),
+  run: (input, ctx) => twilioProvider().send(ctx, { channel: "whatsapp", ...input }),
 });

@@ -2,27 +2,17 @@ import { randomBytes } from "node:crypto";
 import { getDb } from "@/lib/db/client";
 import { sandboxOutbox } from "@/lib/db/schema";
 import { ToolError } from "@/mcp-server/catalog/types";
+import { callProvider } from "../call";
+import { TWILIO_MAX_BODY, type TwilioMessage, type TwilioPort } from "../twilio/types";
 import type { ProviderSession } from "../types";
 import { assertValid, checkE164, checkMaxLength, checkNotBlank, smsSegments } from "../validation";
 import { assertSandboxSession } from "./session-issuer";
 
-/** Twilio's documented limits: 1600 characters per message body (SMS and WhatsApp). */
-export const TWILIO_MAX_BODY = 1600;
+export { TWILIO_MAX_BODY };
 /** The sandbox account's numbers (valid, routable-looking; nothing is ever delivered). */
 export const SANDBOX_SMS_FROM = "+14155238886";
 export const SANDBOX_WHATSAPP_FROM = "+14155238886";
 export const SANDBOX_ACCOUNT_NUMBERS: readonly string[] = [SANDBOX_SMS_FROM, "+447480123456"];
-
-export interface TwilioMessage {
-  sid: string;
-  status: "queued";
-  channel: "sms" | "whatsapp";
-  to: string;
-  from: string;
-  numSegments: number;
-  encoding: "GSM-7" | "UCS-2";
-  dateCreated: string;
-}
 
 /** Twilio message SIDs: "SM" + 32 hex characters. */
 function messageSid(): string {
@@ -81,3 +71,11 @@ export async function sendTwilioMessage(
     dateCreated: row!.createdAt.toISOString(),
   };
 }
+
+/** The sandbox behind the Twilio port: the user's connection and session, then the outbox. */
+export const sandboxTwilio: TwilioPort = {
+  send: (ctx, args) =>
+    callProvider(ctx, "twilio", (session) =>
+      sendTwilioMessage(session, ctx.principal.userId, args),
+    ),
+};

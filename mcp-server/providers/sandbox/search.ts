@@ -1,18 +1,13 @@
 import { sql } from "drizzle-orm";
 import { getDb, type Db } from "@/lib/db/client";
 import { searchDocuments } from "@/lib/db/schema";
+import { callProvider } from "../call";
+import type { SearchArgs, SearchResult, TavilyPort } from "../tavily/types";
 import type { ProviderSession } from "../types";
 import { searchCorpus } from "./search-corpus";
 import { assertSandboxSession } from "./session-issuer";
 
-export interface SearchArgs {
-  query: string;
-  maxResults: number;
-  searchDepth: "basic" | "advanced";
-  topic: "general" | "news";
-  includeDomains: string[];
-  excludeDomains: string[];
-}
+export type { SearchArgs, SearchResult };
 
 type Row = {
   title: string;
@@ -21,14 +16,6 @@ type Row = {
   score: number | string;
   published_at: string | Date;
 };
-
-export interface SearchResult {
-  title: string;
-  url: string;
-  content: string;
-  score: number;
-  published_date: string;
-}
 
 // The corpus is upserted once per database handle per process, so edits to the bundled corpus
 // reach existing databases on the next start.
@@ -116,3 +103,11 @@ export async function searchDocumentsRanked(
     published_date: new Date(r.published_at).toISOString(),
   }));
 }
+
+/** The sandbox behind the web-search port: the bundled corpus, ranked in the database. */
+export const sandboxTavily: TavilyPort = {
+  search: (ctx, args) =>
+    callProvider(ctx, "tavily", (session) =>
+      searchDocumentsRanked(session, ctx.principal.userId, args),
+    ),
+};
