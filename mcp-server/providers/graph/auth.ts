@@ -36,8 +36,14 @@ export async function graphToken(
     return token.token;
   } catch (err) {
     const failure = oboFailure(err, permission);
+    // MSAL's own error says what Entra answered (the credential's wrapper speaks of Foundry).
     logger().warn(
-      { err, provider: "graph", code: failure.code, correlationId: opts.correlationId },
+      {
+        err: msalError(err) ?? err,
+        provider: "graph",
+        code: failure.code,
+        correlationId: opts.correlationId,
+      },
       "On-Behalf-Of token for Microsoft Graph failed",
     );
     throw failure;

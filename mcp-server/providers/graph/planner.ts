@@ -228,22 +228,36 @@ export async function updateTask(
   assertValid([plannerDateProblem(dateOf(start), dateOf(due))]);
 
   let task = current;
-  if (Object.keys(body).length > 0) {
-    const updated = await api.patch<GraphTask>(taskPath(id), body, {
-      ifMatch: etag ?? current?.["@odata.etag"] ?? "",
-      returnRepresentation: true,
-      notFound: notFound(id),
-      conflict: conflict(id),
-    });
-    // Without `Prefer: return=representation` honoured Graph answers 204: read it back.
-    task = updated ?? (await readTask(api, id));
+  let wrote = false;
+  try {
+    if (Object.keys(body).length > 0) {
+      const updated = await api.patch<GraphTask>(taskPath(id), body, {
+        ifMatch: etag ?? current?.["@odata.etag"] ?? "",
+        returnRepresentation: true,
+        notFound: notFound(id),
+        conflict: conflict(id),
+      });
+      wrote = true;
+      // Without `Prefer: return=representation` honoured Graph answers 204: read it back.
+      task = updated ?? (await readTask(api, id));
+    }
+    if (f.notes !== undefined) {
+      await writeNotes(api, id, f.notes);
+      wrote = true;
+      return toTask(await readTask(api, id), f.notes);
+    }
+    const details = await readNotes(api, id);
+    return toTask(task!, details.description);
+  } catch (err) {
+    if (!wrote) throw err;
+    // Part of the change is made: a "refused" code would tell the caller nothing happened.
+    const why = err instanceof Error ? err.message : "unknown error";
+    throw new ToolError(
+      "provider_error",
+      `Task ${id} was changed, but the rest of the update failed (${why}). Get the task to see its state before trying again.`,
+      { retriable: false, provider: "graph" },
+    );
   }
-  if (f.notes !== undefined) {
-    await writeNotes(api, id, f.notes);
-    return toTask(await readTask(api, id), f.notes);
-  }
-  const details = await readNotes(api, id);
-  return toTask(task!, details.description);
 }
 
 /** DELETE /planner/tasks/{id} with If-Match (the caller's etag, or the current one). */
