@@ -1,5 +1,12 @@
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import {
+  parseToolBackendsFile,
+  resolveToolBackends,
+  secretNamesOf,
+  type ToolBackends,
+} from "./tool-backends";
 
 /**
  * The one place that reads `process.env`. Everything is validated once; a bad value stops the
@@ -153,6 +160,10 @@ const envSchema = z.object({
   // Where Entra sends the browser back after the Graph consent link (a Web redirect URI of the
   // API app registration). Default: <APP_URL>/connections.
   GRAPH_CONSENT_REDIRECT_URI: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+
+  // Tool backends (docs/TOOLS.md): a YAML/JSON file listing OpenAPI backends and upstream MCP
+  // servers whose tools join the catalog. Secrets in it name variables (or Key Vault secrets).
+  TOOL_BACKENDS_FILE: optionalString,
 });
 
 export type RawEnv = z.infer<typeof envSchema>;
@@ -194,6 +205,7 @@ export function buildConfig(env: Record<string, string | undefined>) {
     );
   }
   const apiClientId = e.ENTRA_API_CLIENT_ID ?? LOCAL_API_CLIENT_ID;
+  const toolBackends = loadToolBackends(e.TOOL_BACKENDS_FILE, env, identityMode);
   const dataDir = path.resolve(e.DATA_DIR);
 
   return {
@@ -274,6 +286,7 @@ export function buildConfig(env: Record<string, string | undefined>) {
     providers: {
       graph: graphConfig(e, appUrl),
     },
+    toolBackends,
     telemetry: {
       serviceName: e.OTEL_SERVICE_NAME,
       /** OTLP/HTTP base URL; traces go to `<endpoint>/v1/traces`. */
@@ -296,6 +309,45 @@ function graphConfig(e: RawEnv, appUrl: string) {
     plannerDefaultPlanId: e.GRAPH_PLANNER_DEFAULT_PLAN_ID,
     consentRedirectUri: e.GRAPH_CONSENT_REDIRECT_URI ?? `${appUrl}/connections`,
   };
+}
+
+const NO_BACKENDS: ToolBackends = { openapi: [], mcp: [] };
+
+function loadToolBackends(
+  file: string | undefined,
+  env: Record<string, string | undefined>,
+  identityMode: "entra" | "local",
+): ToolBackends {
+  if (!file) return NO_BACKENDS;
+  const fail = (why: string) => {
+    throw new Error(`Invalid configuration:\n  TOOL_BACKENDS_FILE (${file}): ${why}`);
+  };
+  let text = "";
+  try {
+    text = readFileSync(path.resolve(file), "utf8");
+  } catch (err) {
+    fail(`cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+  try {
+    const parsed = parseToolBackendsFile(text);
+    const obo = [...parsed.openapi, ...parsed.mcp].find((b) => b.auth.type === "obo");
+    if (obo && identityMode !== "entra")
+      fail(`${obo.id}: auth "obo" needs Entra sign-in (ENTRA_TENANT_ID and ENTRA_API_CLIENT_ID)`);
+    return resolveToolBackends(parsed, env);
+  } catch (err) {
+    if ((err as Error).message.startsWith("Invalid configuration")) throw err;
+    return fail((err as Error).message);
+  }
+}
+
+/** The secret variables a tool backends file refers to (read from Key Vault when unset). */
+function backendSecretNames(file: string | undefined): string[] {
+  if (!file) return [];
+  try {
+    return secretNamesOf(parseToolBackendsFile(readFileSync(path.resolve(file), "utf8")));
+  } catch {
+    return []; // buildConfig reports the file's problem, with its reason
+  }
 }
 
 function csv(value: string | undefined): string[] {
@@ -321,7 +373,7 @@ export const SECRET_KEYS = [
 ] as const satisfies readonly (keyof RawEnv)[];
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
-export function secretNameFor(key: SecretKey): string {
+export function secretNameFor(key: string): string {
   return key.toLowerCase().replaceAll("_", "-");
 }
 
@@ -329,19 +381,25 @@ export function secretNameFor(key: SecretKey): string {
  * What start-up needs before the configuration can be built: the vault, and which secret
  * variables the environment leaves unset (the environment always wins over the vault).
  */
-export function keyVaultBootstrap(): { url: string | undefined; missing: SecretKey[] } {
+export function keyVaultBootstrap(): { url: string | undefined; missing: string[] } {
   const url = envSchema.shape.KEY_VAULT_URL.safeParse(process.env.KEY_VAULT_URL);
   if (!url.success)
     throw new Error("Invalid configuration:\n  KEY_VAULT_URL: must be an https URL");
-  return { url: url.data, missing: SECRET_KEYS.filter((k) => !process.env[k]?.trim()) };
+  return { url: url.data, missing: secretVariables().filter((k) => !process.env[k]?.trim()) };
+}
+
+/** SECRET_KEYS plus the variables the tool backends file names as secrets. */
+function secretVariables(): string[] {
+  const file = envSchema.shape.TOOL_BACKENDS_FILE.parse(process.env.TOOL_BACKENDS_FILE);
+  return [...new Set<string>([...SECRET_KEYS, ...backendSecretNames(file)])];
 }
 
 /**
  * Puts secrets read at start-up (Key Vault) into the environment, for variables still unset, so
  * that every copy of this module (Next bundles it per route) builds the same configuration.
  */
-export function applySecrets(values: Partial<Record<SecretKey, string>>): void {
-  for (const key of SECRET_KEYS) {
+export function applySecrets(values: Partial<Record<string, string>>): void {
+  for (const key of secretVariables()) {
     const value = values[key];
     if (value !== undefined && !process.env[key]?.trim()) process.env[key] = value;
   }

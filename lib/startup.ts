@@ -15,6 +15,10 @@ export async function startServer(): Promise<void> {
   if (fromVault.length > 0) log.info({ secrets: fromVault }, "secrets read from Key Vault");
   const tracing = await startTracing();
   await getDb();
+  // Tools of configured sources (OpenAPI backends, upstream MCP servers, Composio) join the
+  // catalog before the local agents are seeded with it; a source that fails is retried later.
+  const { loadCatalog } = await import("@/mcp-server/catalog");
+  await loadCatalog();
   if (config.agents.mode === "local") {
     const { seedLocalAgents } = await import("@/lib/local-foundry/seed");
     await seedLocalAgents();

@@ -1,5 +1,5 @@
 import { describeTool, type ToolDescription } from "./describe";
-import { catalog } from "./catalog";
+import { catalogTools } from "./catalog";
 import type { Risk, ToolDefinition } from "./catalog/types";
 import { explainPolicy, POLICY, type Policy, type UserRule } from "./policy";
 
@@ -24,7 +24,7 @@ type WithOpenApi = ToolDefinition & { openapi?: { method?: string; path?: string
 
 /** Every tool in the catalog (offered or not) with its policy, in catalog order (pure). */
 export function adminCatalog(
-  tools: readonly ToolDefinition[] = catalog,
+  tools: readonly ToolDefinition[] = catalogTools(),
   policy: Policy = POLICY,
 ): AdminToolEntry[] {
   return tools.map((tool) => {

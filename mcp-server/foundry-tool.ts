@@ -1,6 +1,6 @@
 import { getConfig } from "@/lib/config";
 import type { Principal } from "@/lib/identity/principal";
-import { catalog } from "./catalog";
+import { catalogTools } from "./catalog";
 import type { ToolDefinition } from "./catalog/types";
 import { allowlistedTools, approvalFor, POLICY, visibleTools, type Policy } from "./policy";
 
@@ -33,7 +33,7 @@ export interface FoundryToolOptions {
  */
 export function foundryMcpTool(opts: FoundryToolOptions = {}): FoundryMcpTool {
   const policy = opts.policy ?? POLICY;
-  const all = opts.tools ?? catalog;
+  const all = opts.tools ?? catalogTools();
   const tools = opts.principal
     ? visibleTools(opts.principal, all, policy)
     : allowlistedTools(all, policy);

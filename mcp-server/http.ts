@@ -5,7 +5,7 @@ import { route } from "@/lib/http/route";
 import type { RateLimiter } from "@/lib/limits/rate-limit";
 import { mcpCallLimiter } from "@/lib/limits/mcp";
 import { authenticateMcp } from "./auth";
-import { catalog } from "./catalog";
+import { loadCatalog } from "./catalog";
 import type { ToolDefinition } from "./catalog/types";
 import { checkHostAndOrigin } from "./origin";
 import { POLICY, type Policy } from "./policy";
@@ -47,7 +47,7 @@ export function createMcpHandler(
       );
     }
     const server = buildMcpServer(principal, correlationId, {
-      tools: opts.tools ?? catalog,
+      tools: opts.tools ?? (await loadCatalog()),
       policy: opts.policy ?? POLICY,
       limiter: (opts.limiter ?? mcpCallLimiter)(),
       timeoutMs: mcp.toolTimeoutMs,

@@ -1,5 +1,5 @@
 import { ROLES, type Principal } from "@/lib/identity/principal";
-import { catalog } from "./catalog";
+import { catalogTools } from "./catalog";
 import type { Risk, ToolDefinition } from "./catalog/types";
 
 /**
@@ -67,6 +67,11 @@ export const POLICY: Policy = {
     "provider_connection_status",
     // Tools imported from OpenAPI documents (mcp-server/openapi); their risk comes from the method.
     "openapi_*",
+    // Tools of upstream MCP servers (`mcp_<id>_<tool>`): each upstream's own allowlist in the
+    // tool backends file decides which exist; their risk comes from their annotations.
+    "mcp_*",
+    // Composio toolkits' tools (`composio_<slug>`): COMPOSIO_TOOLS decides which exist.
+    "composio_*",
   ],
   risks: {
     read: {
@@ -152,7 +157,7 @@ export function decide(principal: Principal, tool: PolicyTool, policy: Policy = 
 /** The tools this principal may see and call, in catalog order. */
 export function visibleTools(
   principal: Principal,
-  tools: readonly ToolDefinition[] = catalog,
+  tools: readonly ToolDefinition[] = catalogTools(),
   policy: Policy = POLICY,
 ): ToolDefinition[] {
   return tools.filter((t) => decide(principal, t, policy).allow);
@@ -160,7 +165,7 @@ export function visibleTools(
 
 /** The tools anyone may call at all (the Foundry agent's `allowed_tools`). */
 export function allowlistedTools(
-  tools: readonly ToolDefinition[] = catalog,
+  tools: readonly ToolDefinition[] = catalogTools(),
   policy: Policy = POLICY,
 ): ToolDefinition[] {
   return tools.filter((t) => isAllowlisted(t.name, policy));

@@ -64,16 +64,19 @@ export function resetBreakers(): void {
 }
 
 /**
- * Runs one tool call within one time budget (`timeoutMs`, however many attempts): each attempt
+ * Runs one tool call within one time budget (`timeoutMs`, or the tool's own smaller one, however
+ * many attempts): each attempt
  * runs under the provider's circuit breaker and is abandoned when the budget ends (the tool's
  * signal aborts). Transient failures are retried with backoff, only for tools safe to repeat.
  */
 export async function runResilient<T>(
-  tool: Pick<ToolDefinition, "provider" | "annotations">,
+  tool: Pick<ToolDefinition, "provider" | "annotations" | "resilience">,
   fn: (signal: AbortSignal) => Promise<T>,
   opts: { timeoutMs: number; signal?: AbortSignal },
 ): Promise<T> {
-  const deadline = Date.now() + opts.timeoutMs;
+  const budgetMs = Math.min(opts.timeoutMs, tool.resilience?.timeoutMs ?? opts.timeoutMs);
+  const deadline = Date.now() + budgetMs;
+  const retries = tool.resilience?.retries ?? MAX_RETRIES;
   const breaker = breakerFor(tool.provider);
   const attempt = (signal: AbortSignal) =>
     breaker.execute(() => {
@@ -90,11 +93,11 @@ export async function runResilient<T>(
       }, signal);
     }, signal);
   const outer = opts.signal ?? new AbortController().signal;
-  if (!safeToRetry(tool)) return attempt(outer);
+  if (!safeToRetry(tool) || retries === 0) return attempt(outer);
   const retrying = retry(
     handleWhen((err) => isTransient(err) && Date.now() < deadline - 100),
     {
-      maxAttempts: MAX_RETRIES,
+      maxAttempts: retries,
       backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1_000 }),
     },
   );

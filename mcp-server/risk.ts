@@ -1,5 +1,5 @@
 import { getConfig } from "@/lib/config";
-import { catalog } from "./catalog";
+import { getTool } from "./catalog";
 import type { Risk } from "./catalog/types";
 import { effectiveRisk, isAllowlisted, POLICY } from "./policy";
 
@@ -9,7 +9,7 @@ import { effectiveRisk, isAllowlisted, POLICY } from "./policy";
  */
 export function riskOfCall(serverLabel: string, toolName: string): Risk {
   if (serverLabel !== getConfig().mcp.serverLabel) return "write";
-  const tool = catalog.find((t) => t.name === toolName);
+  const tool = getTool(toolName);
   if (!tool || !isAllowlisted(tool.name, POLICY)) return "write";
   return effectiveRisk(tool, POLICY);
 }

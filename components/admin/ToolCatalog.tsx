@@ -2,7 +2,7 @@
 
 import { useCallback, useMemo, useState } from "react";
 import { useLoaded } from "@/components/ui/useLoaded";
-import { createOpsClient, type AdminToolEntry } from "./ops-client";
+import { createOpsClient, type AdminToolEntry, type ToolSourceView } from "./ops-client";
 import { errorMessage, input } from "./ui";
 import { LoadState } from "@/components/ui/LoadState";
 
@@ -19,7 +19,8 @@ const RISK_STYLE: Record<string, string> = {
 export function ToolCatalog({ getAccessToken }: { getAccessToken: () => Promise<string> }) {
   const api = useMemo(() => createOpsClient(getAccessToken), [getAccessToken]);
   const load = useCallback(() => api.tools(), [api]);
-  const { data: tools, error } = useLoaded(load, errorMessage);
+  const { data, error } = useLoaded(load, errorMessage);
+  const tools = data?.items;
   const [filter, setFilter] = useState("");
 
   const shown = (tools ?? []).filter((t) =>
@@ -52,6 +53,7 @@ export function ToolCatalog({ getAccessToken }: { getAccessToken: () => Promise<
           {shown.length} of {tools.length} tools
         </p>
       ) : null}
+      {data && data.sources.length > 0 ? <ToolSources sources={data.sources} /> : null}
       <ul className="mt-2 space-y-3">
         {shown.map((t) => (
           <li key={t.name}>
@@ -162,5 +164,63 @@ function ToolCard({ tool: t }: { tool: AdminToolEntry }) {
         </details>
       ) : null}
     </article>
+  );
+}
+
+const SOURCE_STATE: Record<ToolSourceView["state"], string> = {
+  ready: "Ready",
+  loading: "Loading",
+  failed: "Failed",
+};
+
+/** Configured sources of tools (docs/TOOLS.md): whether each answered, and why not. */
+function ToolSources({ sources }: { sources: ToolSourceView[] }) {
+  return (
+    <section aria-labelledby="tool-sources" className="mt-4">
+      <h2 id="tool-sources" className="text-base font-semibold">
+        Tool sources
+      </h2>
+      <div className="mt-2 overflow-x-auto">
+        <table className="w-full text-left text-sm">
+          <caption className="sr-only">Configured tool sources and their state</caption>
+          <thead>
+            <tr className="border-b border-border">
+              <th scope="col" className="py-1 pr-4 font-medium">
+                Source
+              </th>
+              <th scope="col" className="py-1 pr-4 font-medium">
+                State
+              </th>
+              <th scope="col" className="py-1 pr-4 font-medium">
+                Tools
+              </th>
+              <th scope="col" className="py-1 pr-4 font-medium">
+                Listed at
+              </th>
+              <th scope="col" className="py-1 font-medium">
+                Last problem
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {sources.map((s) => (
+              <tr key={s.id} className="border-b border-border/60">
+                <th scope="row" className="py-1 pr-4 font-mono font-normal">
+                  {s.id}
+                </th>
+                <td className={`py-1 pr-4 ${s.state === "failed" ? "text-destructive" : ""}`}>
+                  {SOURCE_STATE[s.state]}
+                </td>
+                <td className="py-1 pr-4">{s.tools}</td>
+                <td className="py-1 pr-4">
+                  {s.loadedAt ? new Date(s.loadedAt).toLocaleString() : "—"}
+                </td>
+                <td className="py-1">{s.error ?? "—"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
   );
 }

@@ -2,8 +2,11 @@ import { ApiError, createCaller } from "@/lib/chat/api-client";
 import type { AuditItem } from "@/lib/admin/audit-store";
 import type { Usage } from "@/lib/admin/usage";
 import type { AdminToolEntry } from "@/mcp-server/admin-catalog";
+import type { ToolSourceStatus } from "@/mcp-server/catalog/sources";
 
 export type { AdminToolEntry, AuditItem, Usage };
+/** A configured tool source as JSON (dates as ISO strings). */
+export type ToolSourceView = Omit<ToolSourceStatus, "loadedAt"> & { loadedAt?: string };
 
 export interface AuditFilters {
   user?: string;
@@ -49,7 +52,7 @@ export function createOpsClient(getAccessToken: () => Promise<string>, fetchImpl
           : undefined,
   );
   return {
-    tools: () => call<{ items: AdminToolEntry[] }>("/api/admin/tools").then((r) => r.items),
+    tools: () => call<{ items: AdminToolEntry[]; sources: ToolSourceView[] }>("/api/admin/tools"),
     usage: (q: { from?: string; to?: string; bucket?: string }) =>
       call<Usage>(`/api/admin/usage${queryOf(q)}`),
     audit: (f: AuditFilters, cursor?: string) =>

@@ -1,6 +1,6 @@
 import { getConfig } from "@/lib/config";
 import { getDb, type Db } from "@/lib/db/client";
-import { catalog } from "@/mcp-server/catalog";
+import { catalogTools } from "@/mcp-server/catalog";
 import { foundryMcpTool } from "@/mcp-server/foundry-tool";
 import { KEY_CONNECTION, OAUTH_CONNECTION } from "./connections/definitions";
 import { seedConnections } from "./connections/seed";
@@ -17,7 +17,7 @@ export const EXAMPLE_AGENT_NAME = "concise-assistant";
 
 /** The example agent only reads: web search and the dealer API's read operations, never asking. */
 const readOnlyTools = () =>
-  catalog.filter(
+  catalogTools().filter(
     (t) =>
       (t.name === "tavily_search" || t.name.startsWith("openapi_dealer_")) &&
       effectiveRisk(t) === "read",

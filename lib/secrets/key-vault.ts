@@ -2,7 +2,7 @@ import type { TokenCredential } from "@azure/core-auth";
 import { isRestError } from "@azure/core-rest-pipeline";
 import { DefaultAzureCredential } from "@azure/identity";
 import { SecretClient, type SecretClientOptions } from "@azure/keyvault-secrets";
-import { applySecrets, keyVaultBootstrap, secretNameFor, type SecretKey } from "@/lib/config";
+import { applySecrets, keyVaultBootstrap, secretNameFor } from "@/lib/config";
 
 export interface KeyVaultDeps {
   /** Default: DefaultAzureCredential (the managed identity in Azure; set AZURE_CLIENT_ID for a user-assigned one). */
@@ -11,16 +11,17 @@ export interface KeyVaultDeps {
 }
 
 /**
- * Reads the given secret variables from the vault (`DATABASE_URL` ← secret `database-url`, …).
+ * Reads the given secret variables from the vault (`DATABASE_URL` ← secret `database-url`, …;
+ * also the variables a tool backends file names, e.g. `CRM_API_KEY` ← `crm-api-key`).
  * A secret the vault does not have is left out (the variable is optional, as without a vault);
  * any other failure — no access, vault unreachable — rejects, naming the secret, so a replica
  * never starts on embedded defaults because its vault could not be read. Values are never logged.
  */
 export async function readKeyVaultSecrets(
   vaultUrl: string,
-  keys: readonly SecretKey[],
+  keys: readonly string[],
   deps: KeyVaultDeps = {},
-): Promise<Partial<Record<SecretKey, string>>> {
+): Promise<Partial<Record<string, string>>> {
   const client = new SecretClient(
     vaultUrl,
     deps.credential ?? new DefaultAzureCredential(),
@@ -52,10 +53,10 @@ export async function readKeyVaultSecrets(
  * put the same values into the environment without code; then nothing is missing here.)
  * Returns the variables that were filled in.
  */
-export async function loadSecretsIntoEnvironment(deps: KeyVaultDeps = {}): Promise<SecretKey[]> {
+export async function loadSecretsIntoEnvironment(deps: KeyVaultDeps = {}): Promise<string[]> {
   const { url, missing } = keyVaultBootstrap();
   if (!url || missing.length === 0) return [];
   const values = await readKeyVaultSecrets(url, missing, deps);
   applySecrets(values);
-  return Object.keys(values) as SecretKey[];
+  return Object.keys(values);
 }

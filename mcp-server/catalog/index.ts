@@ -1,3 +1,12 @@
+import { logger } from "@/lib/log";
+import { configuredToolSources } from "./configured-sources";
+import {
+  refreshToolSources,
+  setToolSources,
+  sourcedTools,
+  toolSourcesInstalled,
+  toolSourcesVersion,
+} from "./sources";
 import type { ToolDefinition } from "./types";
 import { dealerApiTools } from "./tools/dealer-api";
 import { gmailCreateDraft } from "./tools/gmail-create-draft";
@@ -17,10 +26,11 @@ import { twilioSendSms } from "./tools/twilio-send-sms";
 import { twilioSendWhatsapp } from "./tools/twilio-send-whatsapp";
 
 /**
- * Every tool the MCP server can expose, in a stable order. The policy (mcp-server/policy.ts)
- * decides which of them a caller sees; this list only says what exists.
+ * The tools built into the server, in a stable order. The catalog adds the tools of configured
+ * sources (catalog/sources.ts); the policy (mcp-server/policy.ts) decides which of them a caller
+ * sees — this list only says what exists.
  */
-export const catalog: readonly ToolDefinition[] = Object.freeze(
+export const builtinTools: readonly ToolDefinition[] = Object.freeze(
   assertUniqueNames([
     // Messaging
     twilioSendSms,
@@ -47,10 +57,53 @@ export const catalog: readonly ToolDefinition[] = Object.freeze(
   ] as ToolDefinition[]),
 );
 
-const byName = new Map(catalog.map((t) => [t.name, t]));
+/**
+ * Loads (or refreshes) the configured tool sources and returns the whole catalog. Request paths
+ * that list or call tools await it; a source already listed costs nothing here.
+ */
+export async function loadCatalog(): Promise<readonly ToolDefinition[]> {
+  if (!toolSourcesInstalled()) setToolSources(configuredToolSources());
+  await refreshToolSources();
+  return catalogTools();
+}
+
+const CACHE = Symbol.for("foundry-agent-chat.mcp.catalog");
+type Cached = {
+  version: number;
+  tools: readonly ToolDefinition[];
+  byName: Map<string, ToolDefinition>;
+};
+type Holder = { [CACHE]?: Cached };
+
+/**
+ * Every tool the server can expose right now: the built-in ones, then each loaded source's.
+ * A sourced tool whose name is already taken is left out (a source cannot shadow a tool).
+ */
+export function catalogTools(): readonly ToolDefinition[] {
+  return merged().tools;
+}
 
 export function getTool(name: string): ToolDefinition | undefined {
-  return byName.get(name);
+  return merged().byName.get(name);
+}
+
+function merged(): Cached {
+  const g = globalThis as Holder;
+  const version = toolSourcesVersion();
+  if (g[CACHE]?.version === version) return g[CACHE];
+  const byName = new Map(builtinTools.map((t) => [t.name, t]));
+  for (const t of sourcedTools()) {
+    if (byName.has(t.name)) {
+      logger().warn(
+        { tool: t.name, provider: t.provider },
+        "sourced tool name already taken; left out",
+      );
+      continue;
+    }
+    byName.set(t.name, t);
+  }
+  g[CACHE] = { version, tools: Object.freeze([...byName.values()]), byName };
+  return g[CACHE];
 }
 
 function assertUniqueNames(tools: ToolDefinition[]): ToolDefinition[] {

@@ -65,5 +65,7 @@ export interface ToolDefinition<
   provider: string;
   inputSchema: I;
   outputSchema?: O;
+  /** Per-tool bounds (a configured backend's): budget capped by MCP_TOOL_TIMEOUT_MS, retries. */
+  resilience?: { timeoutMs?: number; retries?: number };
   run(input: z.infer<I>, ctx: ToolContext): Promise<O extends z.ZodObject ? z.infer<O> : unknown>;
 }

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appendAudit, type AuditEntry } from "@/lib/audit";
 import { mintLocalAccessToken } from "@/lib/identity/local-idp/tokens";
+import { setToolSources } from "@/mcp-server/catalog/sources";
 import { startTestApp, type TestApp } from "../helpers/app";
 
 /**
@@ -120,6 +121,27 @@ describe("GET /api/admin/tools", () => {
         ]),
       },
     });
+  });
+});
+
+describe("configured tool sources on the admin catalog", () => {
+  it("shows_each_source_s_state_and_why_a_failed_one_failed", async () => {
+    setToolSources([
+      { id: "mcp:crm", load: async () => [] },
+      {
+        id: "openapi:erp",
+        load: () => Promise.reject(new Error("HTTP 503 from the document URL")),
+      },
+    ]);
+    try {
+      const { sources } = await getJson<{ sources: Record<string, unknown>[] }>("/api/admin/tools");
+      expect(sources).toEqual([
+        { id: "mcp:crm", state: "ready", tools: 0, loadedAt: expect.any(String) },
+        { id: "openapi:erp", state: "failed", tools: 0, error: "HTTP 503 from the document URL" },
+      ]);
+    } finally {
+      setToolSources([]);
+    }
   });
 });
 

@@ -4,7 +4,7 @@ import { bucketStarts, PeriodError, resolvePeriod } from "@/lib/admin/period";
 import { buildSeries, mergeByUser, percentile } from "@/lib/admin/usage";
 import { mergeRefusals, minuteOf } from "@/lib/limits/refusals";
 import { adminCatalog } from "@/mcp-server/admin-catalog";
-import { catalog } from "@/mcp-server/catalog";
+import { builtinTools } from "@/mcp-server/catalog";
 import { POLICY, type Policy } from "@/mcp-server/policy";
 
 const at = (s: string) => new Date(s);
@@ -200,7 +200,7 @@ describe("CSV and JSON Lines", () => {
 describe("adminCatalog", () => {
   it("lists every catalog tool, says which the policy offers, and why", () => {
     const entries = adminCatalog();
-    expect(entries.map((e) => e.name)).toEqual(catalog.map((t) => t.name));
+    expect(entries.map((e) => e.name)).toEqual(builtinTools.map((t) => t.name));
     const search = entries.find((e) => e.name === "tavily_search")!;
     expect(search).toMatchObject({
       risk: "read",
@@ -213,7 +213,7 @@ describe("adminCatalog", () => {
 
   it("a tool no allow entry matches is listed as not offered", () => {
     const policy: Policy = { ...POLICY, allow: ["tavily_search"] };
-    const sms = adminCatalog(catalog, policy).find((e) => e.name === "twilio_send_sms")!;
+    const sms = adminCatalog(builtinTools, policy).find((e) => e.name === "twilio_send_sms")!;
     expect(sms.offered).toBe(false);
     expect(sms.source.allowedBy).toBeNull();
   });

@@ -16,7 +16,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getConfig } from "@/lib/config";
 import { drainRuns } from "@/lib/chat/run-driver";
-import { catalog } from "@/mcp-server/catalog";
+import { builtinTools } from "@/mcp-server/catalog";
 import { startTestApp, type TestApp } from "../helpers/app";
 import { grantConsentDirectly } from "../helpers/consent";
 import { readSse } from "../helpers/sse";
@@ -120,7 +120,7 @@ beforeAll(async () => {
     principals,
     conversations,
     tenantId: getConfig().identity.tenantId,
-    toolNames: catalog.map((t) => t.name),
+    toolNames: builtinTools.map((t) => t.name),
   };
 }, 120_000);
 

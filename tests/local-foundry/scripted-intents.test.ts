@@ -3,9 +3,9 @@ import { detectToolCall } from "@/lib/local-foundry/model/intents";
 import { scriptedReply } from "@/lib/local-foundry/model/scripted-replies";
 import { answerFromTool } from "@/lib/local-foundry/model/tool-answers";
 import type { ModelTool } from "@/lib/local-foundry/model/types";
-import { catalog, getTool } from "@/mcp-server/catalog";
+import { builtinTools, getTool } from "@/mcp-server/catalog";
 
-const tools: ModelTool[] = catalog.map((t) => ({
+const tools: ModelTool[] = builtinTools.map((t) => ({
   serverLabel: "fac",
   name: t.name,
   description: t.description,

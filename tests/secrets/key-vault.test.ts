@@ -1,5 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { getConfig, resetConfig } from "@/lib/config";
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { getConfig, resetConfig, SECRET_KEYS, secretNameFor } from "@/lib/config";
 import { loadSecretsIntoEnvironment, readKeyVaultSecrets } from "@/lib/secrets/key-vault";
 import { readJson, sendJson, serveTls, type TlsFake } from "../helpers/tls";
 
@@ -27,15 +30,7 @@ const deps = () => ({
   clientOptions: { tlsOptions: { ca: vault.ca }, disableChallengeResourceVerification: true },
 });
 
-const SECRET_VARS = [
-  "KEY_VAULT_URL",
-  "DATABASE_URL",
-  "REDIS_URL",
-  "ENTRA_API_CLIENT_SECRET",
-  "DATA_ENCRYPTION_KEY",
-  "CONNECT_TOKEN_SECRET",
-  "LOCAL_MODEL_API_KEY",
-];
+const SECRET_VARS = ["KEY_VAULT_URL", "TOOL_BACKENDS_FILE", "CRM_API_KEY", ...SECRET_KEYS];
 const saved: Record<string, string | undefined> = {};
 
 beforeAll(async () => {
@@ -115,17 +110,30 @@ describe("secrets from Key Vault", () => {
     // GET /secrets/{name}/ (the SDK asks for the latest version: an empty version segment).
     const authorized = requests.filter((r) => r.auth === "Bearer vault-token");
     expect(authorized.map((r) => r.path).sort()).toEqual(
-      [
-        "/secrets/connect-token-secret/",
-        "/secrets/data-encryption-key/",
-        "/secrets/database-url/",
-        "/secrets/entra-api-client-secret/",
-        "/secrets/local-model-api-key/",
-        "/secrets/redis-url/",
-      ].sort(),
+      SECRET_KEYS.map((k) => `/secrets/${secretNameFor(k)}/`).sort(),
     );
+    expect(authorized.map((r) => r.path)).toContain("/secrets/database-url/");
     // The SDK's Key Vault API version (7.x or a dated one such as 2025-07-01).
     for (const r of requests) expect(r.apiVersion).toMatch(/^(7\.\d+|\d{4}-\d{2}-\d{2})/);
+  });
+
+  it("secrets_a_tool_backends_file_names_are_read_from_the_vault_too", async () => {
+    const file = path.join(tmpdir(), `backends-${process.pid}.yaml`);
+    writeFileSync(
+      file,
+      "openapi:\n  - id: crm\n    document: ./crm.yaml\n    auth: { type: api_key, secret: CRM_API_KEY }\n",
+    );
+    process.env.KEY_VAULT_URL = vault.url;
+    process.env.TOOL_BACKENDS_FILE = file;
+    vaultSecrets.set("crm-api-key", "crm-key-from-vault");
+    const filled = await loadSecretsIntoEnvironment(deps());
+    expect(filled).toContain("CRM_API_KEY");
+    expect(getConfig().toolBackends.openapi[0]?.auth).toEqual({
+      type: "api_key",
+      header: "X-API-Key",
+      prefix: "",
+      secret: "crm-key-from-vault",
+    });
   });
 
   it("a_variable_set_in_the_environment_wins_and_is_not_fetched", async () => {

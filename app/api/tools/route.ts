@@ -1,4 +1,5 @@
 import { json, userRoute } from "@/lib/http/route";
+import { loadCatalog } from "@/mcp-server/catalog";
 import { describeTool } from "@/mcp-server/describe";
 import { visibleTools } from "@/mcp-server/policy";
 
@@ -9,5 +10,5 @@ import { visibleTools } from "@/mcp-server/policy";
 export const dynamic = "force-dynamic";
 
 export const GET = userRoute(async ({ principal }) => {
-  return json({ items: visibleTools(principal).map((t) => describeTool(t)) });
+  return json({ items: visibleTools(principal, await loadCatalog()).map((t) => describeTool(t)) });
 });

@@ -12,6 +12,7 @@ import type { Policy } from "@/mcp-server/policy";
 import { localCredential } from "../credentials";
 import { projectClientOptions } from "../project-client";
 import { diffVersion } from "./compare";
+import { loadCatalog } from "@/mcp-server/catalog";
 import { buildAgentVersion } from "./definition";
 import { createVersion, latestVersion, resolveConnectionId } from "./project";
 import { parseAgentSpec } from "./spec";
@@ -69,6 +70,8 @@ export async function runAgentsCommand(argv: string[], deps: CommandDeps): Promi
   }
   try {
     const config = getConfig();
+    // The definition lists every tool the policy offers, configured sources' tools included.
+    await loadCatalog();
     const client = projectClient(config, args.values.as, deps);
     let changed = false;
     for (const file of args.values.file ?? [DEFAULT_AGENT_FILE]) {

@@ -1,4 +1,4 @@
-import { catalog as fullCatalog } from "@/mcp-server/catalog";
+import { catalogTools } from "@/mcp-server/catalog";
 import type { ToolDefinition } from "@/mcp-server/catalog/types";
 import { foundryMcpTool, type FoundryMcpTool } from "@/mcp-server/foundry-tool";
 import { allowlistedTools, POLICY, type Policy } from "@/mcp-server/policy";
@@ -34,7 +34,7 @@ export interface BuildContext {
  */
 export function buildAgentVersion(spec: AgentSpec, ctx: BuildContext): DesiredVersion {
   const policy = ctx.policy ?? POLICY;
-  const catalog = ctx.catalog ?? fullCatalog;
+  const catalog = ctx.catalog ?? catalogTools();
   const tools = spec.tools ? pickTools(spec.tools, catalog, policy) : undefined;
   return {
     name: spec.name,

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { diffVersion, managedView } from "@/lib/agents/provision/compare";
 import { buildAgentVersion } from "@/lib/agents/provision/definition";
 import { parseAgentSpec } from "@/lib/agents/provision/spec";
-import { catalog } from "@/mcp-server/catalog";
+import { builtinTools } from "@/mcp-server/catalog";
 import { allowlistedTools } from "@/mcp-server/policy";
 
 const ctx = { serverUrl: "https://chat.contoso.com/api/mcp", serverLabel: "foundry_agent_chat" };
@@ -45,7 +45,7 @@ describe("buildAgentVersion", () => {
       instructions: "Help.",
     });
     const [tool] = v.definition.tools;
-    expect(tool!.allowed_tools).toEqual(allowlistedTools(catalog).map((t) => t.name));
+    expect(tool!.allowed_tools).toEqual(allowlistedTools(builtinTools).map((t) => t.name));
     expect(tool!.project_connection_id).toBe("mcp-oauth");
     expect(tool!.server_url).toBe(ctx.serverUrl);
   });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { resetConfig } from "@/lib/config";
 import { runAgentsCommand } from "@/lib/agents/provision/command";
 import { allowlistedTools, approvalFor } from "@/mcp-server/policy";
-import { catalog } from "@/mcp-server/catalog";
+import { builtinTools } from "@/mcp-server/catalog";
 import { readJson, sendJson, serveTls, type TlsFake } from "../../helpers/tls";
 
 /**
@@ -151,7 +151,7 @@ describe("agents CLI against Foundry (HTTPS fake asserting the request shapes)",
     expect(body.definition.tools).toHaveLength(1);
 
     // The tool is the policy's: every allowlisted tool, each listed under its approval.
-    const allowed = allowlistedTools(catalog);
+    const allowed = allowlistedTools(builtinTools);
     const names = (a: "never" | "always") =>
       allowed.filter((t) => approvalFor(t) === a).map((t) => t.name);
     expect(body.definition.tools[0]).toEqual({

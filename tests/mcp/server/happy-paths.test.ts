@@ -10,7 +10,7 @@ import { tokenOfConnectUrl } from "@/mcp-server/connections/connect-token";
 import { sandboxOutbox } from "@/lib/db/schema";
 import { mintLocalAccessToken } from "@/lib/identity/local-idp/tokens";
 import { findDemoUser, type DemoUser } from "@/lib/identity/local-idp/users";
-import { catalog, getTool } from "@/mcp-server/catalog";
+import { builtinTools, getTool } from "@/mcp-server/catalog";
 import { recordConnection } from "@/mcp-server/connections/store";
 import { META } from "@/mcp-server/describe";
 import { allowlistedTools, effectiveRisk } from "@/mcp-server/policy";
@@ -572,7 +572,7 @@ describe("every allowlisted tool's happy path, over the route", () => {
   }
 
   it("has a happy path for every catalog tool, and none for tools that do not exist", () => {
-    const missing = catalog.map((t) => t.name).filter((n) => !Object.hasOwn(HAPPY_PATHS, n));
+    const missing = builtinTools.map((t) => t.name).filter((n) => !Object.hasOwn(HAPPY_PATHS, n));
     expect(missing, "catalog tools without an entry in HAPPY_PATHS").toEqual([]);
     const stale = Object.keys(HAPPY_PATHS).filter((n) => !getTool(n));
     expect(stale, "HAPPY_PATHS entries for tools not in the catalog").toEqual([]);

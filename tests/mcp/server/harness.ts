@@ -16,7 +16,7 @@ import { ROLES, type Principal } from "@/lib/identity/principal";
 import { verifyAccessToken } from "@/lib/identity/verify";
 import { resetMcpCallLimiter } from "@/lib/limits/mcp";
 import { closeLimitsRedis } from "@/lib/limits/redis";
-import { catalog } from "@/mcp-server/catalog";
+import { builtinTools } from "@/mcp-server/catalog";
 import type { ToolDefinition } from "@/mcp-server/catalog/types";
 import { createMcpHandler, type McpHandlerOptions } from "@/mcp-server/http";
 import { effectiveRisk, POLICY, type Policy } from "@/mcp-server/policy";
@@ -168,7 +168,7 @@ export async function approveCall(
   } = {},
 ): Promise<ApprovalRow[]> {
   const who = typeof requester === "string" ? await demoPrincipal(requester) : requester;
-  const definition = (opts.tools ?? catalog).find((t) => t.name === tool);
+  const definition = (opts.tools ?? builtinTools).find((t) => t.name === tool);
   if (!definition) throw new Error(`approveCall: no tool ${tool}`);
   const risk = effectiveRisk(definition, opts.policy ?? POLICY);
   if (risk === "read") throw new Error(`approveCall: ${tool} is a read tool; it needs no approval`);

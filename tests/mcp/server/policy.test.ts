@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ROLES, type Principal } from "@/lib/identity/principal";
-import { catalog } from "@/mcp-server/catalog";
+import { builtinTools } from "@/mcp-server/catalog";
 import type { ToolDefinition } from "@/mcp-server/catalog/types";
 import {
   APP_ROLES,
@@ -149,7 +149,7 @@ describe("on the real catalog", () => {
 
   it("keeps every catalog tool's declared risk or raises it", () => {
     const order = ["read", "write", "privileged"];
-    for (const t of catalog)
+    for (const t of builtinTools)
       expect(order.indexOf(effectiveRisk(t))).toBeGreaterThanOrEqual(order.indexOf(t.risk));
   });
 

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { ROLES } from "@/lib/identity/principal";
-import { catalog } from "@/mcp-server/catalog";
+import { builtinTools } from "@/mcp-server/catalog";
 import { describeTool, toMcpTool } from "@/mcp-server/describe";
 import { foundryMcpTool } from "@/mcp-server/foundry-tool";
 import { APP_ROLES, allowlistedTools, approvalFor } from "@/mcp-server/policy";
 import { inputJsonSchema, nonPlainSchemaParts, outputJsonSchema } from "@/mcp-server/tool-schema";
 
 describe("tool JSON Schemas", () => {
-  it.each(catalog.map((t) => [t.name, t] as const))(
+  it.each(builtinTools.map((t) => [t.name, t] as const))(
     "%s converts to plain JSON Schema (no anyOf/allOf/oneOf, one type each)",
     (_name, tool) => {
       const input = inputJsonSchema(tool);
@@ -38,7 +38,7 @@ describe("tool JSON Schemas", () => {
   });
 
   it("describes tools for /api/tools and tools/list with risk and approval from the policy", () => {
-    const sms = catalog.find((t) => t.name === "twilio_send_sms")!;
+    const sms = builtinTools.find((t) => t.name === "twilio_send_sms")!;
     expect(describeTool(sms)).toMatchObject({
       name: "twilio_send_sms",
       risk: "write",

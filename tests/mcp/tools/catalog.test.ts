@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { catalog, getTool } from "@/mcp-server/catalog";
+import { builtinTools, getTool } from "@/mcp-server/catalog";
 
 /** Finds every place a JSON Schema uses a construct Foundry refuses. */
 function forbiddenConstructs(schema: unknown, path = "#"): string[] {
@@ -18,16 +18,16 @@ function forbiddenConstructs(schema: unknown, path = "#"): string[] {
 
 describe("catalog", () => {
   it("has unique snake_case names and getTool finds each", () => {
-    const names = catalog.map((t) => t.name);
+    const names = builtinTools.map((t) => t.name);
     expect(new Set(names).size).toBe(names.length);
-    for (const t of catalog) {
+    for (const t of builtinTools) {
       expect(t.name).toMatch(/^[a-z][a-z0-9_]{0,63}$/);
       expect(getTool(t.name)).toBe(t);
     }
     expect(getTool("no_such_tool")).toBeUndefined();
   });
 
-  it.each(catalog.map((t) => [t.name, t] as const))(
+  it.each(builtinTools.map((t) => [t.name, t] as const))(
     "%s converts to plain JSON Schema (no anyOf/allOf/oneOf, one type)",
     (_n, tool) => {
       for (const io of ["input", "output"] as const) {
@@ -40,7 +40,7 @@ describe("catalog", () => {
     },
   );
 
-  it.each(catalog.map((t) => [t.name, t] as const))(
+  it.each(builtinTools.map((t) => [t.name, t] as const))(
     "%s has honest, consistent metadata",
     (_n, tool) => {
       expect(tool.title.length).toBeGreaterThan(2);

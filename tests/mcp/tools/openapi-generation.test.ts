@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { catalog, getTool } from "@/mcp-server/catalog";
+import { builtinTools, getTool } from "@/mcp-server/catalog";
 import { dealerApiTools } from "@/mcp-server/catalog/tools/dealer-api";
 import { generateOperations, snakeCase } from "@/mcp-server/openapi/generate";
 import { DEALER_API_DOCUMENT, DEALER_API_GENERATED } from "@/mcp-server/openapi/paths";
@@ -101,7 +101,7 @@ describe("OpenAPI generation (bundled dealer API)", () => {
       expect(t.risk).toBe(expected[t.name]!.risk);
       expect(t.provider).toBe("openapi:dealer");
     }
-    expect(catalog.filter(isOpenApiTool)).toHaveLength(Object.keys(expected).length);
+    expect(builtinTools.filter(isOpenApiTool)).toHaveLength(Object.keys(expected).length);
   });
 
   it("generated zod schemas convert back to plain JSON Schema equal to the generated one", async () => {

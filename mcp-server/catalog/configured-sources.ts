@@ -1,0 +1,9 @@
+import type { ToolSource } from "./sources";
+
+/**
+ * The tool sources the configuration asks for (docs/TOOLS.md): OpenAPI backends, upstream MCP
+ * servers and Composio. Each kind contributes its own sources; none is configured by default.
+ */
+export function configuredToolSources(): ToolSource[] {
+  return [];
+}
