@@ -45,6 +45,8 @@ const nextConfig = {
     "@azure/identity",
     "@azure/keyvault-secrets",
     "@azure/msal-node",
+    // Microsoft Graph SDK: its Node middleware (redirects) is chosen by `typeof require`.
+    "@microsoft/microsoft-graph-client",
     "openai",
     // Tracing and metrics: one instance of each per process (global providers and registries).
     "@opentelemetry/api",

@@ -147,6 +147,22 @@ const envSchema = z.object({
   OTEL_SERVICE_NAME: z.string().trim().min(1).default("foundry-agent-chat"),
   METRICS_SCRAPE_TOKEN: optionalString.pipe(z.string().min(16).optional()),
 
+  // --- Microsoft Graph (planner_*, outlook_send_mail, teams_post_message) — docs/TOOLS.md ---
+  // sandbox (default): state in the database. live: Microsoft Graph On-Behalf-Of the signed-in
+  // Entra user (needs ENTRA_TENANT_ID, ENTRA_API_CLIENT_ID and ENTRA_API_CLIENT_SECRET).
+  GRAPH_PROVIDER: z.enum(["sandbox", "live"]).default("sandbox"),
+  // Graph endpoint and version (national clouds: e.g. https://graph.microsoft.us/v1.0).
+  // Default https://graph.microsoft.com/v1.0.
+  GRAPH_BASE_URL: optionalString.refine(
+    (v) => v === undefined || /^https:\/\/[a-z0-9.-]+(?::\d{1,5})?\/[A-Za-z0-9.]+\/?$/i.test(v),
+    { message: "Must be https://<host>/<version>, e.g. https://graph.microsoft.com/v1.0." },
+  ),
+  // The Planner plan a task goes to when none is given (and what the alias 'personal' means).
+  GRAPH_PLANNER_DEFAULT_PLAN_ID: optionalString,
+  // Where Entra sends the browser back after the Graph consent link (a Web redirect URI of the
+  // API app registration). Default: <APP_URL>/connections.
+  GRAPH_CONSENT_REDIRECT_URI: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+
   // Tool backends (docs/TOOLS.md): a YAML/JSON file listing OpenAPI backends and upstream MCP
   // servers whose tools join the catalog. Secrets in it name variables (or Key Vault secrets).
   TOOL_BACKENDS_FILE: optionalString,
@@ -214,6 +230,12 @@ export function buildConfig(env: Record<string, string | undefined>) {
     throw new Error(
       "Invalid configuration:\n  The local identity provider is refused when NODE_ENV=production. " +
         "Configure ENTRA_TENANT_ID and ENTRA_API_CLIENT_ID, or set ALLOW_LOCAL_IDENTITY_IN_PRODUCTION=true.",
+    );
+  }
+  if (e.GRAPH_PROVIDER === "live" && (identityMode !== "entra" || !e.ENTRA_API_CLIENT_SECRET)) {
+    throw new Error(
+      "Invalid configuration:\n  GRAPH_PROVIDER=live calls Microsoft Graph On-Behalf-Of the signed-in Entra user: " +
+        "set ENTRA_TENANT_ID, ENTRA_API_CLIENT_ID and ENTRA_API_CLIENT_SECRET, or GRAPH_PROVIDER=sandbox.",
     );
   }
   const apiClientId = e.ENTRA_API_CLIENT_ID ?? LOCAL_API_CLIENT_ID;
@@ -295,6 +317,11 @@ export function buildConfig(env: Record<string, string | undefined>) {
       chatMessagesPerMinute: e.CHAT_MESSAGES_PER_MINUTE,
       sseStreamsPerUser: e.SSE_STREAMS_PER_USER,
     },
+    providers: {
+      twilio: twilioConfig(e),
+      tavily: tavilyConfig(e),
+      graph: graphConfig(e, appUrl),
+    },
     toolBackends,
     telemetry: {
       serviceName: e.OTEL_SERVICE_NAME,
@@ -303,7 +330,20 @@ export function buildConfig(env: Record<string, string | undefined>) {
       appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,
       metricsScrapeToken: e.METRICS_SCRAPE_TOKEN,
     },
-    providers: { twilio: twilioConfig(e), tavily: tavilyConfig(e) },
+  };
+}
+
+/** Microsoft Graph tools: sandbox or live (On-Behalf-Of), and where live goes. */
+function graphConfig(e: RawEnv, appUrl: string) {
+  const base = new URL(e.GRAPH_BASE_URL ?? "https://graph.microsoft.com/v1.0");
+  return {
+    mode: e.GRAPH_PROVIDER,
+    /** e.g. https://graph.microsoft.com — also the resource of the delegated scopes. */
+    origin: base.origin,
+    /** e.g. v1.0 */
+    version: base.pathname.replace(/^\/|\/$/g, ""),
+    plannerDefaultPlanId: e.GRAPH_PLANNER_DEFAULT_PLAN_ID,
+    consentRedirectUri: e.GRAPH_CONSENT_REDIRECT_URI ?? `${appUrl}/connections`,
   };
 }
 

@@ -208,22 +208,40 @@ function toAccessToken(result: AuthenticationResult | null): AccessToken {
   };
 }
 
-export function onBehalfOfCredential(userId: string, assertion: string): TokenCredential {
+/**
+ * On-Behalf-Of `userId`, from their incoming token `assertion` (or, when it is empty or expired,
+ * their sealed MSAL cache). Used for Foundry and for Microsoft Graph (each asks for its own
+ * scopes; both share the user's cache partition). `fresh: true` skips every cached access token
+ * — for a resource that just rejected one (401) — and asks Entra again.
+ */
+export function onBehalfOfCredential(
+  userId: string,
+  assertion: string,
+  options: { fresh?: boolean } = {},
+): TokenCredential {
+  const fresh = options.fresh === true;
   return {
-    async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
-      void options;
+    async getToken(
+      scopes: string | string[],
+      tokenOptions?: GetTokenOptions,
+    ): Promise<AccessToken> {
+      void tokenOptions;
       const wanted = scopesOf(scopes);
-      if (!assertionUsable(assertion)) return fromPersistedCache(userId, wanted);
+      if (!assertionUsable(assertion)) return fromPersistedCache(userId, wanted, fresh);
       const app = oboApp(userId);
       try {
         // MSAL finds a cached result for the same assertion in memory; a network exchange writes
         // its result (access + refresh token) to the user's sealed cache via the plugin.
         return toAccessToken(
-          await app.acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes: wanted }),
+          await app.acquireTokenOnBehalfOf({
+            oboAssertion: assertion,
+            scopes: wanted,
+            ...(fresh ? { skipCache: true } : {}),
+          }),
         );
       } catch (err) {
         // Our clock said the assertion was fine but Entra's did not: continue from the cache.
-        if (isExpiredAssertion(err)) return fromPersistedCache(userId, wanted);
+        if (isExpiredAssertion(err)) return fromPersistedCache(userId, wanted, fresh);
         throw oboError(err);
       }
     },
@@ -243,7 +261,11 @@ export function onBehalfOfCredential(userId: string, assertion: string): TokenCr
  * a `refresh_token` grant, writing the new tokens back. `acquireTokenByRefreshToken` would need
  * the raw refresh token fished out of the cache and is meant for ADAL migration only.
  */
-async function fromPersistedCache(userId: string, scopes: string[]): Promise<AccessToken> {
+async function fromPersistedCache(
+  userId: string,
+  scopes: string[],
+  forceRefresh = false,
+): Promise<AccessToken> {
   const app = oboApp(userId);
   let account: AccountInfo | undefined;
   try {
@@ -264,7 +286,7 @@ async function fromPersistedCache(userId: string, scopes: string[]): Promise<Acc
   }
   let result: AuthenticationResult | null;
   try {
-    result = await app.acquireTokenSilent({ account, scopes });
+    result = await app.acquireTokenSilent({ account, scopes, forceRefresh });
   } catch (err) {
     if (
       err instanceof InteractionRequiredAuthError ||

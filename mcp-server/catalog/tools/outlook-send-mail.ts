@@ -1,11 +1,9 @@
 import { z } from "zod";
-import { callProvider } from "@/mcp-server/providers/call";
-import { mailboxAddress } from "@/mcp-server/providers/sandbox/address";
+import { graphProvider } from "@/mcp-server/providers/graph/port";
 import {
   OUTLOOK_MAX_BODY,
   OUTLOOK_MAX_RECIPIENTS,
   OUTLOOK_MAX_SUBJECT,
-  sendOutlookMail,
 } from "@/mcp-server/providers/sandbox/outlook";
 import { annotations, defineTool } from "./define";
 
@@ -47,22 +45,13 @@ export const outlookSendMail = defineTool({
     sentDateTime: z.string(),
   }),
   run: (input, ctx) =>
-    callProvider(ctx, "graph", (session) =>
-      sendOutlookMail(
-        session,
-        {
-          userId: ctx.principal.userId,
-          address: mailboxAddress(ctx.principal.username, ctx.principal.userId),
-        },
-        {
-          to: input.to,
-          cc: input.cc ?? [],
-          bcc: input.bcc ?? [],
-          subject: input.subject,
-          body: input.body,
-          bodyType: input.bodyType ?? "text",
-          importance: input.importance ?? "normal",
-        },
-      ),
-    ),
+    graphProvider().sendMail(ctx, {
+      to: input.to,
+      cc: input.cc ?? [],
+      bcc: input.bcc ?? [],
+      subject: input.subject,
+      body: input.body,
+      bodyType: input.bodyType ?? "text",
+      importance: input.importance ?? "normal",
+    }),
 });

@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { callProvider } from "@/mcp-server/providers/call";
-import { createTask } from "@/mcp-server/providers/sandbox/planner";
+import { graphProvider } from "@/mcp-server/providers/graph/port";
 import { annotations, defineTool } from "./define";
 import { planIdArg, plannerTask, taskFields } from "./planner-schemas";
 
@@ -23,8 +22,5 @@ export const plannerCreateTask = defineTool({
     dueDateTime: taskFields.dueDateTime.optional(),
   }),
   outputSchema: plannerTask,
-  run: (input, ctx) =>
-    callProvider(ctx, "graph", (session) =>
-      createTask(session, ctx.principal.userId, { ...input, planId: input.planId ?? "personal" }),
-    ),
+  run: (input, ctx) => graphProvider().createTask(ctx, input),
 });

@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { callProvider } from "@/mcp-server/providers/call";
-import { deleteTask } from "@/mcp-server/providers/sandbox/planner";
+import { graphProvider } from "@/mcp-server/providers/graph/port";
 import { annotations, defineTool } from "./define";
 import { etagArg, taskIdArg } from "./planner-schemas";
 
@@ -15,8 +14,5 @@ export const plannerDeleteTask = defineTool({
   provider: "graph",
   inputSchema: z.object({ taskId: taskIdArg, etag: etagArg.optional() }),
   outputSchema: z.object({ id: z.string(), deleted: z.boolean(), title: z.string() }),
-  run: (input, ctx) =>
-    callProvider(ctx, "graph", (session) =>
-      deleteTask(session, ctx.principal.userId, input.taskId, input.etag),
-    ),
+  run: (input, ctx) => graphProvider().deleteTask(ctx, input.taskId, input.etag),
 });

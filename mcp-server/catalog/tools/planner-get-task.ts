@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { callProvider } from "@/mcp-server/providers/call";
-import { getTask } from "@/mcp-server/providers/sandbox/planner";
+import { graphProvider } from "@/mcp-server/providers/graph/port";
 import { annotations, defineTool } from "./define";
 import { plannerTask, taskIdArg } from "./planner-schemas";
 
@@ -14,6 +13,5 @@ export const plannerGetTask = defineTool({
   provider: "graph",
   inputSchema: z.object({ taskId: taskIdArg }),
   outputSchema: plannerTask,
-  run: (input, ctx) =>
-    callProvider(ctx, "graph", (session) => getTask(session, ctx.principal.userId, input.taskId)),
+  run: (input, ctx) => graphProvider().getTask(ctx, input.taskId),
 });

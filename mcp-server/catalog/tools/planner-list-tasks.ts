@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { callProvider } from "@/mcp-server/providers/call";
-import { listTasks } from "@/mcp-server/providers/sandbox/planner";
+import { graphProvider } from "@/mcp-server/providers/graph/port";
 import { annotations, defineTool } from "./define";
 import { planIdArg, plannerTask } from "./planner-schemas";
 
@@ -27,12 +26,10 @@ export const plannerListTasks = defineTool({
   }),
   outputSchema: z.object({ tasks: z.array(plannerTask) }),
   run: async (input, ctx) => ({
-    tasks: await callProvider(ctx, "graph", (session) =>
-      listTasks(session, ctx.principal.userId, {
-        planId: input.planId,
-        status: input.status,
-        top: input.top ?? 50,
-      }),
-    ),
+    tasks: await graphProvider().listTasks(ctx, {
+      planId: input.planId,
+      status: input.status,
+      top: input.top ?? 50,
+    }),
   }),
 });

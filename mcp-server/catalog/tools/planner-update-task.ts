@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { callProvider } from "@/mcp-server/providers/call";
-import { updateTask } from "@/mcp-server/providers/sandbox/planner";
+import { graphProvider } from "@/mcp-server/providers/graph/port";
 import { annotations, defineTool } from "./define";
 import { etagArg, plannerTask, taskFields, taskIdArg } from "./planner-schemas";
 
@@ -24,8 +23,5 @@ export const plannerUpdateTask = defineTool({
     dueDateTime: taskFields.dueDateTime.optional(),
   }),
   outputSchema: plannerTask,
-  run: ({ taskId, etag, ...fields }, ctx) =>
-    callProvider(ctx, "graph", (session) =>
-      updateTask(session, ctx.principal.userId, taskId, etag, fields),
-    ),
+  run: ({ taskId, etag, ...fields }, ctx) => graphProvider().updateTask(ctx, taskId, etag, fields),
 });

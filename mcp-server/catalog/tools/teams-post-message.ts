@@ -1,12 +1,10 @@
 import { z } from "zod";
-import { callProvider } from "@/mcp-server/providers/call";
-import { mailboxAddress } from "@/mcp-server/providers/sandbox/address";
+import { graphProvider } from "@/mcp-server/providers/graph/port";
 import {
   CHANNEL_ID_PATTERN,
   TEAM_ID_PATTERN,
   TEAMS_MAX_CONTENT,
   TEAMS_MAX_SUBJECT,
-  postChannelMessage,
 } from "@/mcp-server/providers/sandbox/teams";
 import { annotations, defineTool } from "./define";
 
@@ -41,14 +39,8 @@ export const teamsPostMessage = defineTool({
   }),
   outputSchema: z.object({ id: z.string(), createdDateTime: z.string(), webUrl: z.string() }),
   run: (input, ctx) =>
-    callProvider(ctx, "graph", (session) =>
-      postChannelMessage(
-        session,
-        {
-          userId: ctx.principal.userId,
-          address: mailboxAddress(ctx.principal.username, ctx.principal.userId),
-        },
-        { ...input, contentType: input.contentType ?? "text" },
-      ),
-    ),
+    graphProvider().postChannelMessage(ctx, {
+      ...input,
+      contentType: input.contentType ?? "text",
+    }),
 });

@@ -20,14 +20,10 @@ export interface OutlookMail {
   importance: "low" | "normal" | "high";
 }
 
-export async function sendOutlookMail(
-  session: ProviderSession,
-  user: { userId: string; address: string },
-  m: OutlookMail,
-) {
-  await assertSandboxSession(session, user.userId, "graph");
+/** What Exchange would refuse in this message; shared with the live adapter. */
+export function outlookMailProblems(m: OutlookMail): (string | undefined)[] {
   const all = [...m.to, ...m.cc, ...m.bcc];
-  assertValid([
+  return [
     ...m.to.map((a, i) => checkEmail(a, `to[${i}]`)),
     ...m.cc.map((a, i) => checkEmail(a, `cc[${i}]`)),
     ...m.bcc.map((a, i) => checkEmail(a, `bcc[${i}]`)),
@@ -38,7 +34,16 @@ export async function sendOutlookMail(
     checkHeaderValue(m.subject, "subject"),
     checkMaxLength(m.subject, OUTLOOK_MAX_SUBJECT, "subject"),
     checkMaxLength(m.body, OUTLOOK_MAX_BODY, "body"),
-  ]);
+  ];
+}
+
+export async function sendOutlookMail(
+  session: ProviderSession,
+  user: { userId: string; address: string },
+  m: OutlookMail,
+) {
+  await assertSandboxSession(session, user.userId, "graph");
+  assertValid(outlookMailProblems(m));
   // Graph's sendMail answers 202 with no body; the internet message id is what a recipient sees.
   const id = `<${randomBytes(12).toString("hex")}@sandbox.outlook.example>`;
   const db = await getDb();
@@ -49,7 +54,7 @@ export async function sendOutlookMail(
       userId: user.userId,
       channel: "outlook",
       from: user.address,
-      to: all,
+      to: [...m.to, ...m.cc, ...m.bcc],
       subject: m.subject,
       body: m.body,
       status: "accepted",

@@ -147,7 +147,11 @@ function assertEtag(row: Row, etag: string | undefined): void {
   }
 }
 
-function checkDates(start: Date | undefined, due: Date | undefined): string | undefined {
+/** Graph refuses a start after the due date; shared with the live adapter. */
+export function plannerDateProblem(
+  start: Date | undefined,
+  due: Date | undefined,
+): string | undefined {
   return start && due && start > due ? "startDateTime must not be after dueDateTime." : undefined;
 }
 
@@ -199,7 +203,8 @@ export interface TaskFields {
   dueDateTime?: string;
 }
 
-function checkFields(f: TaskFields): (string | undefined)[] {
+/** What Graph would refuse in these fields (title, notes); shared with the live adapter. */
+export function plannerFieldProblems(f: TaskFields): (string | undefined)[] {
   return [
     f.title !== undefined ? checkNotBlank(f.title, "title") : undefined,
     f.title !== undefined ? checkMaxLength(f.title, PLANNER_MAX_TITLE, "title") : undefined,
@@ -218,7 +223,7 @@ export async function createTask(
   assertPlan(args.planId);
   const start = toDate(args.startDateTime);
   const due = toDate(args.dueDateTime);
-  assertValid([...checkFields(args), checkDates(start, due)]);
+  assertValid([...plannerFieldProblems(args), plannerDateProblem(start, due)]);
   await ensurePlannerSeeded(userId);
   const db = await getDb();
   const [row] = await db
@@ -257,7 +262,7 @@ export async function updateTask(
   const start =
     f.startDateTime !== undefined ? toDate(f.startDateTime) : (row.startDateTime ?? undefined);
   const due = f.dueDateTime !== undefined ? toDate(f.dueDateTime) : (row.dueDateTime ?? undefined);
-  assertValid([...checkFields(f), checkDates(start, due)]);
+  assertValid([...plannerFieldProblems(f), plannerDateProblem(start, due)]);
   const db = await getDb();
   // The etag in the WHERE makes the check-and-write atomic against a concurrent update.
   const [updated] = await db

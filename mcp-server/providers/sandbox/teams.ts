@@ -17,23 +17,30 @@ function messageId(): string {
   return String(lastId);
 }
 
-export async function postChannelMessage(
-  session: ProviderSession,
-  user: { userId: string; address: string },
-  m: {
-    teamId: string;
-    channelId: string;
-    content: string;
-    contentType: "text" | "html";
-    subject?: string;
-  },
-) {
-  await assertSandboxSession(session, user.userId, "graph");
-  assertValid([
+export interface ChannelMessage {
+  teamId: string;
+  channelId: string;
+  content: string;
+  contentType: "text" | "html";
+  subject?: string;
+}
+
+/** What Teams would refuse in this message; shared with the live adapter. */
+export function channelMessageProblems(m: ChannelMessage): (string | undefined)[] {
+  return [
     checkNotBlank(m.content, "content"),
     checkMaxLength(m.content, TEAMS_MAX_CONTENT, "content"),
     m.subject !== undefined ? checkMaxLength(m.subject, TEAMS_MAX_SUBJECT, "subject") : undefined,
-  ]);
+  ];
+}
+
+export async function postChannelMessage(
+  session: ProviderSession,
+  user: { userId: string; address: string },
+  m: ChannelMessage,
+) {
+  await assertSandboxSession(session, user.userId, "graph");
+  assertValid(channelMessageProblems(m));
   const id = messageId();
   const webUrl = `https://teams.microsoft.com/l/message/${encodeURIComponent(m.channelId)}/${id}?groupId=${m.teamId}`;
   const db = await getDb();
