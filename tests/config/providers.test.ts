@@ -13,10 +13,10 @@ const twilioLive = {
 
 describe("provider configuration", () => {
   it("providers_default_to_the_sandbox", () => {
-    expect(buildConfig({}).providers).toEqual({
-      twilio: { mode: "sandbox" },
-      tavily: { mode: "sandbox" },
-    });
+    const { providers } = buildConfig({});
+    expect(providers.twilio).toEqual({ mode: "sandbox" });
+    expect(providers.tavily).toEqual({ mode: "sandbox" });
+    expect(providers.graph.mode).toBe("sandbox");
     // Settings alone switch nothing on.
     expect(buildConfig({ TAVILY_API_KEY: "tvly-x" }).providers.tavily.mode).toBe("sandbox");
   });
