@@ -46,6 +46,10 @@ const nextConfig = {
     "@azure/keyvault-secrets",
     "@azure/msal-node",
     "openai",
+    // Google's SDKs (Gmail live mode) load their transports at run time.
+    "@googleapis/gmail",
+    "googleapis-common",
+    "google-auth-library",
     // Tracing and metrics: one instance of each per process (global providers and registries).
     "@opentelemetry/api",
     "@opentelemetry/context-async-hooks",

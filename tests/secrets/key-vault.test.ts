@@ -120,6 +120,7 @@ describe("secrets from Key Vault", () => {
         "/secrets/data-encryption-key/",
         "/secrets/database-url/",
         "/secrets/entra-api-client-secret/",
+        "/secrets/google-client-secret/",
         "/secrets/local-model-api-key/",
         "/secrets/redis-url/",
       ].sort(),
