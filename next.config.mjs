@@ -48,6 +48,10 @@ const nextConfig = {
     // Microsoft Graph SDK: its Node middleware (redirects) is chosen by `typeof require`.
     "@microsoft/microsoft-graph-client",
     "openai",
+    // Google's SDKs (Gmail live mode) load their transports at run time.
+    "@googleapis/gmail",
+    "googleapis-common",
+    "google-auth-library",
     // Tracing and metrics: one instance of each per process (global providers and registries).
     "@opentelemetry/api",
     "@opentelemetry/context-async-hooks",

@@ -198,6 +198,13 @@ const envSchema = z.object({
   TWILIO_STATUS_CALLBACK_URL: optionalString.pipe(z.url({ protocol: /^https$/ }).optional()),
   TAVILY_PROVIDER: optionalString.pipe(z.enum(["sandbox", "live"]).optional()),
   TAVILY_API_KEY: optionalString,
+  // ---- Gmail provider (docs/TOOLS.md, "Gmail: live mode") ----
+  // sandbox (default): the in-database mailbox. live: Google's Gmail API for each user, connected
+  // with Google OAuth (authorization code + PKCE) at <APP_URL>/api/connections/gmail/callback.
+  GMAIL_PROVIDER: z.enum(["sandbox", "live"]).default("sandbox"),
+  // OAuth client of type "Web application" in the Google Cloud project (required when live).
+  GOOGLE_CLIENT_ID: optionalString,
+  GOOGLE_CLIENT_SECRET: optionalString,
 });
 
 export type RawEnv = z.infer<typeof envSchema>;
@@ -238,6 +245,7 @@ export function buildConfig(env: Record<string, string | undefined>) {
         "set ENTRA_TENANT_ID, ENTRA_API_CLIENT_ID and ENTRA_API_CLIENT_SECRET, or GRAPH_PROVIDER=sandbox.",
     );
   }
+  const gmail = gmailProviderConfig(e, appUrl);
   const apiClientId = e.ENTRA_API_CLIENT_ID ?? LOCAL_API_CLIENT_ID;
   const toolBackends = loadToolBackends(e.TOOL_BACKENDS_FILE, env, identityMode);
   const dataDir = path.resolve(e.DATA_DIR);
@@ -321,6 +329,7 @@ export function buildConfig(env: Record<string, string | undefined>) {
       twilio: twilioConfig(e),
       tavily: tavilyConfig(e),
       graph: graphConfig(e, appUrl),
+      gmail,
     },
     toolBackends,
     telemetry: {
@@ -330,6 +339,32 @@ export function buildConfig(env: Record<string, string | undefined>) {
       appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,
       metricsScrapeToken: e.METRICS_SCRAPE_TOKEN,
     },
+  };
+}
+
+/**
+ * Gmail: sandbox unless GMAIL_PROVIDER=live, which needs Google's OAuth client. The redirect URI is
+ * derived from APP_URL and must be registered exactly so in the Google Cloud console; Google takes
+ * http only for loopback hosts.
+ */
+function gmailProviderConfig(e: RawEnv, appUrl: string) {
+  const redirectUri = `${appUrl}/api/connections/gmail/callback`;
+  if (e.GMAIL_PROVIDER === "sandbox") return { mode: "sandbox" as const, redirectUri };
+  const missing = (["GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"] as const).filter((k) => !e[k]);
+  if (missing.length > 0)
+    throw new Error(
+      `Invalid configuration:\n  GMAIL_PROVIDER=live needs ${missing.join(" and ")} (the Google OAuth client).`,
+    );
+  const { protocol, hostname } = new URL(appUrl);
+  if (protocol !== "https:" && !["localhost", "127.0.0.1", "[::1]"].includes(hostname))
+    throw new Error(
+      "Invalid configuration:\n  APP_URL must be https with GMAIL_PROVIDER=live: Google accepts an http redirect URI only for localhost.",
+    );
+  return {
+    mode: "live" as const,
+    clientId: e.GOOGLE_CLIENT_ID!,
+    clientSecret: e.GOOGLE_CLIENT_SECRET!,
+    redirectUri,
   };
 }
 
@@ -448,6 +483,7 @@ export const SECRET_KEYS = [
   "TWILIO_API_KEY_SECRET",
   "TWILIO_AUTH_TOKEN",
   "TAVILY_API_KEY",
+  "GOOGLE_CLIENT_SECRET",
 ] as const satisfies readonly (keyof RawEnv)[];
 export type SecretKey = (typeof SECRET_KEYS)[number];
 

@@ -40,10 +40,12 @@ export const redactPaths = [
 /**
  * Properties of errors that carry data rather than describe the failure: SQL parameters (drizzle,
  * pg and PGlite errors keep them in `params`), the failing row or key (`detail`), the statement
- * context, and HTTP requests, responses and headers (which may hold tokens). Dropped wherever
- * they appear in an error or its `cause` chain.
+ * context, and HTTP requests, responses and headers (which may hold tokens), and the request
+ * `config` HTTP clients keep on their errors (gaxios, axios: headers with the bearer token, the
+ * form body with client secrets). Dropped wherever they appear in an error or its `cause` chain.
  */
 const DATA_FIELDS = [
+  "config",
   "params",
   "parameters",
   "detail",

@@ -5,6 +5,8 @@
  */
 export const CONNECTED_MESSAGE_TYPE = "foundry-agent-chat:connected";
 export const CONNECT_CHANNEL = "foundry-agent-chat";
+/** How long "Connected" stays visible before the popup closes itself. */
+export const CLOSE_AFTER_MS = 1500;
 
 export interface ConnectedMessage {
   type: typeof CONNECTED_MESSAGE_TYPE;

@@ -8,6 +8,7 @@ import { authenticate, bearerToken } from "@/lib/identity/authenticate";
 import { appOrigins } from "@/lib/identity/local-idp/redirect";
 import { connectableProviders, type ConnectableProvider } from "@/mcp-server/providers/types";
 import { connectUrl, verifyConnectToken } from "./connect-token";
+import { bindingCookie, externalConnect } from "./external";
 import { connectableProviderInfo } from "./providers";
 import { getConnection, listConnections, recordConnection, removeConnection } from "./store";
 import { listToolConsents, revokeToolConsent } from "@/lib/connections/consents";
@@ -52,7 +53,10 @@ function connectionJson(c: { provider: string; accountLabel: string; connectedAt
 /**
  * POST /api/connections/:provider `{ token? }` — records the connection for exactly one user: the
  * one the signed connect token names (consent page in a popup, no bearer), or the bearer's user.
- * When both are present they must name the same user.
+ * When both are present they must name the same user. For a provider connected at the provider
+ * (Gmail in live mode) nothing is recorded yet: the answer is `{ connected: false,
+ * authorizationUrl }`, where the page sends the user, with a cookie binding the authorization to
+ * this browser; the provider's callback records the connection.
  */
 export async function postConnection(req: Request, params: unknown): Promise<Response> {
   const provider = parseProvider(params);
@@ -80,15 +84,27 @@ export async function postConnection(req: Request, params: unknown): Promise<Res
     userId = claims.userId;
     label = claims.username || claims.userId;
   }
+  const external = externalConnect(provider);
+  if (external) {
+    const { authorizationUrl, binding } = await external.begin({ userId, username: label });
+    return json({ provider, connected: false, authorizationUrl }, 200, {
+      "set-cookie": bindingCookie(provider, binding, external.bindingTtlMs),
+    });
+  }
   const connection = await recordConnection(userId, provider, label);
   return json(connectionJson(connection));
 }
 
-/** DELETE /api/connections/:provider — the bearer's own connection only. */
+/**
+ * DELETE /api/connections/:provider — the bearer's own connection only. A provider connected at
+ * the provider also forgets the sealed tokens and revokes the grant there (best-effort).
+ */
 export async function deleteConnection(req: Request, params: unknown): Promise<Response> {
   const provider = parseProvider(params);
   const principal = await authenticate(req);
-  await removeConnection(principal.userId, provider);
+  const external = externalConnect(provider);
+  if (external) await external.disconnect(principal.userId);
+  else await removeConnection(principal.userId, provider);
   return noContent();
 }
 
@@ -131,20 +147,31 @@ export async function deleteConsent(req: Request, params: unknown): Promise<Resp
   return noContent();
 }
 
-/** What the connect page can show before it has read its token (the provider and its grants). */
+/**
+ * What the connect page can show before it has read its token (the provider and its grants, and
+ * `authority` when Connect continues at the provider, e.g. "Google").
+ */
 export type ConnectPageInfo =
   | { ok: false }
-  | { ok: true; provider: ConnectableProvider; displayName: string; grants: string[] };
+  | {
+      ok: true;
+      provider: ConnectableProvider;
+      displayName: string;
+      grants: string[];
+      authority?: string;
+    };
 
 export function connectPageInfo(provider: string): ConnectPageInfo {
   const parsed = providerParam.safeParse({ provider });
   if (!parsed.success) return { ok: false };
   const info = connectableProviderInfo[parsed.data.provider];
+  const external = externalConnect(parsed.data.provider);
   return {
     ok: true,
     provider: parsed.data.provider,
     displayName: info.displayName,
     grants: [...info.grants],
+    ...(external ? { authority: external.authority } : {}),
   };
 }
 

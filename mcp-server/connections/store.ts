@@ -46,14 +46,18 @@ export async function listConnections(userId: string): Promise<ProviderConnectio
   }));
 }
 
-/** Records (or refreshes) the user's consent; connecting twice is harmless. */
+/**
+ * Records (or refreshes) the user's consent; connecting twice is harmless. `scopes` are what the
+ * provider granted (a real OAuth provider); the sandbox grants everything the provider lists.
+ */
 export async function recordConnection(
   userId: string,
   provider: ConnectableProvider,
   accountLabel: string,
+  granted?: readonly string[],
 ): Promise<ProviderConnection> {
   const db = await getDb();
-  const scopes = connectableProviderInfo[provider].scopes;
+  const scopes = [...(granted ?? connectableProviderInfo[provider].scopes)];
   const [row] = await db
     .insert(providerConnections)
     .values({ userId, provider, accountLabel, scopes })

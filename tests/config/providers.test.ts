@@ -17,6 +17,7 @@ describe("provider configuration", () => {
     expect(providers.twilio).toEqual({ mode: "sandbox" });
     expect(providers.tavily).toEqual({ mode: "sandbox" });
     expect(providers.graph.mode).toBe("sandbox");
+    expect(providers.gmail.mode).toBe("sandbox");
     // Settings alone switch nothing on.
     expect(buildConfig({ TAVILY_API_KEY: "tvly-x" }).providers.tavily.mode).toBe("sandbox");
   });

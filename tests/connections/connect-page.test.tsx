@@ -107,4 +107,57 @@ describe("connect page (token in the fragment)", () => {
     expect(opener.postMessage).not.toHaveBeenCalled();
     expect(FakeChannel.posted).toEqual([]);
   });
+
+  it("for a provider that connects at its own site, Connect sends the popup to the authorization URL and tells nobody yet", async () => {
+    const google =
+      "https://accounts.google.com/o/oauth2/v2/auth?response_type=code&client_id=x&state=s";
+    window.history.replaceState(null, "", `/connect/gmail#token=${TOKEN}`);
+    fetchMock.mockImplementation(async (input: RequestInfo | URL) =>
+      String(input).endsWith("/preview")
+        ? Response.json({ ok: true, username: "alice@contoso.local" })
+        : Response.json({ provider: "gmail", connected: false, authorizationUrl: google }),
+    );
+    const navigate = vi.fn();
+    render(
+      <ConnectConfirm
+        provider="gmail"
+        displayName="Gmail"
+        authority="Google"
+        navigate={navigate}
+      />,
+    );
+    expect(await screen.findByText(/Google will ask you to sign in/)).toBeTruthy();
+    fireEvent.click(await screen.findByRole("button", { name: "Continue to Google" }));
+    await waitFor(() => expect(navigate).toHaveBeenCalledWith(google));
+    const connectCall = fetchMock.mock.calls.find((c) => c[0] === "/api/connections/gmail")!;
+    expect(bodyOf(connectCall)).toEqual({ token: TOKEN });
+    expect(screen.getByRole("button", { name: "Opening Google…" })).toBeTruthy();
+    // The callback page announces the connection, not this one.
+    expect(opener.postMessage).not.toHaveBeenCalled();
+    expect(FakeChannel.posted).toEqual([]);
+    expect(window.close).not.toHaveBeenCalled();
+  });
+
+  it("an authorization URL that is not https is never followed", async () => {
+    window.history.replaceState(null, "", `/connect/gmail#token=${TOKEN}`);
+    fetchMock.mockImplementation(async (input: RequestInfo | URL) =>
+      String(input).endsWith("/preview")
+        ? Response.json({ ok: true, username: "alice@contoso.local" })
+        : Response.json({ connected: false, authorizationUrl: "javascript:alert(1)" }),
+    );
+    const navigate = vi.fn();
+    render(
+      <ConnectConfirm
+        provider="gmail"
+        displayName="Gmail"
+        authority="Google"
+        navigate={navigate}
+      />,
+    );
+    fireEvent.click(await screen.findByRole("button", { name: "Continue to Google" }));
+    await waitFor(() =>
+      expect(screen.getByRole("alert").textContent).toContain("Could not start the sign-in"),
+    );
+    expect(navigate).not.toHaveBeenCalled();
+  });
 });

@@ -43,6 +43,10 @@ const table: [string, () => Promise<RouteModule>][] = [
     () => import("@/app/api/connections/[provider]/preview/route"),
   ],
   [
+    "/api/connections/:provider/callback",
+    () => import("@/app/api/connections/[provider]/callback/route"),
+  ],
+  [
     "/api/conversations/:id/retry-tool",
     () => import("@/app/api/conversations/[id]/retry-tool/route"),
   ],

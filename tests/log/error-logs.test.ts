@@ -81,6 +81,24 @@ describe("the error serializer", () => {
     expect(lines[0]).toContain("select 1 where a = $1");
     expect(lines[0]).toContain("22P02");
   });
+
+  it("drops_the_request_config_http_clients_keep_on_their_errors", () => {
+    // gaxios (Google's SDKs) and axios keep the request on the error as `config`: the bearer
+    // header and a form body with the client secret and refresh token.
+    const err = Object.assign(new Error("invalid_grant"), {
+      status: 400,
+      config: {
+        url: "https://oauth2.googleapis.com/token",
+        headers: { authorization: "Bearer ya29.leak" },
+        data: "client_secret=GOCSPX-leak&refresh_token=1//0g-leak",
+      },
+    });
+    const { log, lines } = capturingLogger();
+    log.warn({ err }, "refresh failed");
+    for (const leak of ["ya29.leak", "GOCSPX-leak", "1//0g-leak"])
+      expect(lines[0]).not.toContain(leak);
+    expect(lines[0]).toContain("invalid_grant");
+  });
 });
 
 describe("log lines about people", () => {

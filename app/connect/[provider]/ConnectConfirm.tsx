@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useRef, useState } from "react";
-import { CONNECT_CHANNEL, connectedMessage } from "@/lib/connections/messages";
+import { CLOSE_AFTER_MS, CONNECT_CHANNEL, connectedMessage } from "@/lib/connections/messages";
 
 type State =
   | { kind: "loading" }
@@ -9,8 +9,7 @@ type State =
   | { kind: "ready"; username: string; connectedAs?: string; busy?: boolean; error?: string }
   | { kind: "done" };
 
-/** How long "Connected" stays visible before the popup closes itself. */
-export const CLOSE_AFTER_MS = 1500;
+export { CLOSE_AFTER_MS };
 
 /**
  * Reads the connect token from the fragment (`#token=…`) and removes it from the address bar and
@@ -37,7 +36,12 @@ async function postJson(path: string, body: unknown): Promise<{ res: Response; d
   return { res, data: (await res.json().catch(() => ({}))) as Json };
 }
 
-type Json = { username?: string; connectedAs?: string; title?: string };
+type Json = {
+  username?: string;
+  connectedAs?: string;
+  title?: string;
+  authorizationUrl?: string;
+};
 
 /** Tells the chat that opened this popup (and any other tab of the app) that we are connected. */
 function announceConnected(provider: string): void {
@@ -51,7 +55,26 @@ function announceConnected(provider: string): void {
   }
 }
 
-export function ConnectConfirm(props: { provider: string; displayName: string }) {
+/** Only an https address (the provider's authorization endpoint) is ever navigated to. */
+function isHttpsUrl(url: string | undefined): url is string {
+  try {
+    return url !== undefined && new URL(url).protocol === "https:";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `authority`: the provider that takes over on Connect (e.g. "Google" for Gmail in live mode):
+ * the server then answers with its authorization URL, and the popup goes there; the provider's
+ * callback shows the outcome and tells the opener.
+ */
+export function ConnectConfirm(props: {
+  provider: string;
+  displayName: string;
+  authority?: string;
+  navigate?: (url: string) => void;
+}) {
   const [state, setState] = useState<State>({ kind: "loading" });
   // Read once per page: Strict Mode runs effects twice, and the first run clears the fragment.
   const token = useRef<string>(undefined);
@@ -104,6 +127,15 @@ export function ConnectConfirm(props: { provider: string; displayName: string })
         });
         return;
       }
+      if (props.authority) {
+        if (!isHttpsUrl(data.authorizationUrl)) {
+          setState({ ...state, busy: false, error: "Could not start the sign-in. Try again." });
+          return;
+        }
+        // The popup stays busy while the provider's page loads.
+        (props.navigate ?? ((url: string) => window.location.assign(url)))(data.authorizationUrl);
+        return;
+      }
       setState({ kind: "done" });
       announceConnected(props.provider);
     } catch {
@@ -154,8 +186,9 @@ export function ConnectConfirm(props: { provider: string; displayName: string })
         </p>
       ) : null}
       <p className="mt-3 text-xs text-muted-foreground">
-        Sandbox mode: nothing leaves this app. Messages land in a local outbox. You can disconnect
-        at any time.
+        {props.authority
+          ? `${props.authority} will ask you to sign in and to allow this access. You can disconnect at any time, which also revokes it at ${props.authority}.`
+          : "Sandbox mode: nothing leaves this app. Messages land in a local outbox. You can disconnect at any time."}
       </p>
       <div className="mt-6">
         {state.error ? (
@@ -180,7 +213,13 @@ export function ConnectConfirm(props: { provider: string; displayName: string })
             disabled={state.busy}
             className="rounded-md bg-primary px-3 py-1.5 text-sm font-medium text-primary-foreground hover:opacity-90 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring disabled:opacity-60"
           >
-            {state.busy ? "Connecting…" : `Connect ${props.displayName}`}
+            {state.busy
+              ? props.authority
+                ? `Opening ${props.authority}…`
+                : "Connecting…"
+              : props.authority
+                ? `Continue to ${props.authority}`
+                : `Connect ${props.displayName}`}
           </button>
         </div>
       </div>

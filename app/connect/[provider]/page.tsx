@@ -15,8 +15,9 @@ export const metadata: Metadata = {
 type Props = { params: Promise<{ provider: string }> };
 
 /**
- * Local consent page (sandbox mode): the signed-in user confirms that tools may act on their
- * provider account. The server renders it without the token (it is in `#token=…`, which browsers
+ * Consent page: the signed-in user confirms that tools may act on their provider account. In
+ * sandbox mode Connect records the connection here; for a live OAuth provider (Gmail) it sends
+ * the popup on to the provider's consent screen (`authority`). The server renders it without the token (it is in `#token=…`, which browsers
  * keep to themselves); ConnectConfirm reads it, asks whom it connects, and posts it on Connect.
  * Rendering changes nothing; only the Connect button's POST records consent.
  */
@@ -41,7 +42,11 @@ export default async function ConnectPage({ params }: Props) {
                 <li key={g}>{g}</li>
               ))}
             </ul>
-            <ConnectConfirm provider={info.provider} displayName={info.displayName} />
+            <ConnectConfirm
+              provider={info.provider}
+              displayName={info.displayName}
+              {...(info.authority ? { authority: info.authority } : {})}
+            />
           </>
         ) : (
           <>

@@ -1,8 +1,7 @@
 import { z } from "zod";
-import { callProvider } from "@/mcp-server/providers/call";
-import { createDraft } from "@/mcp-server/providers/sandbox/gmail";
+import { gmailProvider } from "@/mcp-server/providers/gmail/port";
 import { annotations, defineTool } from "./define";
-import { body, mailboxUser, recipients, subject, threadId } from "./gmail-schemas";
+import { body, recipients, subject, threadId } from "./gmail-schemas";
 
 export const gmailCreateDraft = defineTool({
   name: "gmail_create_draft",
@@ -24,12 +23,10 @@ export const gmailCreateDraft = defineTool({
     message: z.object({ id: z.string(), threadId: z.string(), labelIds: z.array(z.string()) }),
   }),
   run: (input, ctx) =>
-    callProvider(ctx, "gmail", (session) =>
-      createDraft(session, mailboxUser(ctx.principal), {
-        ...input,
-        to: input.to ?? [],
-        cc: input.cc ?? [],
-        bcc: [],
-      }),
-    ),
+    gmailProvider().createDraft(ctx, {
+      ...input,
+      to: input.to ?? [],
+      cc: input.cc ?? [],
+      bcc: [],
+    }),
 });

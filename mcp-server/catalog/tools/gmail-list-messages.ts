@@ -1,8 +1,7 @@
 import { z } from "zod";
-import { callProvider } from "@/mcp-server/providers/call";
-import { listMessages } from "@/mcp-server/providers/sandbox/gmail";
+import { gmailProvider } from "@/mcp-server/providers/gmail/port";
 import { annotations, defineTool } from "./define";
-import { includeBody, mailboxUser, maxResults, messagePage, pageToken } from "./gmail-schemas";
+import { includeBody, maxResults, messagePage, pageToken } from "./gmail-schemas";
 
 const labels = [
   "INBOX",
@@ -34,12 +33,10 @@ export const gmailListMessages = defineTool({
   }),
   outputSchema: messagePage,
   run: (input, ctx) =>
-    callProvider(ctx, "gmail", (session) =>
-      listMessages(session, mailboxUser(ctx.principal), {
-        labelIds: input.labelIds ?? [],
-        maxResults: input.maxResults ?? 10,
-        pageToken: input.pageToken,
-        includeBody: input.includeBody ?? false,
-      }),
-    ),
+    gmailProvider().listMessages(ctx, {
+      labelIds: input.labelIds ?? [],
+      maxResults: input.maxResults ?? 10,
+      pageToken: input.pageToken,
+      includeBody: input.includeBody ?? false,
+    }),
 });

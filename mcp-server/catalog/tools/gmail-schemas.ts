@@ -1,11 +1,8 @@
 import { z } from "zod";
-import type { Principal } from "@/lib/identity/principal";
-import { mailboxAddress } from "@/mcp-server/providers/sandbox/address";
 import {
   GMAIL_MAX_BODY,
   GMAIL_MAX_RECIPIENTS,
   GMAIL_MAX_SUBJECT,
-  type MailboxUser,
 } from "@/mcp-server/providers/sandbox/gmail";
 
 /** Schema pieces shared by the gmail_* tools (each tool still lives in its own file). */
@@ -65,7 +62,3 @@ export const messagePage = z.object({
   nextPageToken: z.string().optional(),
   resultSizeEstimate: z.int(),
 });
-
-export function mailboxUser(p: Principal): MailboxUser {
-  return { userId: p.userId, name: p.name, address: mailboxAddress(p.username, p.userId) };
-}

@@ -1,9 +1,8 @@
 import { z } from "zod";
-import { callProvider } from "@/mcp-server/providers/call";
-import { searchMessages } from "@/mcp-server/providers/sandbox/gmail";
+import { gmailProvider } from "@/mcp-server/providers/gmail/port";
 import { assertValid, checkNotBlank } from "@/mcp-server/providers/validation";
 import { annotations, defineTool } from "./define";
-import { includeBody, mailboxUser, maxResults, messagePage, pageToken } from "./gmail-schemas";
+import { includeBody, maxResults, messagePage, pageToken } from "./gmail-schemas";
 
 export const gmailSearchEmails = defineTool({
   name: "gmail_search_emails",
@@ -26,13 +25,11 @@ export const gmailSearchEmails = defineTool({
   outputSchema: messagePage,
   async run(input, ctx) {
     assertValid([checkNotBlank(input.query, "query")]);
-    return callProvider(ctx, "gmail", (session) =>
-      searchMessages(session, mailboxUser(ctx.principal), {
-        query: input.query,
-        maxResults: input.maxResults ?? 10,
-        pageToken: input.pageToken,
-        includeBody: input.includeBody ?? false,
-      }),
-    );
+    return gmailProvider().searchMessages(ctx, {
+      query: input.query,
+      maxResults: input.maxResults ?? 10,
+      pageToken: input.pageToken,
+      includeBody: input.includeBody ?? false,
+    });
   },
 });

@@ -1,8 +1,7 @@
 import { z } from "zod";
-import { callProvider } from "@/mcp-server/providers/call";
-import { sendMessage } from "@/mcp-server/providers/sandbox/gmail";
+import { gmailProvider } from "@/mcp-server/providers/gmail/port";
 import { annotations, defineTool } from "./define";
-import { body, mailboxUser, recipients, subject, threadId } from "./gmail-schemas";
+import { body, recipients, subject, threadId } from "./gmail-schemas";
 
 export const gmailSendEmail = defineTool({
   name: "gmail_send_email",
@@ -27,11 +26,9 @@ export const gmailSendEmail = defineTool({
     status: z.enum(["sent"]),
   }),
   run: (input, ctx) =>
-    callProvider(ctx, "gmail", (session) =>
-      sendMessage(session, mailboxUser(ctx.principal), {
-        ...input,
-        cc: input.cc ?? [],
-        bcc: input.bcc ?? [],
-      }),
-    ),
+    gmailProvider().sendMessage(ctx, {
+      ...input,
+      cc: input.cc ?? [],
+      bcc: input.bcc ?? [],
+    }),
 });
