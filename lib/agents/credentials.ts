@@ -208,7 +208,15 @@ function toAccessToken(result: AuthenticationResult | null): AccessToken {
   };
 }
 
-export function onBehalfOfCredential(userId: string, assertion: string): TokenCredential {
+/**
+ * `skipCache`: exchange the assertion again even when MSAL holds a token for it (the API just
+ * refused that token, e.g. revoked or issued before a role was granted).
+ */
+export function onBehalfOfCredential(
+  userId: string,
+  assertion: string,
+  opts: { skipCache?: boolean } = {},
+): TokenCredential {
   return {
     async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
       void options;
@@ -219,7 +227,11 @@ export function onBehalfOfCredential(userId: string, assertion: string): TokenCr
         // MSAL finds a cached result for the same assertion in memory; a network exchange writes
         // its result (access + refresh token) to the user's sealed cache via the plugin.
         return toAccessToken(
-          await app.acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes: wanted }),
+          await app.acquireTokenOnBehalfOf({
+            oboAssertion: assertion,
+            scopes: wanted,
+            ...(opts.skipCache ? { skipCache: true } : {}),
+          }),
         );
       } catch (err) {
         // Our clock said the assertion was fine but Entra's did not: continue from the cache.
