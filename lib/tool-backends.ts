@@ -179,7 +179,8 @@ export function resolveToolBackends(
   };
 }
 
-function isLoopback(url: string): boolean {
+/** Whether a URL points at this machine (the only place plain http may go). */
+export function isLoopback(url: string): boolean {
   const host = new URL(url).hostname;
   return host === "127.0.0.1" || host === "[::1]" || host === "localhost";
 }

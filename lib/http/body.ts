@@ -12,7 +12,7 @@ export async function readJson<S extends z.ZodType>(req: Request, schema: S): Pr
   const limit = getConfig().limits.maxBodyBytes;
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > limit) throw tooLarge(limit);
-  const text = await readCapped(req, limit);
+  const text = await readCappedText(req, limit, () => tooLarge(limit));
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -54,9 +54,17 @@ function tooLarge(limit: number) {
   return new AppError("payload_too_large", `The request body is larger than ${limit} bytes.`);
 }
 
-async function readCapped(req: Request, limit: number): Promise<string> {
-  if (!req.body) return "";
-  const reader = req.body.getReader();
+/**
+ * Reads a request's or response's body as text, throwing `tooLarge()` once it passes `limit`
+ * bytes, without reading the rest (a peer may send far more than it declared, or never stop).
+ */
+export async function readCappedText(
+  message: Request | Response,
+  limit: number,
+  tooLarge: () => Error,
+): Promise<string> {
+  if (!message.body) return "";
+  const reader = message.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
@@ -64,8 +72,9 @@ async function readCapped(req: Request, limit: number): Promise<string> {
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(limit);
+      // Not awaited: cancelling waits for a peer that may never finish sending.
+      void reader.cancel().catch(() => undefined);
+      throw tooLarge();
     }
     chunks.push(value);
   }

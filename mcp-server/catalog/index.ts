@@ -4,6 +4,7 @@ import {
   refreshToolSources,
   setToolSources,
   sourcedTools,
+  toolSourceIds,
   toolSourcesInstalled,
   toolSourcesVersion,
 } from "./sources";
@@ -77,7 +78,9 @@ type Holder = { [CACHE]?: Cached };
 
 /**
  * Every tool the server can expose right now: the built-in ones, then each loaded source's.
- * A sourced tool whose name is already taken is left out (a source cannot shadow a tool).
+ * A sourced tool whose name is already taken is left out (a source cannot shadow a tool). The
+ * one exception is configuration, not a source's say: a configured source with the id of a
+ * built-in provider (`openapi:dealer`) replaces that provider's sandbox tools, loaded or not.
  */
 export function catalogTools(): readonly ToolDefinition[] {
   return merged().tools;
@@ -91,7 +94,10 @@ function merged(): Cached {
   const g = globalThis as Holder;
   const version = toolSourcesVersion();
   if (g[CACHE]?.version === version) return g[CACHE];
-  const byName = new Map(builtinTools.map((t) => [t.name, t]));
+  const replaced = toolSourceIds();
+  const byName = new Map(
+    builtinTools.filter((t) => !replaced.has(t.provider)).map((t) => [t.name, t]),
+  );
   for (const t of sourcedTools()) {
     if (byName.has(t.name)) {
       logger().warn(

@@ -133,6 +133,11 @@ async function loadOne(state: SourceState): Promise<void> {
   }
 }
 
+/** The ids of the installed sources (loaded or not). */
+export function toolSourceIds(): Set<string> {
+  return new Set(states().keys());
+}
+
 /** Every loaded source's tools, in source order. */
 export function sourcedTools(): ToolDefinition[] {
   return [...states().values()].flatMap((s) => s.tools);

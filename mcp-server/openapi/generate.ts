@@ -106,16 +106,30 @@ export function snakeCase(operationId: string): string {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
+export interface GenerateOptions {
+  /** Tool name prefix; overrides the document's `x-mcp-tool-prefix` (configured backends). */
+  toolPrefix?: string;
+  /** Only these operationIds become tools; one the document lacks is an error. */
+  operations?: readonly string[];
+  /** How swagger-parser may resolve external `$ref`s (configured documents restrict it). */
+  parser?: SwaggerParser.Options;
+}
+
 /** Accepts a file path, URL or an already parsed document (which is cloned, never mutated). */
-export async function generateOperations(source: string | Obj): Promise<GeneratedApi> {
+export async function generateOperations(
+  source: string | Obj,
+  options: GenerateOptions = {},
+): Promise<GeneratedApi> {
   const input = typeof source === "string" ? source : (structuredClone(source) as never);
   // validate() = parse + dereference + schema/spec validation; a broken document stops here.
-  const doc = (await SwaggerParser.validate(input)) as unknown as Obj;
+  const doc = (await SwaggerParser.validate(input, options.parser ?? {})) as unknown as Obj;
   if (typeof doc.openapi !== "string" || !doc.openapi.startsWith("3."))
     throw new Error("Only OpenAPI 3.x documents are supported.");
   const info = (doc.info ?? {}) as Obj;
   const prefix =
-    typeof info["x-mcp-tool-prefix"] === "string" ? snakeCase(info["x-mcp-tool-prefix"]) : "";
+    options.toolPrefix ??
+    (typeof info["x-mcp-tool-prefix"] === "string" ? snakeCase(info["x-mcp-tool-prefix"]) : "");
+  const wanted = options.operations ? new Set(options.operations) : undefined;
   const operations: GeneratedOperation[] = [];
   const paths = (doc.paths ?? {}) as Record<string, Obj>;
 
@@ -124,9 +138,14 @@ export async function generateOperations(source: string | Obj): Promise<Generate
     for (const method of METHODS) {
       const op = item[method];
       if (!isObj(op)) continue;
+      // Operations left out are not even generated: what they need cannot break the others.
+      if (wanted && !wanted.has(String(op.operationId))) continue;
       operations.push(generateOperation(path, method, op, shared, prefix));
     }
   }
+  const missing = [...(wanted ?? [])].filter((id) => !operations.some((o) => o.operationId === id));
+  if (missing.length)
+    throw new Error(`The document has no operation ${missing.join(", ")} (listed in operations).`);
   const names = new Set<string>();
   for (const op of operations) {
     if (names.has(op.toolName))

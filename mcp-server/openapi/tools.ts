@@ -1,7 +1,6 @@
 import type { z } from "zod";
 import { describeIssues } from "@/mcp-server/catalog/tools/define";
-import { ToolError, type ToolDefinition } from "@/mcp-server/catalog/types";
-import { callProvider } from "@/mcp-server/providers/call";
+import { ToolError, type ToolContext, type ToolDefinition } from "@/mcp-server/catalog/types";
 import { executeOperation, type Transport } from "./executor";
 import type { GeneratedApi, GeneratedOperation, HttpMethod } from "./generate";
 import { plainObjectToZod } from "./plain-schema-zod";
@@ -19,11 +18,30 @@ export function isOpenApiTool(t: ToolDefinition): t is OpenApiToolDefinition {
   return "openapi" in t;
 }
 
+/**
+ * Where a generated tool's calls go and with which credentials: the only things that differ
+ * between the in-process sandbox dealer API and a configured real backend.
+ */
+export interface OpenApiBackend {
+  /** The tools' provider id (`openapi:<id>`): connections, breaker and audit go by it. */
+  provider: string;
+  baseUrl: string;
+  transport: Transport;
+  /**
+   * Runs one call with this backend's auth headers; when the API refuses them
+   * (ProviderAuthError) it renews them and calls once more, as the backend's credentials allow.
+   */
+  authorize<T>(
+    ctx: ToolContext,
+    attempt: (headers: Record<string, string>) => Promise<T>,
+  ): Promise<T>;
+  resilience?: ToolDefinition["resilience"];
+}
+
 export function toolFromOperation(
   op: GeneratedOperation,
   api: GeneratedApi,
-  provider: string,
-  transport: Transport,
+  backend: OpenApiBackend,
 ): OpenApiToolDefinition {
   const inputSchema = plainObjectToZod(op.inputSchema, true);
   const outputSchema = op.outputSchema ? plainObjectToZod(op.outputSchema, false) : undefined;
@@ -33,9 +51,10 @@ export function toolFromOperation(
     description: `${op.description} (${api.title}: ${op.method.toUpperCase()} ${op.path})`,
     risk: op.risk,
     annotations: op.annotations,
-    provider,
+    provider: backend.provider,
     inputSchema,
     outputSchema,
+    ...(backend.resilience ? { resilience: backend.resilience } : {}),
     openapi: {
       operationId: op.operationId,
       method: op.method,
@@ -46,14 +65,10 @@ export function toolFromOperation(
       const parsed = inputSchema.safeParse(input);
       if (!parsed.success)
         throw new ToolError("invalid_arguments", describeIssues(parsed.error.issues));
-      const result = await callProvider(ctx, provider, (session) =>
-        executeOperation(
-          op,
-          api.baseUrl,
-          parsed.data as Record<string, unknown>,
-          session,
-          transport,
-        ),
+      const args = parsed.data as Record<string, unknown>;
+      const { baseUrl, transport } = backend;
+      const result = await backend.authorize(ctx, (headers) =>
+        executeOperation(op, args, { baseUrl, transport, headers, signal: ctx.signal }),
       );
       if (!outputSchema) return result;
       const out = outputSchema.safeParse(result);
@@ -67,10 +82,6 @@ export function toolFromOperation(
   };
 }
 
-export function toolsFromApi(
-  api: GeneratedApi,
-  provider: string,
-  transport: Transport,
-): OpenApiToolDefinition[] {
-  return api.operations.map((op) => toolFromOperation(op, api, provider, transport));
+export function toolsFromApi(api: GeneratedApi, backend: OpenApiBackend): OpenApiToolDefinition[] {
+  return api.operations.map((op) => toolFromOperation(op, api, backend));
 }

@@ -94,7 +94,7 @@ function clientCredentials(
 /** Entra On-Behalf-Of the signed-in user (MSAL Node, the user's sealed cache). */
 function onBehalfOf(backendId: string, scope: string): OutboundAuth {
   return {
-    async headers(principal) {
+    async headers(principal, opts) {
       if (principal.kind !== "user")
         throw new ToolError(
           "forbidden",
@@ -102,8 +102,10 @@ function onBehalfOf(backendId: string, scope: string): OutboundAuth {
         );
       let token: string | undefined;
       try {
-        token = (await onBehalfOfCredential(principal.userId, principal.token).getToken(scope))
-          ?.token;
+        const credential = onBehalfOfCredential(principal.userId, principal.token, {
+          fresh: opts?.renew === true,
+        });
+        token = (await credential.getToken(scope))?.token;
       } catch (err) {
         throw new ToolError(
           "session_expired",

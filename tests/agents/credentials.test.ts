@@ -20,6 +20,7 @@ import type { Principal } from "@/lib/identity/principal";
 import { verifyAccessToken } from "@/lib/identity/verify";
 import { resetSealingKey } from "@/lib/secrets/seal";
 import { useFreshDb } from "../helpers/db";
+import { entraDiscovery } from "../helpers/entra";
 import { principalOf } from "../local-foundry/harness";
 
 const TENANT = "11111111-2222-3333-4444-555555555555";
@@ -31,14 +32,6 @@ const fakeJwt = (claims: object) =>
   [{ alg: "none", typ: "JWT" }, claims]
     .map((p) => Buffer.from(JSON.stringify(p)).toString("base64url"))
     .join(".") + ".sig";
-
-const openIdConfiguration = {
-  token_endpoint: `${AUTHORITY}/oauth2/v2.0/token`,
-  authorization_endpoint: `${AUTHORITY}/oauth2/v2.0/authorize`,
-  end_session_endpoint: `${AUTHORITY}/oauth2/v2.0/logout`,
-  issuer: `${AUTHORITY}/v2.0`,
-  jwks_uri: `${AUTHORITY}/discovery/v2.0/keys`,
-};
 
 const claimsOf = (jwt: string): Record<string, unknown> | undefined => {
   try {
@@ -99,22 +92,7 @@ function tokenResponse(oid: string, ttl: number, idToken = true) {
 }
 
 const entra = setupServer(
-  http.get(`${AUTHORITY}/v2.0/.well-known/openid-configuration`, () =>
-    HttpResponse.json(openIdConfiguration),
-  ),
-  http.get("https://login.microsoftonline.com/common/discovery/instance", () =>
-    HttpResponse.json({
-      tenant_discovery_endpoint: `${AUTHORITY}/v2.0/.well-known/openid-configuration`,
-      "api-version": "1.1",
-      metadata: [
-        {
-          preferred_network: "login.microsoftonline.com",
-          preferred_cache: "login.windows.net",
-          aliases: ["login.microsoftonline.com", "login.windows.net"],
-        },
-      ],
-    }),
-  ),
+  ...entraDiscovery(AUTHORITY),
   http.post(`${AUTHORITY}/oauth2/v2.0/token`, async ({ request }) => {
     const form = new URLSearchParams(await request.text());
     tokenRequests.push(form);

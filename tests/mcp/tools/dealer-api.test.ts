@@ -420,12 +420,6 @@ describe("dealer API transport", () => {
   it("maps API failures onto tool error codes", async () => {
     const api = await generateOperations(DEALER_API_DOCUMENT);
     const op = api.operations.find((o) => o.operationId === "listBookings")!;
-    const session = {
-      id: "sess_x",
-      userId: "u",
-      provider: "openapi:dealer",
-      expiresAt: new Date(Date.now() + 60_000),
-    };
     const answer =
       (status: number, headers: Record<string, string> = {}) =>
       async () =>
@@ -434,7 +428,15 @@ describe("dealer API transport", () => {
           headers: { "content-type": "application/problem+json", ...headers },
         });
     const fail = (status: number, headers?: Record<string, string>) =>
-      executeOperation(op, api.baseUrl, {}, session, answer(status, headers)).then(
+      executeOperation(
+        op,
+        {},
+        {
+          baseUrl: api.baseUrl,
+          transport: answer(status, headers),
+          headers: { authorization: "Bearer sess_x" },
+        },
+      ).then(
         () => undefined,
         (e: unknown) => e as Obj,
       );
@@ -456,15 +458,14 @@ describe("dealer API transport", () => {
     const api = await generateOperations(DEALER_API_DOCUMENT);
     const op = api.operations.find((o) => o.operationId === "updateEnquiryStatus")!;
     let seen: Request | undefined;
+    const capture = async (req: Request) => {
+      seen = req;
+      return new Response("{}", { status: 200 });
+    };
     await executeOperation(
       op,
-      api.baseUrl,
       { enquiryId: "enq_a/b", body: { status: "won" } },
-      { id: "sess_1", userId: "u", provider: "p", expiresAt: new Date() },
-      async (req) => {
-        seen = req;
-        return new Response("{}", { status: 200 });
-      },
+      { baseUrl: api.baseUrl, transport: capture, headers: { authorization: "Bearer sess_1" } },
     );
     expect(seen!.method).toBe("PATCH");
     expect(seen!.url).toBe(
@@ -475,13 +476,8 @@ describe("dealer API transport", () => {
     const list = api.operations.find((o) => o.operationId === "listVehicles")!;
     await executeOperation(
       list,
-      api.baseUrl,
       { fuel: "electric", limit: 5 },
-      { id: "s", userId: "u", provider: "p", expiresAt: new Date() },
-      async (req) => {
-        seen = req;
-        return new Response("{}", { status: 200 });
-      },
+      { baseUrl: api.baseUrl, transport: capture, headers: { authorization: "Bearer s" } },
     );
     expect(seen!.url).toBe(
       "https://dealer-api.contoso-motors.example/v1/vehicles?fuel=electric&limit=5",
