@@ -46,6 +46,8 @@ const nextConfig = {
     "@azure/keyvault-secrets",
     "@azure/msal-node",
     "openai",
+    // Composio's SDK resolves `#platform` imports by runtime condition; loaded only when configured.
+    "@composio/core",
     // Tracing and metrics: one instance of each per process (global providers and registries).
     "@opentelemetry/api",
     "@opentelemetry/context-async-hooks",

@@ -1,3 +1,5 @@
+import { getConfig } from "@/lib/config";
+import { composioToolSources } from "@/mcp-server/providers/composio/tools";
 import type { ToolSource } from "./sources";
 
 /**
@@ -5,5 +7,5 @@ import type { ToolSource } from "./sources";
  * servers and Composio. Each kind contributes its own sources; none is configured by default.
  */
 export function configuredToolSources(): ToolSource[] {
-  return [];
+  return [...composioToolSources(getConfig().providers.composio)];
 }
