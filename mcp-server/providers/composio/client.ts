@@ -6,7 +6,8 @@ import type { ComposioSettings } from "@/lib/config";
  * when Composio is configured, so the sandbox default never loads it.
  *
  * - Tracking and the npm version check are off: the SDK would otherwise call Composio's telemetry
- *   endpoint and the npm registry on its own.
+ *   endpoint and the npm registry on its own. API key, base URL and toolkit versions are passed
+ *   explicitly, so the SDK never takes them from the environment or ~/.composio.
  * - Session calls (create, execute, link) go through a client with `maxRetries: 0`. The SDK's
  *   client retries 408/409/429/5xx itself (sleeping up to a minute on Retry-After); a retried
  *   execute could run a write twice, and our MCP core owns timeouts, retries and the breaker.
@@ -46,6 +47,8 @@ async function build(settings: ComposioSettings): Promise<ComposioSdk> {
     baseURL: settings.baseUrl,
     allowTracking: false,
     disableVersionCheck: true,
+    // Explicit, so the SDK does not read COMPOSIO_TOOLKIT_VERSION_* from the environment itself.
+    toolkitVersions: "latest",
   });
   const config = composio.getConfig();
   const client = composio.getClient().withOptions({ maxRetries: 0 });
