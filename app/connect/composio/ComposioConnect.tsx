@@ -16,6 +16,9 @@ function takeFragment(): { token: string; toolkit: string } {
   return { token: params.get("token") ?? "", toolkit: params.get("toolkit") ?? "" };
 }
 
+/** Where the popup goes next (an object so tests can observe it; jsdom cannot navigate). */
+export const navigation = { go: (url: string) => window.location.assign(url) };
+
 /** Composio's Connect Link is https; anything else (javascript:, data:, http:) is never opened. */
 function isHttps(url: unknown): url is string {
   try {
@@ -64,7 +67,7 @@ export function ComposioConnect() {
           toolkit: data.toolkit ?? "",
           username: data.username ?? "",
         });
-        window.location.assign(data.url);
+        navigation.go(data.url);
       })
       .catch(() => live && setState({ kind: "error", message: "Network error. Try again." }));
     return () => {
