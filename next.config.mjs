@@ -52,6 +52,8 @@ const nextConfig = {
     "@googleapis/gmail",
     "googleapis-common",
     "google-auth-library",
+    // Composio's SDK resolves `#platform` imports by runtime condition; loaded only when configured.
+    "@composio/core",
     // Tracing and metrics: one instance of each per process (global providers and registries).
     "@opentelemetry/api",
     "@opentelemetry/context-async-hooks",

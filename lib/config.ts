@@ -205,6 +205,17 @@ const envSchema = z.object({
   // OAuth client of type "Web application" in the Google Cloud project (required when live).
   GOOGLE_CLIENT_ID: optionalString,
   GOOGLE_CLIENT_SECRET: optionalString,
+
+  // --- Composio Tool Router (docs/TOOLS.md, "Composio") ---------------------------------------
+  // Enabled when COMPOSIO_API_KEY is set (a secret: env or Key Vault). Only the whitelisted tools
+  // exist, each in a whitelisted toolkit; auth configs are optional `toolkit:ac_…` pairs
+  // (Composio-managed auth otherwise). The base URL is passed to the SDK explicitly, so the SDK
+  // never picks its own from the environment.
+  COMPOSIO_API_KEY: optionalString,
+  COMPOSIO_TOOLKITS: optionalString,
+  COMPOSIO_TOOLS: optionalString,
+  COMPOSIO_AUTH_CONFIGS: optionalString,
+  COMPOSIO_BASE_URL: optionalString.pipe(z.url({ protocol: /^https$/ }).optional()),
 });
 
 export type RawEnv = z.infer<typeof envSchema>;
@@ -330,6 +341,7 @@ export function buildConfig(env: Record<string, string | undefined>) {
       tavily: tavilyConfig(e),
       graph: graphConfig(e, appUrl),
       gmail,
+      composio: composioSettings(e),
     },
     toolBackends,
     telemetry: {
@@ -460,6 +472,85 @@ function tavilyConfig(e: RawEnv) {
   return { mode: "live" as const, apiKey: e.TAVILY_API_KEY! };
 }
 
+/** What the Composio adapter needs (mcp-server/providers/composio/); undefined when it is off. */
+export interface ComposioSettings {
+  apiKey: string;
+  baseUrl: string;
+  /** Toolkit slugs, lower case (`github`). */
+  toolkits: string[];
+  /** Tool slugs, upper case (`GITHUB_CREATE_ISSUE`), each in one of `toolkits`. */
+  tools: string[];
+  /** The toolkit each whitelisted tool belongs to (its slug's prefix). */
+  toolkitOf: Record<string, string>;
+  /** Auth config id per toolkit, where one is set (others use Composio-managed auth). */
+  authConfigs: Record<string, string>;
+}
+
+export const COMPOSIO_DEFAULT_BASE_URL = "https://backend.composio.dev";
+/** `composio_` + the slug must fit MCP's 64-character tool names. */
+const COMPOSIO_MAX_SLUG = 64 - "composio_".length;
+
+function composioSettings(e: RawEnv): ComposioSettings | undefined {
+  const fail = (key: string, why: string): never => {
+    throw new Error(`Invalid configuration:\n  ${key}: ${why}`);
+  };
+  const toolkits = [...new Set(csv(e.COMPOSIO_TOOLKITS).map((t) => t.toLowerCase()))];
+  const tools = [...new Set(csv(e.COMPOSIO_TOOLS).map((t) => t.toUpperCase()))];
+  for (const t of toolkits)
+    if (!/^[a-z0-9][a-z0-9_]*$/.test(t))
+      fail("COMPOSIO_TOOLKITS", `"${t}" is not a toolkit slug (letters, digits, _).`);
+  for (const t of tools) {
+    if (!/^[A-Z0-9][A-Z0-9_]*$/.test(t))
+      fail("COMPOSIO_TOOLS", `"${t}" is not a tool slug (letters, digits, _).`);
+    if (t.length > COMPOSIO_MAX_SLUG)
+      fail("COMPOSIO_TOOLS", `${t} is longer than ${COMPOSIO_MAX_SLUG} characters.`);
+  }
+  const authPairs = csv(e.COMPOSIO_AUTH_CONFIGS);
+  if (!e.COMPOSIO_API_KEY) return undefined; // off; the lists above were still checked
+
+  if (!toolkits.length)
+    fail("COMPOSIO_TOOLKITS", "required when COMPOSIO_API_KEY is set (e.g. github,slack).");
+  if (!tools.length)
+    fail(
+      "COMPOSIO_TOOLS",
+      "required when COMPOSIO_API_KEY is set (e.g. GITHUB_CREATE_ISSUE,SLACK_SEND_MESSAGE).",
+    );
+  const toolkitOf: Record<string, string> = {};
+  for (const t of tools) {
+    // The longest toolkit whose upper-case slug prefixes the tool (`GOOGLECALENDAR_…`).
+    const owner = toolkits
+      .filter((k) => t.startsWith(`${k.toUpperCase()}_`))
+      .sort((a, b) => b.length - a.length)[0];
+    if (!owner)
+      fail(
+        "COMPOSIO_TOOLS",
+        `${t} is not in a toolkit listed in COMPOSIO_TOOLKITS (${toolkits.join(", ")}).`,
+      );
+    toolkitOf[t] = owner!;
+  }
+  const authConfigs: Record<string, string> = {};
+  for (const pair of authPairs) {
+    const m = /^([a-z0-9_]+):([A-Za-z0-9_-]{3,100})$/i.exec(pair);
+    if (!m)
+      fail(
+        "COMPOSIO_AUTH_CONFIGS",
+        `"${pair}" must be toolkit:auth_config_id (e.g. github:ac_1a2b).`,
+      );
+    const toolkit = m![1]!.toLowerCase();
+    if (!toolkits.includes(toolkit))
+      fail("COMPOSIO_AUTH_CONFIGS", `${toolkit} is not listed in COMPOSIO_TOOLKITS.`);
+    authConfigs[toolkit] = m![2]!;
+  }
+  return {
+    apiKey: e.COMPOSIO_API_KEY,
+    baseUrl: (e.COMPOSIO_BASE_URL ?? COMPOSIO_DEFAULT_BASE_URL).replace(/\/$/, ""),
+    toolkits,
+    tools,
+    toolkitOf,
+    authConfigs,
+  };
+}
+
 function csv(value: string | undefined): string[] {
   return (value ?? "")
     .split(",")
@@ -484,6 +575,7 @@ export const SECRET_KEYS = [
   "TWILIO_AUTH_TOKEN",
   "TAVILY_API_KEY",
   "GOOGLE_CLIENT_SECRET",
+  "COMPOSIO_API_KEY",
 ] as const satisfies readonly (keyof RawEnv)[];
 export type SecretKey = (typeof SECRET_KEYS)[number];
 

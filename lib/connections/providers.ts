@@ -37,9 +37,12 @@ export const providerInfo = {
 
 export type KnownProvider = keyof typeof providerInfo;
 
+/** Providers whose connections are made elsewhere (Composio's Connect Links), by name only. */
+const otherProviderNames: Record<string, string> = { composio: "Composio" };
+
 /** "Twilio" for `twilio`; an unknown provider id is shown as it is. */
 export function providerDisplayName(provider: string): string {
-  return Object.hasOwn(providerInfo, provider)
-    ? providerInfo[provider as KnownProvider].displayName
-    : provider;
+  if (Object.hasOwn(providerInfo, provider))
+    return providerInfo[provider as KnownProvider].displayName;
+  return Object.hasOwn(otherProviderNames, provider) ? otherProviderNames[provider]! : provider;
 }

@@ -1,5 +1,6 @@
 import { getConfig } from "@/lib/config";
 import { openApiBackendSources } from "@/mcp-server/openapi/source";
+import { composioToolSources } from "@/mcp-server/providers/composio/tools";
 import type { ToolSource } from "./sources";
 
 /**
@@ -7,5 +8,9 @@ import type { ToolSource } from "./sources";
  * servers and Composio. Each kind contributes its own sources; none is configured by default.
  */
 export function configuredToolSources(): ToolSource[] {
-  return [...openApiBackendSources(getConfig().toolBackends.openapi)];
+  const config = getConfig();
+  return [
+    ...openApiBackendSources(config.toolBackends.openapi),
+    ...composioToolSources(config.providers.composio),
+  ];
 }

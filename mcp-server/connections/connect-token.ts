@@ -100,3 +100,12 @@ export function tokenOfConnectUrl(url: string): string | undefined {
   const hash = new URL(url).hash.replace(/^#/, "");
   return new URLSearchParams(hash).get("token") ?? undefined;
 }
+
+/**
+ * The key connect links are signed with, for links of another kind that carry their own claims and
+ * audience (the Composio connect page, mcp-server/providers/composio/connect-link.ts): one secret
+ * to configure, one key per data directory.
+ */
+export function connectLinkKey(): Uint8Array {
+  return key();
+}

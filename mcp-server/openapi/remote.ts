@@ -77,7 +77,8 @@ function authorizer(provider: string, config: OpenApiBackendConfig): OpenApiBack
 function refused(
   provider: string,
   config: OpenApiBackendConfig,
-  status: 401 | 403,
+  // Our executor raises ProviderAuthError for 401 and 403 only (a 404 is `not_found`).
+  status: ProviderAuthError["status"],
   renewed: boolean,
 ): ToolError {
   if (status === 403)

@@ -20,12 +20,13 @@ export interface ProviderSession {
 }
 
 /**
- * The provider rejected the session (HTTP 401/403). `withProviderSession` recreates the session
- * and retries once; a second rejection becomes ToolError("session_expired").
+ * The provider rejected the session (HTTP 401/403, or 404 for a session it no longer knows, as
+ * Composio answers). `withProviderSession` recreates the session and retries once; a second
+ * rejection becomes ToolError("session_expired").
  */
 export class ProviderAuthError extends Error {
   constructor(
-    readonly status: 401 | 403,
+    readonly status: 401 | 403 | 404,
     message = "The provider rejected the session.",
   ) {
     super(message);

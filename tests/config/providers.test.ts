@@ -18,6 +18,7 @@ describe("provider configuration", () => {
     expect(providers.tavily).toEqual({ mode: "sandbox" });
     expect(providers.graph.mode).toBe("sandbox");
     expect(providers.gmail.mode).toBe("sandbox");
+    expect(providers.composio).toBeUndefined();
     // Settings alone switch nothing on.
     expect(buildConfig({ TAVILY_API_KEY: "tvly-x" }).providers.tavily.mode).toBe("sandbox");
   });
