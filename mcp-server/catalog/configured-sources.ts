@@ -1,3 +1,5 @@
+import { getConfig } from "@/lib/config";
+import { upstreamMcpSources } from "@/mcp-server/providers/upstream-mcp/source";
 import type { ToolSource } from "./sources";
 
 /**
@@ -5,5 +7,5 @@ import type { ToolSource } from "./sources";
  * servers and Composio. Each kind contributes its own sources; none is configured by default.
  */
 export function configuredToolSources(): ToolSource[] {
-  return [];
+  return [...upstreamMcpSources(getConfig().toolBackends.mcp)];
 }
