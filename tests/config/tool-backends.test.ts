@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildConfig } from "@/lib/config";
+import { parseToolBackendsFile } from "@/lib/tool-backends";
 
 const dir = mkdtempSync(path.join(tmpdir(), "tool-backends-"));
 let n = 0;
@@ -147,6 +148,14 @@ mcp:
       auth: { type: "obo", scope: "api://crm/.default" },
       listAuth: { type: "api_key", header: "X-API-Key", prefix: "", secret: "list-key-value" },
     });
+  });
+
+  it("the_example_file_is_valid", () => {
+    const parsed = parseToolBackendsFile(readFileSync("deploy/tool-backends.example.yaml", "utf8"));
+    expect(parsed.mcp.map((b) => [b.id, b.auth.type, b.listAuth?.type])).toEqual([
+      ["crm", "api_key", undefined],
+      ["hr", "obo", "client_credentials"],
+    ]);
   });
 
   it("an_unreadable_file_is_named_with_its_error_code", () => {

@@ -2,6 +2,7 @@ import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamable
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { printableText } from "@/lib/http/text";
 import { ToolError } from "@/mcp-server/catalog/types";
+import { retryAfterSeconds } from "@/mcp-server/providers/retry-after";
 
 /** What the upstream's last refused POST said; the SDK's error keeps the status, not the headers. */
 export interface HttpRefusal {
@@ -95,14 +96,6 @@ function httpError(source: string, status: number, refusal: HttpRefusal | undefi
     `The ${source} MCP server answered HTTP ${status}${transient ? "" : "; check its configuration"}.`,
     { ...details, retriable: transient },
   );
-}
-
-/** `Retry-After` as seconds (RFC 9110 §10.2.3: delay-seconds or an HTTP date). */
-export function retryAfterSeconds(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim());
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
 /** An upstream's own words, safe to store and short enough to read. */

@@ -2,13 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Writable } from "node:stream";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { mintLocalAccessToken } from "@/lib/identity/local-idp/tokens";
-import { loggerOptions } from "@/lib/log";
 import { catalogTools, getTool } from "@/mcp-server/catalog";
 import { configuredToolSources } from "@/mcp-server/catalog/configured-sources";
 import { setToolSources, toolSourceStatus } from "@/mcp-server/catalog/sources";
@@ -24,6 +21,7 @@ import {
   startMcpServer,
   type McpTestServer,
 } from "../../server/harness";
+import { captureLogs } from "../helpers";
 import { startUpstream, type FakeUpstream } from "./upstream";
 
 /**
@@ -57,11 +55,8 @@ async function fetchWithTokenEndpoint(input: RequestInfo | URL, init?: RequestIn
   return realFetch(input, init);
 }
 
-// Everything the server logs during the file; no line may carry a secret.
-const KEY = Symbol.for("foundry-agent-chat.logger");
-const g = globalThis as { [KEY]?: pino.Logger };
-const previousLogger = g[KEY];
-const logLines: string[] = [];
+// Everything the server logs (and prints) during the file; no line may carry a secret.
+let logs: ReturnType<typeof captureLogs>;
 
 let crm: FakeUpstream;
 let ops: FakeUpstream;
@@ -81,15 +76,7 @@ async function closedPort(): Promise<number> {
 }
 
 beforeAll(async () => {
-  g[KEY] = pino(
-    loggerOptions("debug"),
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        logLines.push(chunk.toString("utf8"));
-        done();
-      },
-    }),
-  );
+  logs = captureLogs();
   vi.stubGlobal("fetch", fetchWithTokenEndpoint);
   [crm, ops] = await Promise.all([startUpstream(), startUpstream()]);
   // The client-credentials upstream refuses the first app token: listing must renew it once.
@@ -142,7 +129,7 @@ afterAll(async () => {
   await Promise.all([crm?.close(), ops?.close()]);
   vi.unstubAllGlobals();
   if (dir) rmSync(dir, { recursive: true, force: true });
-  g[KEY] = previousLogger;
+  logs?.restore();
 });
 
 type Args = Record<string, unknown>;
@@ -195,7 +182,7 @@ describe("upstream MCP servers through /api/mcp", () => {
     expect(getTool("mcp_crm_lookup_customer")?.provider).toBe("mcp:crm");
     expect(getTool("mcp_ops_lookup_customer")?.provider).toBe("mcp:ops");
 
-    const leftOut = logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const leftOut = logs.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(leftOut).toContainEqual(
       expect.objectContaining({
         msg: "upstream MCP tool left out",
@@ -392,7 +379,7 @@ describe("upstream MCP servers through /api/mcp", () => {
   });
 
   it("no_secret_reaches_the_logs", () => {
-    const all = logLines.join("\n");
+    const all = [...logs.lines, ...logs.console].join("\n");
     expect(all).toContain("tool source could not be loaded"); // the down upstream was logged
     for (const secret of [CRM_KEY, OPS_SECRET, aliceToken, "ops-app-token-"])
       expect(all).not.toContain(secret);

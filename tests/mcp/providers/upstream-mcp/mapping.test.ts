@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { UpstreamMcpConfig } from "@/lib/tool-backends";
 import { ToolError } from "@/mcp-server/catalog/types";
-import { retryAfterSeconds } from "@/mcp-server/providers/upstream-mcp/errors";
 import { federatedName } from "@/mcp-server/providers/upstream-mcp/names";
 import { outputOf } from "@/mcp-server/providers/upstream-mcp/result";
 import { annotationsOf, riskOf } from "@/mcp-server/providers/upstream-mcp/risk";
@@ -275,13 +274,5 @@ describe("upstream results", () => {
     expect(
       fail({ isError: true, content: [{ type: "text", text: "x".repeat(5_000) }] }).message,
     ).toHaveLength("find on the mcp:crm MCP server failed: ".length + 1_001);
-  });
-
-  it("retry_after_is_read_as_seconds_or_an_http_date", () => {
-    const now = Date.parse("2026-01-01T00:00:00Z");
-    expect(retryAfterSeconds("30", now)).toBe(30);
-    expect(retryAfterSeconds("Thu, 01 Jan 2026 00:01:00 GMT", now)).toBe(60);
-    expect(retryAfterSeconds("soon", now)).toBeUndefined();
-    expect(retryAfterSeconds(null, now)).toBeUndefined();
   });
 });
