@@ -325,7 +325,8 @@ describe("upstream MCP servers through /api/mcp", () => {
   it("a_call_past_the_backend_s_timeout_is_a_timeout", async () => {
     const started = Date.now();
     expect(errorOf(await call("mcp_crm_slow_report", {})).code).toBe("timeout");
-    expect(Date.now() - started).toBeLessThan(2_900);
+    // The budget (2 s), not the upstream (10 s), ended it.
+    expect(Date.now() - started).toBeLessThan(6_000);
   });
 
   it("a_401_renews_the_app_token_once_and_retries_then_session_expired", async () => {

@@ -152,7 +152,7 @@ describe("an upstream MCP server as a tool source", () => {
         .run({ id: "1" }, ctx(principal("a"), AbortSignal.timeout(300)))
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(Error);
-      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(Date.now() - started).toBeLessThan(5_000);
       expect(up.seen.filter((r) => r.rpc === "tools/call").length).toBeGreaterThan(0);
     } finally {
       up.refuse = undefined;

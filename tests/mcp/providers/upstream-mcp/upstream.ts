@@ -102,7 +102,7 @@ export async function startUpstream(): Promise<FakeUpstream> {
       },
       async (_args, extra) => {
         await new Promise((resolve) => {
-          const t = setTimeout(resolve, 3_000);
+          const t = setTimeout(resolve, 10_000);
           extra.signal.addEventListener("abort", () => (clearTimeout(t), resolve(undefined)));
         });
         return { content: [{ type: "text", text: "late" }] };
