@@ -53,6 +53,9 @@ const authSchema = z.discriminatedUnion("type", [
     scope: z.string().min(1),
   }),
 ]);
+/** How the server itself (no user) reads an `obo` upstream's tool list; never used for calls. */
+const [noneAuth, apiKeyAuth, clientCredentialsAuth] = authSchema.options;
+const listAuthSchema = z.discriminatedUnion("type", [noneAuth, apiKeyAuth, clientCredentialsAuth]);
 
 const resilience = {
   /** Per-call budget for this backend (capped by MCP_TOOL_TIMEOUT_MS). */
@@ -78,6 +81,11 @@ const upstreamMcp = z.object({
   /** The upstream's Streamable HTTP endpoint. */
   url: serviceUrl,
   auth: authSchema.default({ type: "none" }),
+  /**
+   * How the tool list is read (default: `auth`); required with `auth: obo`, since the list is
+   * read at start-up and in the background, with no user to act for. Never used for calls.
+   */
+  listAuth: listAuthSchema.optional(),
   /** The upstream tools offered (by their upstream names); nothing else is ever listed or called. */
   tools: z.array(z.string().min(1)).min(1),
   /** Raise an upstream tool's risk above what its annotations say (never lower it). */
@@ -109,6 +117,15 @@ export const toolBackendsFileSchema = z
         seen.add(b.id);
       });
     }
+    file.mcp.forEach((b, i) => {
+      if (b.auth.type === "obo" && !b.listAuth)
+        ctx.addIssue({
+          code: "custom",
+          path: ["mcp", i, "listAuth"],
+          message:
+            'auth "obo" needs listAuth (api_key, client_credentials or none): the tool list is read without a user',
+        });
+    });
   });
 
 type RawAuth = z.infer<typeof authSchema>;
@@ -129,7 +146,12 @@ export type BackendAuth =
 export type OpenApiBackendConfig = Omit<z.infer<typeof openApiBackend>, "auth"> & {
   auth: BackendAuth;
 };
-export type UpstreamMcpConfig = Omit<z.infer<typeof upstreamMcp>, "auth"> & { auth: BackendAuth };
+export type UpstreamMcpConfig = Omit<z.infer<typeof upstreamMcp>, "auth" | "listAuth"> & {
+  auth: BackendAuth;
+  listAuth?: ListAuth;
+};
+/** Auth the server can use without a user (an upstream's listing). */
+export type ListAuth = Exclude<BackendAuth, { type: "obo" }>;
 export interface ToolBackends {
   openapi: OpenApiBackendConfig[];
   mcp: UpstreamMcpConfig[];
@@ -154,7 +176,9 @@ export function parseToolBackendsFile(text: string): z.infer<typeof toolBackends
 /** The environment variables the file's secrets are read from. */
 export function secretNamesOf(file: z.infer<typeof toolBackendsFileSchema>): string[] {
   const names = [...file.openapi, ...file.mcp].flatMap((b) =>
-    "secret" in b.auth ? [b.auth.secret] : [],
+    [b.auth, "listAuth" in b ? b.listAuth : undefined].flatMap((a) =>
+      a && "secret" in a ? [a.secret] : [],
+    ),
   );
   return [...new Set(names)];
 }
@@ -175,7 +199,12 @@ export function resolveToolBackends(
   };
   return {
     openapi: file.openapi.map((b) => ({ ...b, auth: resolve(b.auth, `openapi ${b.id}`) })),
-    mcp: file.mcp.map((b) => ({ ...b, auth: resolve(b.auth, `mcp ${b.id}`) })),
+    mcp: file.mcp.map(({ listAuth, ...b }) => ({
+      ...b,
+      auth: resolve(b.auth, `mcp ${b.id}`),
+      // listAuth's schema has no obo, and resolving keeps the type.
+      ...(listAuth ? { listAuth: resolve(listAuth, `mcp ${b.id} listAuth`) as ListAuth } : {}),
+    })),
   };
 }
 

@@ -1,6 +1,7 @@
 import { getConfig } from "@/lib/config";
 import { openApiBackendSources } from "@/mcp-server/openapi/source";
 import { composioToolSources } from "@/mcp-server/providers/composio/tools";
+import { upstreamMcpSources } from "@/mcp-server/providers/upstream-mcp/source";
 import type { ToolSource } from "./sources";
 
 /**
@@ -11,6 +12,7 @@ export function configuredToolSources(): ToolSource[] {
   const config = getConfig();
   return [
     ...openApiBackendSources(config.toolBackends.openapi),
+    ...upstreamMcpSources(config.toolBackends.mcp),
     ...composioToolSources(config.providers.composio),
   ];
 }

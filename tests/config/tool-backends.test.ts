@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildConfig } from "@/lib/config";
+import { parseToolBackendsFile } from "@/lib/tool-backends";
 
 const dir = mkdtempSync(path.join(tmpdir(), "tool-backends-"));
 let n = 0;
@@ -96,6 +97,21 @@ mcp:
     ["an_unknown_top_level_key", "graphql: []\n", /graphql|Unrecognized/],
     ["broken_yaml", "openapi: [\n", /not valid YAML/],
     [
+      "an_obo_upstream_without_list_auth",
+      "mcp:\n  - { id: a, url: 'https://a.example/mcp', tools: [x], auth: { type: obo, scope: 'api://a/.default' } }\n",
+      /mcp\.0\.listAuth: auth "obo" needs listAuth/,
+    ],
+    [
+      "a_list_auth_that_needs_a_user",
+      "mcp:\n  - { id: a, url: 'https://a.example/mcp', tools: [x], listAuth: { type: obo, scope: 's' } }\n",
+      /mcp\.0\.listAuth/,
+    ],
+    [
+      "a_missing_list_auth_secret",
+      "mcp:\n  - { id: a, url: 'https://a.example/mcp', tools: [x], listAuth: { type: api_key, secret: NOPE_LIST_KEY } }\n",
+      /NOPE_LIST_KEY is not set/,
+    ],
+    [
       "obo_without_entra_sign_in",
       "openapi:\n  - { id: crm, document: x.yaml, auth: { type: obo, scope: 'api://crm/.default' } }\n",
       /needs Entra sign-in/,
@@ -113,6 +129,33 @@ mcp:
       ),
     });
     expect(cfg.toolBackends.openapi[0]?.auth).toEqual({ type: "obo", scope: "api://crm/.default" });
+  });
+
+  it("an_obo_upstream_lists_with_its_list_auth_whose_secret_is_resolved", () => {
+    const cfg = buildConfig({
+      ...ENTRA,
+      CRM_LIST_KEY: "list-key-value",
+      TOOL_BACKENDS_FILE: file(`
+mcp:
+  - id: crm
+    url: https://crm.example.com/mcp
+    auth: { type: obo, scope: "api://crm/.default" }
+    listAuth: { type: api_key, secret: CRM_LIST_KEY }
+    tools: [find]
+`),
+    });
+    expect(cfg.toolBackends.mcp[0]).toMatchObject({
+      auth: { type: "obo", scope: "api://crm/.default" },
+      listAuth: { type: "api_key", header: "X-API-Key", prefix: "", secret: "list-key-value" },
+    });
+  });
+
+  it("the_example_file_is_valid", () => {
+    const parsed = parseToolBackendsFile(readFileSync("deploy/tool-backends.example.yaml", "utf8"));
+    expect(parsed.mcp.map((b) => [b.id, b.auth.type, b.listAuth?.type])).toEqual([
+      ["crm", "api_key", undefined],
+      ["hr", "obo", "client_credentials"],
+    ]);
   });
 
   it("an_unreadable_file_is_named_with_its_error_code", () => {
