@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { SignJWT, jwtVerify } from "jose";
+import { SignJWT, jwtVerify, type JWTPayload } from "jose";
 import { getConfig } from "@/lib/config";
 import type { ConnectableProvider } from "@/mcp-server/providers/types";
 
@@ -51,16 +51,52 @@ export function resetConnectTokenKey(): void {
   cachedKey = undefined;
 }
 
-export async function createConnectToken(claims: ConnectClaims, now = new Date()): Promise<string> {
+/**
+ * A short-lived link token for one user: HS256 with the connect-link key, expiring after
+ * CONNECT_TOKEN_TTL_SECONDS. Each kind of link has its own `audience`, so one kind's token is
+ * useless as another's (provider connect links here, Composio's in providers/composio/).
+ */
+export async function signLinkToken(
+  audience: string,
+  userId: string,
+  claims: Record<string, string>,
+  now = new Date(),
+): Promise<string> {
   const iat = Math.floor(now.getTime() / 1000);
-  return new SignJWT({ provider: claims.provider, username: claims.username })
+  return new SignJWT(claims)
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setSubject(claims.userId)
+    .setSubject(userId)
     .setIssuer(ISSUER)
-    .setAudience(AUDIENCE)
+    .setAudience(audience)
     .setIssuedAt(iat)
     .setExpirationTime(iat + getConfig().connections.tokenTtlSeconds)
     .sign(key());
+}
+
+/** Signature, issuer, audience and expiry of a link token; its claims, or undefined. */
+export async function verifyLinkToken(
+  token: string,
+  audience: string,
+): Promise<(JWTPayload & { sub: string }) | undefined> {
+  try {
+    const { payload } = await jwtVerify(token, key(), {
+      audience,
+      issuer: ISSUER,
+      algorithms: ["HS256"],
+    });
+    return typeof payload.sub === "string" ? { ...payload, sub: payload.sub } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function createConnectToken(claims: ConnectClaims, now = new Date()): Promise<string> {
+  return signLinkToken(
+    AUDIENCE,
+    claims.userId,
+    { provider: claims.provider, username: claims.username },
+    now,
+  );
 }
 
 /** Verifies signature, audience, expiry and that the token was minted for `provider`; undefined otherwise. */
@@ -68,21 +104,13 @@ export async function verifyConnectToken(
   token: string,
   provider: string,
 ): Promise<ConnectClaims | undefined> {
-  try {
-    const { payload } = await jwtVerify(token, key(), {
-      audience: AUDIENCE,
-      issuer: ISSUER,
-      algorithms: ["HS256"],
-    });
-    if (payload.provider !== provider || typeof payload.sub !== "string") return undefined;
-    return {
-      userId: payload.sub,
-      provider: payload.provider as ConnectableProvider,
-      username: String(payload.username ?? ""),
-    };
-  } catch {
-    return undefined;
-  }
+  const payload = await verifyLinkToken(token, AUDIENCE);
+  if (!payload || payload.provider !== provider) return undefined;
+  return {
+    userId: payload.sub,
+    provider: payload.provider as ConnectableProvider,
+    username: String(payload.username ?? ""),
+  };
 }
 
 /**
@@ -99,13 +127,4 @@ export async function connectUrl(claims: ConnectClaims): Promise<string> {
 export function tokenOfConnectUrl(url: string): string | undefined {
   const hash = new URL(url).hash.replace(/^#/, "");
   return new URLSearchParams(hash).get("token") ?? undefined;
-}
-
-/**
- * The key connect links are signed with, for links of another kind that carry their own claims and
- * audience (the Composio connect page, mcp-server/providers/composio/connect-link.ts): one secret
- * to configure, one key per data directory.
- */
-export function connectLinkKey(): Uint8Array {
-  return key();
 }

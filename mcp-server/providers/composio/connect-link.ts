@@ -1,8 +1,7 @@
-import { SignJWT, jwtVerify } from "jose";
 import { getConfig, type ComposioSettings } from "@/lib/config";
 import type { Principal } from "@/lib/identity/principal";
 import { ToolError } from "@/mcp-server/catalog/types";
-import { connectLinkKey } from "@/mcp-server/connections/connect-token";
+import { signLinkToken, verifyLinkToken } from "@/mcp-server/connections/connect-token";
 import { withComposioSession } from "./sessions";
 
 /**
@@ -16,7 +15,6 @@ import { withComposioSession } from "./sessions";
  * `/connect/composio/done`, which tells the opener.
  */
 const AUDIENCE = "composio-connect";
-const ISSUER = "foundry-agent-chat";
 
 export interface ComposioConnectClaims {
   userId: string;
@@ -28,36 +26,21 @@ export async function createComposioConnectToken(
   claims: ComposioConnectClaims,
   now = new Date(),
 ): Promise<string> {
-  const iat = Math.floor(now.getTime() / 1000);
-  return new SignJWT({ toolkit: claims.toolkit, username: claims.username })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setSubject(claims.userId)
-    .setIssuer(ISSUER)
-    .setAudience(AUDIENCE)
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + getConfig().connections.tokenTtlSeconds)
-    .sign(connectLinkKey());
+  const { userId, toolkit, username } = claims;
+  return signLinkToken(AUDIENCE, userId, { toolkit, username }, now);
 }
 
 /** Signature, audience (not a provider-connect token), expiry; undefined otherwise. */
 export async function verifyComposioConnectToken(
   token: string,
 ): Promise<ComposioConnectClaims | undefined> {
-  try {
-    const { payload } = await jwtVerify(token, connectLinkKey(), {
-      audience: AUDIENCE,
-      issuer: ISSUER,
-      algorithms: ["HS256"],
-    });
-    if (typeof payload.sub !== "string" || typeof payload.toolkit !== "string") return undefined;
-    return {
-      userId: payload.sub,
-      toolkit: payload.toolkit,
-      username: String(payload.username ?? ""),
-    };
-  } catch {
-    return undefined;
-  }
+  const payload = await verifyLinkToken(token, AUDIENCE);
+  if (!payload || typeof payload.toolkit !== "string") return undefined;
+  return {
+    userId: payload.sub,
+    toolkit: payload.toolkit,
+    username: String(payload.username ?? ""),
+  };
 }
 
 export async function composioConnectUrl(principal: Principal, toolkit: string): Promise<string> {

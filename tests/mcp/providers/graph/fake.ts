@@ -8,6 +8,7 @@ import type { Principal } from "@/lib/identity/principal";
 import { resetSealingKey } from "@/lib/secrets/seal";
 import { resetBreakers } from "@/mcp-server/resilience";
 import { principal } from "../../tools/helpers";
+import { entraDiscovery } from "../../../helpers/entra";
 
 /**
  * HTTP-level fakes of Microsoft Entra (login.microsoftonline.com: MSAL's instance discovery,
@@ -123,28 +124,7 @@ function tokenResponse(oid: string, scope: string) {
 }
 
 const entraHandlers = [
-  http.get(`${AUTHORITY}/v2.0/.well-known/openid-configuration`, () =>
-    HttpResponse.json({
-      token_endpoint: TOKEN_URL,
-      authorization_endpoint: `${AUTHORITY}/oauth2/v2.0/authorize`,
-      end_session_endpoint: `${AUTHORITY}/oauth2/v2.0/logout`,
-      issuer: `${AUTHORITY}/v2.0`,
-      jwks_uri: `${AUTHORITY}/discovery/v2.0/keys`,
-    }),
-  ),
-  http.get("https://login.microsoftonline.com/common/discovery/instance", () =>
-    HttpResponse.json({
-      tenant_discovery_endpoint: `${AUTHORITY}/v2.0/.well-known/openid-configuration`,
-      "api-version": "1.1",
-      metadata: [
-        {
-          preferred_network: "login.microsoftonline.com",
-          preferred_cache: "login.windows.net",
-          aliases: ["login.microsoftonline.com", "login.windows.net"],
-        },
-      ],
-    }),
-  ),
+  ...entraDiscovery(AUTHORITY),
   http.post(TOKEN_URL, async ({ request }) => {
     const form = new URLSearchParams(await request.text());
     tokenRequests.push(form);
