@@ -34,3 +34,19 @@ export function isConnectedMessage(data: unknown): data is ConnectedMessage {
 export function isOwnConnectedMessage(event: MessageEvent, ownOrigin: string): boolean {
   return event.origin === ownOrigin && isConnectedMessage(event.data);
 }
+
+/**
+ * Tells the chat that opened this popup, and any other tab of the app (a popup whose opener was
+ * cut, e.g. after a provider's pages, still reaches it over the BroadcastChannel), that
+ * `provider` is connected. Browser only.
+ */
+export function announceConnected(provider: string): void {
+  const message = connectedMessage(provider);
+  const opener = window.opener as Window | null;
+  if (opener) opener.postMessage(message, window.location.origin);
+  if (typeof BroadcastChannel !== "undefined") {
+    const channel = new BroadcastChannel(CONNECT_CHANNEL);
+    channel.postMessage(message);
+    channel.close();
+  }
+}

@@ -2,7 +2,8 @@
 import { cleanup, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ComposioConnect, navigation } from "@/app/connect/composio/ComposioConnect";
-import { CLOSE_AFTER_MS, ComposioDone } from "@/app/connect/composio/done/ComposioDone";
+import { ComposioDone } from "@/app/connect/composio/done/ComposioDone";
+import { CLOSE_AFTER_MS } from "@/lib/connections/messages";
 import { CONNECT_CHANNEL, CONNECTED_MESSAGE_TYPE } from "@/lib/connections/messages";
 
 const TOKEN = "eyJhbGciOiJIUzI1NiJ9.composio.sig";

@@ -1,7 +1,8 @@
 "use client";
 
+import { LinkExpired } from "@/components/connections/LinkExpired";
 import { useEffect, useRef, useState } from "react";
-import { CLOSE_AFTER_MS, CONNECT_CHANNEL, connectedMessage } from "@/lib/connections/messages";
+import { CLOSE_AFTER_MS, announceConnected } from "@/lib/connections/messages";
 
 type State =
   | { kind: "loading" }
@@ -42,18 +43,6 @@ type Json = {
   title?: string;
   authorizationUrl?: string;
 };
-
-/** Tells the chat that opened this popup (and any other tab of the app) that we are connected. */
-function announceConnected(provider: string): void {
-  const message = connectedMessage(provider);
-  const opener = window.opener as Window | null;
-  if (opener) opener.postMessage(message, window.location.origin);
-  if (typeof BroadcastChannel !== "undefined") {
-    const channel = new BroadcastChannel(CONNECT_CHANNEL);
-    channel.postMessage(message);
-    channel.close();
-  }
-}
 
 /** Only an https address (the provider's authorization endpoint) is ever navigated to. */
 function isHttpsUrl(url: string | undefined): url is string {
@@ -155,15 +144,7 @@ export function ConnectConfirm(props: {
     );
   }
   if (state.kind === "invalid") {
-    return (
-      <div role="alert" className="mt-3">
-        <p className="font-semibold">This link has expired</p>
-        <p className="mt-2 text-sm text-muted-foreground">
-          Connect links are valid for a few minutes and only for the person they were made for. Ask
-          the assistant to try the tool again to get a fresh link.
-        </p>
-      </div>
-    );
+    return <LinkExpired />;
   }
   if (state.kind === "done") {
     return (

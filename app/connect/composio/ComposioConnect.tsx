@@ -1,5 +1,6 @@
 "use client";
 
+import { LinkExpired } from "@/components/connections/LinkExpired";
 import { useEffect, useRef, useState } from "react";
 
 type State =
@@ -81,16 +82,7 @@ export function ComposioConnect() {
         Preparing the connect link…
       </p>
     );
-  if (state.kind === "invalid")
-    return (
-      <div role="alert" className="mt-3">
-        <p className="font-semibold">This link has expired</p>
-        <p className="mt-2 text-sm text-muted-foreground">
-          Connect links are valid for a few minutes and only for the person they were made for. Ask
-          the assistant to try the tool again to get a fresh link.
-        </p>
-      </div>
-    );
+  if (state.kind === "invalid") return <LinkExpired />;
   if (state.kind === "error")
     return (
       <p

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { ConnectShell } from "@/components/connections/ConnectShell";
 import { ComposioConnect } from "./ComposioConnect";
 
 export const dynamic = "force-dynamic";
@@ -18,14 +19,8 @@ export const metadata: Metadata = {
  */
 export default function ComposioConnectPage() {
   return (
-    <main className="flex min-h-dvh items-center justify-center p-6">
-      <section className="w-full max-w-md rounded-xl border bg-card p-6 text-card-foreground shadow-sm">
-        <p className="text-xs font-semibold tracking-wide text-primary uppercase">
-          Connect an account
-        </p>
-        <h1 className="mt-1 text-xl font-semibold">Connect through Composio</h1>
-        <ComposioConnect />
-      </section>
-    </main>
+    <ConnectShell heading="Connect through Composio">
+      <ComposioConnect />
+    </ConnectShell>
   );
 }

@@ -1,26 +1,7 @@
 "use client";
 
 import { useEffect, useSyncExternalStore } from "react";
-import { CONNECT_CHANNEL, connectedMessage } from "@/lib/connections/messages";
-
-/** How long "Connected" stays visible before the popup closes itself. */
-export const CLOSE_AFTER_MS = 1500;
-
-/**
- * Tells the chat that opened the popup (and the app's other tabs) that Composio is connected. The
- * opener may be gone after the trip through Composio's pages (a cross-origin navigation can sever
- * it), so the BroadcastChannel message is what usually arrives.
- */
-function announceConnected(): void {
-  const message = connectedMessage("composio");
-  const opener = window.opener as Window | null;
-  if (opener) opener.postMessage(message, window.location.origin);
-  if (typeof BroadcastChannel !== "undefined") {
-    const channel = new BroadcastChannel(CONNECT_CHANNEL);
-    channel.postMessage(message);
-    channel.close();
-  }
-}
+import { CLOSE_AFTER_MS, announceConnected } from "@/lib/connections/messages";
 
 const noSubscription = () => () => undefined;
 
@@ -37,7 +18,7 @@ export function ComposioDone() {
 
   useEffect(() => {
     if (status !== "success") return;
-    announceConnected();
+    announceConnected("composio");
     const timer = setTimeout(() => window.close(), CLOSE_AFTER_MS);
     return () => clearTimeout(timer);
   }, [status]);
