@@ -15,13 +15,20 @@ const ENV = {
   ENTRA_API_CLIENT_ID: "22222222-2222-2222-2222-222222222222",
   CRM_CLIENT_SECRET: "crm-secret",
   DEALER_API_KEY: "dealer-key",
+  CRM_MCP_KEY: "crm-mcp-key",
+  HR_MCP_LIST_SECRET: "hr-list-secret",
 };
 
 describe("deploy/tool-backends.example.yaml", () => {
   it("is_a_valid_tool_backends_file_whose_secrets_resolve_from_the_environment", () => {
     const file = parseToolBackendsFile(readFileSync(EXAMPLE, "utf8"));
     expect(file.openapi.map((b) => b.id)).toEqual(["crm", "erp", "dealer"]);
-    expect(secretNamesOf(file)).toEqual(["CRM_CLIENT_SECRET", "DEALER_API_KEY"]);
+    expect(secretNamesOf(file)).toEqual([
+      "CRM_CLIENT_SECRET",
+      "DEALER_API_KEY",
+      "CRM_MCP_KEY",
+      "HR_MCP_LIST_SECRET",
+    ]);
     const cfg = buildConfig(ENV);
     expect(cfg.toolBackends.openapi.map((b) => [b.id, b.auth.type])).toEqual([
       ["crm", "client_credentials"],
