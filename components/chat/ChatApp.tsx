@@ -172,7 +172,7 @@ export function ChatApp() {
     stopLocally(runId);
     let ended!: () => void;
     const end = new Promise<void>((r) => (ended = r));
-    const cancelled = api.cancel(conversationId).catch((err: unknown) => {
+    const cancelled = api.cancel(conversationId, runId).catch((err: unknown) => {
       // 409: it finished on its own meanwhile — nothing to tell the user.
       if (!(err instanceof ApiError && err.status === 409)) setSendError(sendErrorOf(err));
     });

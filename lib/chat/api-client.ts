@@ -113,9 +113,10 @@ export function createApiClient(
         json: { text },
       }),
     /** `keepalive`: the page shows the run stopped at once, so a reload right after must not drop the Stop. */
-    cancel: (id: string) =>
+    cancel: (id: string, runId: string) =>
       call<{ runId: string }>(`/api/conversations/${id}/cancel`, {
         method: "POST",
+        json: { runId },
         keepalive: true,
       }),
     /** The user signed in for a tool: the run that waits for this consent continues (202). */

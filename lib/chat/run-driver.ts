@@ -456,12 +456,14 @@ function failureDrafts(
  * Stop: aborts the upstream stream if this process drives the run; tells other replicas over the
  * bus; a run nobody drives any more (process restarted, or paused for approval) ends here.
  */
+/** With `runId`, only that run is stopped: a late Stop never ends the run that followed it. */
 export async function cancelRun(
   conversationId: string,
   correlationId: string,
+  runId?: string,
 ): Promise<RunRow | undefined> {
   const run = await getActiveRun(conversationId);
-  if (!run) return undefined;
+  if (!run || (runId !== undefined && run.id !== runId)) return undefined;
   const local = holder().active.get(run.id);
   if (local) {
     local.controller.abort();

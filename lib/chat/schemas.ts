@@ -26,6 +26,14 @@ export function sendMessageSchema() {
   return z.object({ text: messageText() }).strict();
 }
 
+/**
+ * Stop names the run the user saw: a Stop that reaches the server late must not end the next
+ * message's run. Without a body (older clients) it stops whatever runs.
+ */
+export const cancelRunSchema = z
+  .object({ runId: z.string().regex(/^run_[0-9a-f]{1,64}$/, "Not a run id.") })
+  .strict();
+
 /** `Last-Event-ID` header wins over `?after=`; both are non-negative integers. */
 export const resumeSchema = z.object({
   after: z

@@ -68,13 +68,14 @@ export async function loadCatalog(): Promise<readonly ToolDefinition[]> {
   return catalogTools();
 }
 
-const CACHE = Symbol.for("foundry-agent-chat.mcp.catalog");
 type Cached = {
   version: number;
   tools: readonly ToolDefinition[];
   byName: Map<string, ToolDefinition>;
 };
-type Holder = { [CACHE]?: Cached };
+// Per module copy, not on globalThis: each Next entry keeps its own built-in tools (and their
+// error classes); only the sourced tools are shared, by `sources.ts`.
+let cache: Cached | undefined;
 
 /**
  * Every tool the server can expose right now: the built-in ones, then each loaded source's.
@@ -91,9 +92,8 @@ export function getTool(name: string): ToolDefinition | undefined {
 }
 
 function merged(): Cached {
-  const g = globalThis as Holder;
   const version = toolSourcesVersion();
-  if (g[CACHE]?.version === version) return g[CACHE];
+  if (cache?.version === version) return cache;
   const replaced = toolSourceIds();
   const byName = new Map(
     builtinTools.filter((t) => !replaced.has(t.provider)).map((t) => [t.name, t]),
@@ -108,8 +108,8 @@ function merged(): Cached {
     }
     byName.set(t.name, t);
   }
-  g[CACHE] = { version, tools: Object.freeze([...byName.values()]), byName };
-  return g[CACHE];
+  cache = { version, tools: Object.freeze([...byName.values()]), byName };
+  return cache;
 }
 
 function assertUniqueNames(tools: ToolDefinition[]): ToolDefinition[] {

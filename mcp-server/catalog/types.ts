@@ -19,11 +19,22 @@ export interface ToolContext {
   signal: AbortSignal;
 }
 
+const TOOL_ERROR = Symbol.for("foundry-agent-chat.ToolError");
+
 /**
  * An expected failure a tool reports (bad phone number, provider not connected, …). The server
  * turns it into an `isError` result `{ code, message, correlation_id, retriable, … }`.
+ *
+ * `instanceof` goes by a process-wide brand, not by class identity: Next bundles this module once
+ * per entry (instrumentation, each route), and tools loaded by one entry are called from another.
  */
 export class ToolError extends Error {
+  readonly [TOOL_ERROR] = true;
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && TOOL_ERROR in value;
+  }
+
   constructor(
     readonly code:
       | "invalid_arguments"

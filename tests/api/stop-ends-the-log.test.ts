@@ -127,6 +127,35 @@ describe("Stop ends the conversation's log", () => {
     expect(await readEvents(id)).toEqual(atCancel);
   });
 
+  it("late_stop_does_not_cancel_the_next_run: a Stop naming an ended run changes nothing", async () => {
+    // Seen in the browser: Stop reached the server after the answer had ended and the next
+    // message had started, and ended that next run instead.
+    const id = await newConversation();
+    const first = (await (
+      await call(`/api/conversations/${id}/messages`, "POST", {
+        text: "Please give me a long answer",
+      })
+    ).json()) as { runId: string };
+    await readSse(`${app.url}/api/conversations/${id}/events`, alice, { until: isDelta });
+    expect((await call(`/api/conversations/${id}/cancel`, "POST", first)).status).toBe(202);
+    const second = (await (
+      await call(`/api/conversations/${id}/messages`, "POST", { text: "Something short" })
+    ).json()) as { runId: string };
+
+    const late = await call(`/api/conversations/${id}/cancel`, "POST", first);
+    expect(late.status).toBe(409);
+    await drainRuns();
+    const ends = (await readEvents(id)).filter(
+      (e) => e.type.startsWith("run.") && e.type !== "run.started",
+    );
+    expect(ends.map((e) => [e.runId, e.type])).toEqual([
+      [first.runId, "run.cancelled"],
+      [second.runId, "run.completed"],
+    ]);
+    const bad = await call(`/api/conversations/${id}/cancel`, "POST", { runId: "nope" });
+    expect(bad.status).toBe(400);
+  });
+
   it("content_from_a_run_stopped_elsewhere_is_not_logged_after_its_end", async () => {
     // A run this process does not drive (another replica's, or one paused): Stop ends it here,
     // and whatever its driver still sends afterwards is dropped by the log itself.
