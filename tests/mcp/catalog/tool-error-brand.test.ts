@@ -19,6 +19,6 @@ describe("ToolError", () => {
   it("other_errors_are_not_tool_errors", () => {
     expect(new Error("x") instanceof ToolError).toBe(false);
     expect({ code: "auth_required", name: "ToolError" } instanceof ToolError).toBe(false);
-    expect(null instanceof ToolError).toBe(false);
+    expect((null as unknown) instanceof ToolError).toBe(false);
   });
 });
