@@ -29,7 +29,7 @@ function turnOf(events: ChatEvent[]): Turn {
 }
 
 describe("citations in an answer", () => {
-  it("render as superscript links and a Sources list, with no raw marker left (bug: raw 【6:0†source】 markers shown)", () => {
+  it("render as superscript links and a Sources list, with no raw marker left (bug: raw 【6:0†source】 markers shown)", async () => {
     // A message as Foundry sends it: raw markers, annotations covering them.
     const text = "The laptop costs $1,299【6:0†source】 and ships in May【4:0†report.pdf】.";
     const start = text.indexOf("【6:0");
@@ -79,7 +79,8 @@ describe("citations in an answer", () => {
     // A file has nothing to open: its name, no link.
     expect(within(items[1]!).queryByRole("link")).toBeNull();
 
-    const refs = screen.getAllByTestId("citation-ref");
+    // The Markdown renderer is loaded with the first answer (TurnView), so the references follow.
+    const refs = await screen.findAllByTestId("citation-ref");
     expect(refs.map((r) => r.textContent)).toEqual(["1", "2"]);
     const webRef = screen.getByRole("link", { name: "Source 1: Contoso pricing" });
     expect(webRef.getAttribute("href")).toBe(web.url);
