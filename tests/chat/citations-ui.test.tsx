@@ -2,7 +2,7 @@
 import { cleanup, render, screen, within } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
 import { Markdown } from "@/components/chat/Markdown";
-import { TurnView } from "@/components/chat/TurnView";
+import { loadMarkdown, TurnView } from "@/components/chat/TurnView";
 import { visibleText } from "@/components/chat/blocks/citations";
 import { ToolCallCard } from "@/components/chat/blocks/ToolCallCard";
 import { normalizeResponse } from "@/lib/agents/normalizer";
@@ -62,6 +62,8 @@ describe("citations in an answer", () => {
       ],
     });
     const turn = turnOf(stamper()("run_1", drafts));
+    // TurnView loads the Markdown renderer on first use; a cold load can outlast findBy's wait.
+    await loadMarkdown();
     render(<TurnView turn={turn} />);
 
     const answer = screen.getByTestId("assistant-message");
@@ -79,7 +81,7 @@ describe("citations in an answer", () => {
     // A file has nothing to open: its name, no link.
     expect(within(items[1]!).queryByRole("link")).toBeNull();
 
-    // The Markdown renderer is loaded with the first answer (TurnView), so the references follow.
+    // The answer is plain text until the lazily loaded renderer takes over; the references follow.
     const refs = await screen.findAllByTestId("citation-ref");
     expect(refs.map((r) => r.textContent)).toEqual(["1", "2"]);
     const webRef = screen.getByRole("link", { name: "Source 1: Contoso pricing" });
