@@ -29,7 +29,10 @@ const TARGET_SCORE = 90;
 const REPORT = path.join("docs", "lighthouse", "chat.html");
 
 export interface BrowserBenchOptions {
-  /** Build directory (NEXT_DIST_DIR); default .next-bench. */
+  /**
+   * Build directory (NEXT_DIST_DIR); default .next-bench, which tsconfig.json already includes
+   * (`next build` adds any other directory's types to tsconfig.json).
+   */
   distDir?: string;
   /** Reuse an existing build in distDir instead of building. */
   skipBuild?: boolean;
@@ -83,7 +86,10 @@ export async function benchBrowser(opts: BrowserBenchOptions = {}): Promise<Brow
     ALLOW_LOCAL_IDENTITY_IN_PRODUCTION: "true",
   });
   try {
-    await waitFor(`${baseUrl}/api/ready`, START_TIMEOUT_MS);
+    await waitFor(`${baseUrl}/api/ready`, START_TIMEOUT_MS).catch((err: Error) => {
+      const log = fs.readFileSync(path.join(dataDir, "server.log"), "utf8").slice(-2000);
+      throw new Error(`${err.message}\n${log}`);
+    });
     const scripts = await firstLoadScripts(baseUrl);
     const result: BrowserBenchResult = {
       buildSeconds,
