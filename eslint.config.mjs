@@ -8,6 +8,8 @@ const config = [
     ignores: [
       ".next/**",
       ".next-e2e/**",
+      ".next-bench/**",
+      "docs/lighthouse/**",
       ".data/**",
       "node_modules/**",
       "lib/db/migrations/**",

@@ -19,7 +19,7 @@ import type { ChatEvent } from "@/lib/chat/events";
 import { Composer } from "./Composer";
 import { EmptyState } from "./EmptyState";
 import { Sidebar } from "./Sidebar";
-import { TurnView } from "./TurnView";
+import { loadMarkdown, TurnView } from "./TurnView";
 import { useConversationStream } from "./useConversationStream";
 import { useStickToBottom } from "./useStickToBottom";
 
@@ -129,6 +129,10 @@ export function ChatApp() {
   const running =
     !!lastTurn && ["running", "awaiting_approval", "awaiting_consent"].includes(lastTurn.status);
   const { scrollRef, contentRef } = useStickToBottom(conversationId, view);
+  // A conversation's answers need the Markdown renderer: load it alongside its events, not after.
+  useEffect(() => {
+    if (conversationId) void loadMarkdown();
+  }, [conversationId]);
   const current = conversations?.find((c) => c.id === conversationId);
 
   /** After Stop the server needs a moment to end the run; a message sent meanwhile waits. */

@@ -1,6 +1,6 @@
 "use client";
 
-import { useId } from "react";
+import { lazy, Suspense, useId } from "react";
 import type { Block, TextBlock, Turn } from "@/lib/chat/reducer";
 import { authRequiredOfTurn } from "@/lib/connections/auth-required";
 import { ApprovalCard } from "./blocks/ApprovalCard";
@@ -8,7 +8,15 @@ import { ConnectCard } from "./blocks/ConnectCard";
 import { ConsentCard } from "./blocks/ConsentCard";
 import { Sources } from "./blocks/Sources";
 import { ToolCallCard } from "./blocks/ToolCallCard";
-import { Markdown } from "./Markdown";
+import { visibleText } from "./blocks/citations";
+
+// Markdown rendering (Streamdown: unified, remark, rehype, marked) was ~150 KB of the chat page's
+// ~390 KB gzipped first-load JavaScript, yet no answer is on screen at first paint. It loads with
+// the first answer; until then (a moment) the answer shows as plain text, so nothing is hidden.
+const Markdown = lazy(() => loadMarkdown().then((m) => ({ default: m.Markdown })));
+
+/** Starts loading the Markdown renderer (once; later calls share the same load). */
+export const loadMarkdown = () => import("./Markdown");
 
 /** One exchange: the user's message, then what the agent did and said, then how it ended. */
 export function TurnView({ turn }: { turn: Turn }) {
@@ -67,12 +75,20 @@ function TextView({ block }: { block: TextBlock }) {
   const idPrefix = `t${useId().replace(/[^a-zA-Z0-9_-]/g, "")}`;
   return (
     <>
-      <Markdown
-        text={block.text}
-        streaming={!block.done}
-        citations={block.citations}
-        idPrefix={idPrefix}
-      />
+      <Suspense
+        fallback={
+          <div className="text-[15px] leading-relaxed whitespace-pre-wrap">
+            {visibleText(block.text, !block.done)}
+          </div>
+        }
+      >
+        <Markdown
+          text={block.text}
+          streaming={!block.done}
+          citations={block.citations}
+          idPrefix={idPrefix}
+        />
+      </Suspense>
       {block.citations && block.citations.length > 0 ? (
         <Sources citations={block.citations} idPrefix={idPrefix} />
       ) : null}

@@ -4,6 +4,7 @@
  */
 import os from "node:os";
 import { benchApprovals, formatApprovals } from "./approvals";
+import { benchBrowser, formatBrowser } from "./browser";
 import { benchChat, formatChat } from "./chat";
 import { benchMcp, formatMcp } from "./mcp";
 import { createScratchDatabase } from "../../tests/helpers/postgres";
@@ -31,6 +32,10 @@ async function main() {
     } finally {
       await scratch.drop();
     }
+  }
+  if (!only || only === "browser") {
+    console.log(formatBrowser(await benchBrowser()));
+    console.log();
   }
   process.exit(0);
 }

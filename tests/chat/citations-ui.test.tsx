@@ -2,7 +2,7 @@
 import { cleanup, render, screen, within } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
 import { Markdown } from "@/components/chat/Markdown";
-import { TurnView } from "@/components/chat/TurnView";
+import { loadMarkdown, TurnView } from "@/components/chat/TurnView";
 import { visibleText } from "@/components/chat/blocks/citations";
 import { ToolCallCard } from "@/components/chat/blocks/ToolCallCard";
 import { normalizeResponse } from "@/lib/agents/normalizer";
@@ -29,7 +29,7 @@ function turnOf(events: ChatEvent[]): Turn {
 }
 
 describe("citations in an answer", () => {
-  it("render as superscript links and a Sources list, with no raw marker left (bug: raw 【6:0†source】 markers shown)", () => {
+  it("render as superscript links and a Sources list, with no raw marker left (bug: raw 【6:0†source】 markers shown)", async () => {
     // A message as Foundry sends it: raw markers, annotations covering them.
     const text = "The laptop costs $1,299【6:0†source】 and ships in May【4:0†report.pdf】.";
     const start = text.indexOf("【6:0");
@@ -62,6 +62,8 @@ describe("citations in an answer", () => {
       ],
     });
     const turn = turnOf(stamper()("run_1", drafts));
+    // TurnView loads the Markdown renderer on first use; a cold load can outlast findBy's wait.
+    await loadMarkdown();
     render(<TurnView turn={turn} />);
 
     const answer = screen.getByTestId("assistant-message");
@@ -79,7 +81,8 @@ describe("citations in an answer", () => {
     // A file has nothing to open: its name, no link.
     expect(within(items[1]!).queryByRole("link")).toBeNull();
 
-    const refs = screen.getAllByTestId("citation-ref");
+    // The answer is plain text until the lazily loaded renderer takes over; the references follow.
+    const refs = await screen.findAllByTestId("citation-ref");
     expect(refs.map((r) => r.textContent)).toEqual(["1", "2"]);
     const webRef = screen.getByRole("link", { name: "Source 1: Contoso pricing" });
     expect(webRef.getAttribute("href")).toBe(web.url);
