@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { and, eq, isNull, or } from "drizzle-orm";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/db/client";
+import { isUniqueViolation } from "@/lib/db/errors";
 import { mcpApiKeys, users } from "@/lib/db/schema";
 import { findDemoUser } from "@/lib/identity/local-idp/users";
 import type { Principal } from "@/lib/identity/principal";
@@ -65,13 +66,6 @@ export async function createApiKey(
     throw err;
   }
   return { key, info: toInfo(row!) };
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: unknown }).code === "23505") return true;
-  }
-  return false;
 }
 
 export async function getApiKey(id: string): Promise<ApiKeyInfo | undefined> {

@@ -4,17 +4,7 @@ export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 /** Store functions run on the pool or inside a caller's transaction. */
 export type Exec = Db | Tx;
 
-/** Postgres `unique_violation`, wherever the driver (pg, PGlite) or drizzle put the code. */
-export function isUniqueViolation(err: unknown): boolean {
-  for (
-    let e: unknown = err, depth = 0;
-    e && depth < 5;
-    e = (e as { cause?: unknown }).cause, depth++
-  ) {
-    if ((e as { code?: unknown }).code === "23505") return true;
-  }
-  return false;
-}
+export { isUniqueViolation } from "@/lib/db/errors";
 
 export interface Page<T> {
   data: T[];

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   appendAudit,
+  chainHash,
   argumentHash,
   canonicalJson,
   GENESIS_HASH,
@@ -99,5 +100,60 @@ describe.each<DbKind>(["pglite", "postgres"])("audit chain on %s", (kind) => {
         sql`alter table audit_log enable trigger audit_log_no_update_delete`,
       );
     }
+  });
+});
+
+describe.each<DbKind>(["pglite", "postgres"])("audit appends after other writers on %s", (kind) => {
+  let db: Awaited<ReturnType<typeof useFreshDb>>;
+  beforeAll(async () => {
+    db = await useFreshDb(kind);
+  });
+  afterAll(async () => db?.close());
+
+  const lastRow = async () =>
+    (
+      await db.handle.db
+        .select()
+        .from(auditLog)
+        .orderBy(sql`id desc`)
+        .limit(1)
+    )[0]!;
+
+  it("chains after a row another replica appended since this process's last append", async () => {
+    const first = await appendAudit(entry(1));
+    // Another replica extends the chain (exactly as appendAudit would there).
+    const other = { ...entry(2), at: new Date(Date.now()) };
+    const otherHash = chainHash(other, first.hash);
+    await db.handle.db.insert(auditLog).values({ ...other, prevHash: first.hash, hash: otherHash });
+    const third = await appendAudit(entry(3));
+    expect((await lastRow()).prevHash).toBe(otherHash);
+    expect(third.id).toBe((await lastRow()).id);
+    expect(await verifyAuditChain()).toMatchObject({ ok: true, rows: 3 });
+  });
+
+  it("chains onto the stored last row when the one this process wrote last is gone", async () => {
+    const before = await lastRow();
+    await appendAudit(entry(4));
+    await db.handle.db.execute(
+      sql`alter table audit_log disable trigger audit_log_no_update_delete`,
+    );
+    try {
+      await db.handle.db.execute(
+        sql`delete from audit_log where id = (select max(id) from audit_log)`,
+      );
+    } finally {
+      await db.handle.db.execute(
+        sql`alter table audit_log enable trigger audit_log_no_update_delete`,
+      );
+    }
+    await appendAudit(entry(5));
+    expect((await lastRow()).prevHash).toBe(before.hash);
+    expect(await verifyAuditChain()).toMatchObject({ ok: true, rows: 4 });
+  });
+
+  it("keeps concurrent appends after those fallbacks linear and in id order", async () => {
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => appendAudit(entry(i))));
+    expect(results.map((r) => r.id)).toEqual([...results.map((r) => r.id)].sort((a, b) => a - b));
+    expect(await verifyAuditChain()).toMatchObject({ ok: true, rows: 34 });
   });
 });

@@ -1,0 +1,11 @@
+/** Postgres `unique_violation`, wherever the driver (pg, PGlite) or drizzle put the code. */
+export function isUniqueViolation(err: unknown): boolean {
+  for (
+    let e: unknown = err, depth = 0;
+    e && depth < 5;
+    e = (e as { cause?: unknown }).cause, depth++
+  ) {
+    if ((e as { code?: unknown }).code === "23505") return true;
+  }
+  return false;
+}
