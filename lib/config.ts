@@ -92,6 +92,9 @@ const envSchema = z.object({
   MCP_ALLOWED_HOSTS: optionalString,
   MCP_ALLOWED_ORIGINS: optionalString,
   MCP_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
+  // true: a tool call answers only after its audit row is flushed to disk (PostgreSQL
+  // synchronous_commit); false: after it is committed, flushed by the WAL writer within ~0.6 s.
+  AUDIT_DURABLE_COMMIT: bool,
   // Bounds on one tools/call's arguments: nesting depth, and UTF-8 bytes as JSON (≤ the 1 MiB body cap).
   MCP_MAX_ARGUMENT_DEPTH: z.coerce.number().int().min(2).max(256).default(32),
   MCP_MAX_ARGUMENT_BYTES: z.coerce
@@ -319,6 +322,7 @@ export function buildConfig(env: Record<string, string | undefined>) {
       argumentBounds: { maxDepth: e.MCP_MAX_ARGUMENT_DEPTH, maxBytes: e.MCP_MAX_ARGUMENT_BYTES },
       serverLabel: e.MCP_SERVER_LABEL,
       approvalLedger: e.MCP_APPROVAL_LEDGER,
+      auditDurableCommit: e.AUDIT_DURABLE_COMMIT,
     },
     consent: {
       /** Allowed consent-link origins (normalized; `https://*.domain` entries match subdomains). */

@@ -1,4 +1,5 @@
 import { desc, sql } from "drizzle-orm";
+import { getConfig } from "@/lib/config";
 import { getDb, type Db } from "@/lib/db/client";
 import { isUniqueViolation } from "@/lib/db/errors";
 import { auditLog } from "@/lib/db/schema";
@@ -86,17 +87,33 @@ async function appendBatch(entries: AuditEntry[]): Promise<Written[]> {
   let written: { rows: Written[]; head: string } | undefined;
   try {
     const head = cached ?? (await readHead(db));
-    written = await insertChained(db, head, entries, { guarded: true });
+    written = await db.transaction(async (tx) => {
+      await commitMode(tx);
+      return insertChained(tx, head, entries, { guarded: true });
+    });
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
   }
   written ??= await db.transaction(async (tx) => {
+    await commitMode(tx);
     await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
     return insertChained(tx, await readHead(tx), entries, { guarded: false });
   });
   if (!written) throw new Error("The audit chain's head moved while it was locked.");
   heads().set(db, written.head);
   return written.rows;
+}
+
+/**
+ * Unless durable commits are asked for, the audit transaction does not wait for its WAL flush
+ * (measured: ~3.6 ms of a ~4 ms append on this machine's disk, on every call's critical path). A
+ * database crash can then lose the last ~0.6 s of rows, always a tail: the chain stays linear and
+ * verifiable. Only this transaction is affected; runs, approvals and the ledger stay synchronous.
+ */
+async function commitMode(tx: Pick<Db, "execute">): Promise<void> {
+  if (!getConfig().mcp.auditDurableCommit) {
+    await tx.execute(sql`set local synchronous_commit = off`);
+  }
 }
 
 async function readHead(db: Exec): Promise<string> {
