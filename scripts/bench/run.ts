@@ -6,6 +6,7 @@ import os from "node:os";
 import { benchApprovals, formatApprovals } from "./approvals";
 import { benchChat, formatChat } from "./chat";
 import { benchMcp, formatMcp } from "./mcp";
+import { benchStreams, formatStreams } from "./streams";
 import { createScratchDatabase } from "../../tests/helpers/postgres";
 
 async function main() {
@@ -19,6 +20,10 @@ async function main() {
   }
   if (!only || only === "approvals") {
     console.log(formatApprovals(await benchApprovals()));
+    console.log();
+  }
+  if (!only || only === "streams") {
+    console.log(formatStreams(await benchStreams()));
     console.log();
   }
   if (!only || only === "mcp") {
