@@ -1,133 +1,136 @@
-import { getBus } from "@/lib/bus";
 import { metrics } from "@/lib/telemetry/metrics";
+import { keepAlive } from "./heartbeat";
+import { joinHub, PAGE, type HubMembership, type LogSource } from "./log-hub";
 
 const encoder = new TextEncoder();
-const HEARTBEAT_MS = 15_000;
-const PAGE = 500;
+const RETRY = encoder.encode("retry: 2000\n\n");
 
-export interface LogStreamOptions<E extends { seq: number }> {
+export interface LogStreamOptions<E extends { seq: number }> extends LogSource<E> {
   /** Bus channel that announces new entries. */
   channel: string;
   after: number;
   signal: AbortSignal;
-  heartbeatMs?: number;
-  /** Entries with `seq > after`, in order, at most `limit`. */
-  read(after: number, limit: number): Promise<E[]>;
-  /** The SSE frame of an entry, or null to skip it (e.g. not visible to this reader). */
-  frame(entry: E): string | null;
-  /** The entry a bus message carries, or null when it only says "something new" (read the log). */
-  fromBus(message: unknown): E | null;
+  /**
+   * The SSE frame of an entry, or null to skip it (e.g. not visible to this reader). Readers of
+   * one channel receive the same entry objects, so a frame that depends only on the entry can be
+   * encoded once for all of them (see sseFrameBytes).
+   */
+  frame(entry: E): Uint8Array | string | null;
   /** Called once when the stream ends, however it ends (client gone, error, cancel). */
   onClose?: () => void;
 }
 
 /**
  * An SSE stream over a durable, gap-free numbered log: replays after `after`, then tails live
- * entries. It subscribes before replaying and only ever advances to `seq = last + 1`; anything
- * else (a gap from another writer, a notification that raced the replay, a bare "poke") is filled
- * from the log. So a reconnect with Last-Event-ID sees every entry exactly once, in order.
+ * entries from the channel's shared hub (lib/http/log-hub.ts). It joins the hub before replaying
+ * and only ever advances to `seq = last + 1`; anything else (a gap from another writer, an entry
+ * that raced the replay, a bare "poke") is filled from the log by this reader. So a reconnect with
+ * Last-Event-ID sees every entry exactly once, in order.
+ *
+ * Per stream this holds only its position, a small backlog while it reads the log, and its place
+ * in the hub and in the shared heartbeat: no bus subscription, timer or loop of its own.
  */
 export function logEventStream<E extends { seq: number }>(
   opts: LogStreamOptions<E>,
 ): ReadableStream<Uint8Array> {
   const { signal } = opts;
-  let last = opts.after;
-  const pending: (E | null)[] = [];
-  let wake: (() => void) | undefined;
-  let unsubscribe: (() => Promise<void>) | undefined;
-  let closed = false;
-  let onClose = opts.onClose;
   // The open-streams gauge, by the channel's kind ("conversation", "approvals"), never its id.
   const open = metrics().sseConnections.labels({ stream: opts.channel.split(":")[0]! });
-  let counted = false;
-  const close = () => {
-    if (counted) open.dec();
-    counted = false;
-    const fn = onClose;
+  let last = opts.after;
+  /** Deliveries that arrived while this reader was reading the log itself. */
+  let backlog: (readonly E[] | null)[] | undefined = [];
+  let membership: HubMembership | undefined;
+  let stopBeat: (() => void) | undefined;
+  let ended = false;
+  let onClose = opts.onClose;
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+
+  const write = (bytes: Uint8Array) => {
+    try {
+      controller.enqueue(bytes);
+    } catch {
+      // The client went away; end() tidies up.
+    }
+  };
+  /** Sends the entries that continue this reader's log; false on a gap or a bare poke. */
+  const take = (entries: readonly E[] | null): boolean => {
+    if (entries === null) return false;
+    for (const e of entries) {
+      if (e.seq <= last) continue;
+      if (e.seq !== last + 1) return false;
+      const frame = opts.frame(e);
+      if (frame !== null) write(typeof frame === "string" ? encoder.encode(frame) : frame);
+      last = e.seq;
+    }
+    return true;
+  };
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    open.dec();
+    stopBeat?.();
+    signal.removeEventListener("abort", end);
+    void membership?.leave();
+    membership = undefined;
+    backlog = undefined;
+    try {
+      controller.close();
+    } catch {
+      // already closed or cancelled by the client
+    }
+    const closed = onClose;
     onClose = undefined;
-    fn?.();
+    closed?.();
+  };
+  /** Reads the log after `last` until it is caught up with everything delivered meanwhile. */
+  const catchUp = async () => {
+    backlog ??= [];
+    try {
+      for (;;) {
+        for (;;) {
+          const page = await opts.read(last, PAGE);
+          if (ended) return;
+          take(page);
+          if (page.length < PAGE) break;
+        }
+        const pending = backlog!.splice(0);
+        if (pending.every((entries) => take(entries))) break;
+      }
+      membership?.advance(last);
+      backlog = undefined;
+    } catch {
+      // Database unavailable mid-stream: end the stream; the client resumes from its last id.
+      end();
+    }
+  };
+  const onEntries = (entries: readonly E[] | null) => {
+    if (ended) return;
+    if (backlog) backlog.push(entries);
+    else if (!take(entries)) void catchUp();
   };
 
   return new ReadableStream<Uint8Array>({
-    async start(controller) {
-      counted = true;
+    async start(c) {
+      controller = c;
       open.inc();
-      const send = (text: string) => {
-        try {
-          controller.enqueue(encoder.encode(text));
-        } catch {
-          // The client went away; the abort listener tidies up.
-        }
-      };
-      const sendEntries = (entries: E[]) => {
-        for (const e of entries) {
-          if (e.seq !== last + 1) continue;
-          const frame = opts.frame(e);
-          if (frame !== null) send(frame);
-          last = e.seq;
-        }
-      };
-      const catchUp = async () => {
-        for (;;) {
-          const page = await opts.read(last, PAGE);
-          sendEntries(page);
-          if (page.length < PAGE) return;
-        }
-      };
-
+      if (signal.aborted) return end();
+      signal.addEventListener("abort", end, { once: true });
       try {
-        unsubscribe = await getBus().subscribe(opts.channel, (message) => {
-          pending.push(opts.fromBus(message));
-          wake?.();
-        });
+        membership = await joinHub(opts.channel, opts, onEntries);
       } catch (err) {
-        close();
+        end();
         throw err;
       }
-      const stop = () => wake?.();
-      signal.addEventListener("abort", stop, { once: true });
-      const heartbeat = setInterval(
-        () => send(": keep-alive\n\n"),
-        opts.heartbeatMs ?? HEARTBEAT_MS,
-      );
-
-      try {
-        send("retry: 2000\n\n");
-        await catchUp();
-        while (!signal.aborted && !closed) {
-          if (pending.length === 0) {
-            await new Promise<void>((resolve) => (wake = resolve));
-            wake = undefined;
-            continue;
-          }
-          const batch = pending.splice(0, pending.length);
-          const entries = batch.filter((e): e is E => e !== null && e.seq > last);
-          const contiguous =
-            entries.length === batch.length &&
-            entries[0]?.seq === last + 1 &&
-            entries.every((e, i) => i === 0 || e.seq === entries[i - 1]!.seq + 1);
-          if (contiguous) sendEntries(entries);
-          else if (batch.some((e) => e === null || e.seq > last)) await catchUp();
-        }
-      } catch {
-        // Database unavailable mid-stream: end the stream; the client resumes from its last id.
-      } finally {
-        clearInterval(heartbeat);
-        signal.removeEventListener("abort", stop);
-        await unsubscribe?.();
-        close();
-        try {
-          controller.close();
-        } catch {
-          // already closed by the client
-        }
+      if (ended) {
+        void membership.leave();
+        return;
       }
+      stopBeat = keepAlive(write);
+      write(RETRY);
+      void catchUp();
     },
-    async cancel() {
-      closed = true;
-      close();
-      wake?.();
-      await unsubscribe?.();
+    cancel() {
+      end();
     },
   });
 }

@@ -40,7 +40,7 @@ async function stats(gc: boolean): Promise<ServerStats> {
   }
   const gauges: Record<string, number> = {};
   for (const m of await metrics().registry.getMetricsAsJSON()) {
-    if (m.type !== "gauge" || !m.name.startsWith("fac_")) continue;
+    if (String(m.type) !== "gauge" || !m.name.startsWith("fac_")) continue;
     gauges[m.name] = m.values.reduce((sum, v) => sum + v.value, 0);
   }
   const resources: Record<string, number> = {};
@@ -69,7 +69,8 @@ async function main() {
   await startServer();
   const ctl = http.createServer((req, res) => {
     control(req).then(
-      (body) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body)),
+      (body) =>
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body)),
       (err: unknown) => res.writeHead(500).end(String(err)),
     );
   });

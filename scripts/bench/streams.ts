@@ -20,7 +20,7 @@ import type { ServerStats } from "./app-server";
 const PROMPT = "Please give me a long answer";
 const TERMINAL = new Set(["run.completed", "run.failed", "run.cancelled"]);
 const MB = 2 ** 20;
-/** Gauges that must be back to zero once every client is gone. */
+/** Gauges that must be back to their baseline (no stream, hub or run: 0) once every client is gone. */
 const LEAK_GAUGES = [
   "fac_sse_connections",
   "fac_sse_fanout_hubs",
@@ -51,6 +51,7 @@ export interface StreamsBenchResult {
   eventsPerRun: number;
   /** Subscribers of a running conversation whose events were not exactly 1..terminal, in order. */
   badSubscribers: number;
+  gaugesBaseline: Record<string, number>;
   gaugesOpen: Record<string, number>;
   gaugesAfter: Record<string, number>;
   timersBaseline: number;
@@ -181,8 +182,7 @@ export async function benchStreams(opts: StreamsBenchOptions = {}): Promise<Stre
     CHAT_MESSAGES_PER_MINUTE: "100000",
     SSE_STREAMS_PER_USER: String(Math.min(10_000, perUser)),
   });
-  const stats = (gc = false) =>
-    getJson<ServerStats>(`${server.control}/stats${gc ? "?gc=1" : ""}`);
+  const stats = (gc = false) => getJson<ServerStats>(`${server.control}/stats${gc ? "?gc=1" : ""}`);
   const all: Subscriber[] = [];
   try {
     const tokens = Object.values(await getJson<Record<string, string>>(`${server.control}/tokens`));
@@ -282,7 +282,9 @@ export async function benchStreams(opts: StreamsBenchOptions = {}): Promise<Stre
     agent.destroy();
     let after = await stats();
     const until = Date.now() + 20_000;
-    while (Date.now() < until && LEAK_GAUGES.some((g) => (after.gauges[g] ?? 0) !== 0)) {
+    const leaking = (s: ServerStats) =>
+      LEAK_GAUGES.some((g) => (s.gauges[g] ?? 0) !== (baseline.gauges[g] ?? 0));
+    while (Date.now() < until && leaking(after)) {
       await sleep(250);
       after = await stats();
     }
@@ -303,6 +305,7 @@ export async function benchStreams(opts: StreamsBenchOptions = {}): Promise<Stre
       activeSubscribers: tracked.length,
       eventsPerRun: lengths[Math.floor(lengths.length / 2)] ?? 0,
       badSubscribers: bad,
+      gaugesBaseline: pick(baseline),
       gaugesOpen: pick(open),
       gaugesAfter: pick(after),
       timersBaseline: baseline.resources.Timeout ?? 0,
@@ -310,7 +313,10 @@ export async function benchStreams(opts: StreamsBenchOptions = {}): Promise<Stre
       timersAfter: after.resources.Timeout ?? 0,
       socketsBaseline: baseline.resources.TCPSocketWrap ?? 0,
       socketsAfter: after.resources.TCPSocketWrap ?? 0,
-      load: os.loadavg().map((l) => l.toFixed(2)).join(" "),
+      load: os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" "),
     };
   } finally {
     for (const s of all) s.socket?.destroy();
@@ -332,7 +338,7 @@ export async function benchStreams(opts: StreamsBenchOptions = {}): Promise<Stre
 export function formatStreams(r: StreamsBenchResult): string {
   const extra = (r.peakRss - r.baselineRss) / MB;
   const back = (r.afterRss - r.baselineRss) / r.baselineRss;
-  const leaks = Object.entries(r.gaugesAfter).filter(([, v]) => v !== 0);
+  const leaks = Object.entries(r.gaugesAfter).filter(([k, v]) => v !== r.gaugesBaseline[k]);
   const memOk = extra <= 1024;
   const lossOk = r.badSubscribers === 0 && r.activeSubscribers > 0;
   const leakOk = leaks.length === 0 && r.timersAfter <= r.timersBaseline;
@@ -348,13 +354,14 @@ export function formatStreams(r: StreamsBenchResult): string {
     "| measure | value | target | result |",
     "|---|---|---|---|",
     `| server RSS baseline (after warm-up, GC) | ${(r.baselineRss / MB).toFixed(0)} MB | — | — |`,
-    `| RSS with all subscribers idle (GC) | +${((r.idleRss - r.baselineRss) / MB).toFixed(0)} MB (${(((r.idleRss - r.baselineRss) / r.subscribers) / 1024).toFixed(1)} KB/subscriber) | — | — |`,
+    `| RSS with all subscribers idle (GC) | +${((r.idleRss - r.baselineRss) / MB).toFixed(0)} MB (${((r.idleRss - r.baselineRss) / r.subscribers / 1024).toFixed(1)} KB/subscriber) | — | — |`,
     `| V8 heap used (GC): baseline / all idle / after disconnects | ${r.heap.map((h) => (h / MB).toFixed(0)).join(" / ")} MB | — | — |`,
     `| peak extra RSS while ${r.runs} runs stream | ${extra.toFixed(0)} MB | ≤ 1024 MB | ${memOk ? "PASS" : "MISS"} |`,
     `| subscribers opened in | ${r.openSeconds.toFixed(1)} s | — | — |`,
     `| subscribers of running conversations with every event once, in order | ${r.activeSubscribers - r.badSubscribers} / ${r.activeSubscribers} (${r.eventsPerRun} events/run) | all | ${lossOk ? "PASS" : "MISS"} |`,
+    `| gauges at baseline | ${g(r.gaugesBaseline)}; timers ${r.timersBaseline} | — | — |`,
     `| gauges with all open (before disconnects) | ${g(r.gaugesOpen)}; timers ${r.timersOpen} | — | — |`,
-    `| gauges after abrupt disconnects | ${g(r.gaugesAfter)}; timers ${r.timersAfter} (baseline ${r.timersBaseline}); sockets ${r.socketsAfter} (baseline ${r.socketsBaseline}) | all 0, timers ≤ baseline | ${leakOk ? "PASS" : "MISS"} |`,
+    `| gauges after abrupt disconnects | ${g(r.gaugesAfter)}; timers ${r.timersAfter} (baseline ${r.timersBaseline}); sockets ${r.socketsAfter} (baseline ${r.socketsBaseline}) | = baseline, timers ≤ baseline | ${leakOk ? "PASS" : "MISS"} |`,
     `| RSS after disconnects (GC) vs baseline | ${(r.afterRss / MB).toFixed(0)} MB (${back >= 0 ? "+" : ""}${(back * 100).toFixed(1)} %) | ≤ +10 % | ${backOk ? "PASS" : "MISS"} |`,
   ].join("\n");
 }
