@@ -39,6 +39,9 @@ export function conversationEventStream(opts: {
     onClose: opts.onClose,
     read: (after, limit) => readEvents(conversationId, after, limit),
     frame: sseFrameBytes,
-    fromBus: (message) => message as ChatEvent,
+    fromBus,
   });
 }
+
+/** Conversation events travel on the bus whole (lib/chat/event-log.ts publishes them). */
+const fromBus = (message: unknown) => message as ChatEvent;

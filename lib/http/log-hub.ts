@@ -12,11 +12,13 @@ export interface LogSource<E extends { seq: number }> {
 }
 
 /**
- * What a hub hands its readers: new entries, in order and gap-free from the hub's point of view,
+ * A hub's reader. `offer` gets new entries, in order and gap-free from the hub's point of view,
  * or null for "something new, read the log yourself" (when the hub does not know its position
  * yet). Each reader still checks every entry against its own position; the hub only saves work.
  */
-export type Tap<E> = (entries: readonly E[] | null) => void;
+export interface Tap<E> {
+  offer(entries: readonly E[] | null): void;
+}
 
 /**
  * One channel's fan-out on this process: a single bus subscription and a single log read per gap
@@ -24,8 +26,8 @@ export type Tap<E> = (entries: readonly E[] | null) => void;
  * cost one subscription, not a thousand (and the same entry objects reach them all, so their
  * frames can be encoded once). Created by the first reader, gone with the last.
  */
-class LogHub<E extends { seq: number }> {
-  readonly taps = new Set<Tap<E>>();
+export class LogHub<E extends { seq: number }> {
+  private readonly taps = new Set<Tap<E>>();
   /** Highest seq handed to the readers; undefined until the first entry or log read. */
   private cursor: number | undefined;
   private reading = false;
@@ -36,6 +38,7 @@ class LogHub<E extends { seq: number }> {
 
   constructor(
     bus: Bus,
+    private readonly hubs: Map<string, LogHub<{ seq: number }>>,
     private readonly channel: string,
     private readonly source: LogSource<E>,
   ) {
@@ -57,7 +60,14 @@ class LogHub<E extends { seq: number }> {
     this.cursor ??= seq;
   }
 
-  async close(): Promise<void> {
+  join(tap: Tap<E>): void {
+    this.taps.add(tap);
+  }
+
+  /** The last reader out closes the hub and its bus subscription. Idempotent per reader. */
+  async leave(tap: Tap<E>): Promise<void> {
+    if (!this.taps.delete(tap) || this.taps.size > 0) return;
+    if (this.hubs.get(this.channel) === (this as unknown)) this.hubs.delete(this.channel);
     this.gauge.dec();
     await this.ready.catch(() => undefined);
     await this.unsubscribe?.();
@@ -109,7 +119,7 @@ class LogHub<E extends { seq: number }> {
   private broadcast(entries: readonly E[] | null): void {
     for (const tap of this.taps) {
       try {
-        tap(entries);
+        tap.offer(entries);
       } catch {
         // A failing reader must not keep the others from their entries.
       }
@@ -128,45 +138,29 @@ function hubsOf(bus: Bus): Map<string, LogHub<{ seq: number }>> {
   return hubs;
 }
 
-export interface HubMembership {
-  /** Tell the hub this reader is at `seq` after reading the log itself. */
-  advance(seq: number): void;
-  /** Leave the channel (the last reader out closes the hub's bus subscription). Idempotent. */
-  leave(): Promise<void>;
-}
-
 /**
  * Joins `tap` to the channel's hub on the current bus, creating it (and its bus subscription)
  * for the first reader. Resolves once the subscription is live, so a reader that replays the log
- * after this cannot miss an entry announced meanwhile.
+ * after this cannot miss an entry announced meanwhile. The reader leaves with `hub.leave(tap)`.
  */
 export async function joinHub<E extends { seq: number }>(
   channel: string,
   source: LogSource<E>,
   tap: Tap<E>,
-): Promise<HubMembership> {
-  const hubs = hubsOf(getBus());
+): Promise<LogHub<E>> {
+  const bus = getBus();
+  const hubs = hubsOf(bus);
   let hub = hubs.get(channel) as LogHub<E> | undefined;
   if (!hub) {
-    hub = new LogHub<E>(getBus(), channel, source);
+    hub = new LogHub<E>(bus, hubs, channel, source);
     hubs.set(channel, hub as unknown as LogHub<{ seq: number }>);
   }
-  const joined = hub;
-  joined.taps.add(tap);
-  let left = false;
-  const leave = async () => {
-    if (left) return;
-    left = true;
-    joined.taps.delete(tap);
-    if (joined.taps.size > 0) return;
-    if (hubs.get(channel) === (joined as unknown)) hubs.delete(channel);
-    await joined.close();
-  };
+  hub.join(tap);
   try {
-    await joined.ready;
+    await hub.ready;
   } catch (err) {
-    await leave();
+    await hub.leave(tap);
     throw err;
   }
-  return { advance: (seq) => joined.advance(seq), leave };
+  return hub;
 }

@@ -1,6 +1,7 @@
+import { channelKind } from "@/lib/bus";
 import { metrics } from "@/lib/telemetry/metrics";
-import { keepAlive } from "./heartbeat";
-import { joinHub, PAGE, type HubMembership, type LogSource } from "./log-hub";
+import { keepAlive, stopKeepAlive, type Beating } from "./heartbeat";
+import { joinHub, PAGE, type LogHub, type LogSource, type Tap } from "./log-hub";
 
 const encoder = new TextEncoder();
 const RETRY = encoder.encode("retry: 2000\n\n");
@@ -26,113 +27,126 @@ export interface LogStreamOptions<E extends { seq: number }> extends LogSource<E
  * and only ever advances to `seq = last + 1`; anything else (a gap from another writer, an entry
  * that raced the replay, a bare "poke") is filled from the log by this reader. So a reconnect with
  * Last-Event-ID sees every entry exactly once, in order.
- *
- * Per stream this holds only its position, a small backlog while it reads the log, and its place
- * in the hub and in the shared heartbeat: no bus subscription, timer or loop of its own.
  */
 export function logEventStream<E extends { seq: number }>(
   opts: LogStreamOptions<E>,
 ): ReadableStream<Uint8Array> {
-  const { signal } = opts;
-  // The open-streams gauge, by the channel's kind ("conversation", "approvals"), never its id.
-  const open = metrics().sseConnections.labels({ stream: opts.channel.split(":")[0]! });
-  let last = opts.after;
-  /** Deliveries that arrived while this reader was reading the log itself. */
-  let backlog: (readonly E[] | null)[] | undefined = [];
-  let membership: HubMembership | undefined;
-  let stopBeat: (() => void) | undefined;
-  let ended = false;
-  let onClose = opts.onClose;
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  return new ReadableStream<Uint8Array>(new LogReader(opts));
+}
 
-  const write = (bytes: Uint8Array) => {
+/**
+ * One stream's state, and its underlying source. Deliberately one object with methods (it is the
+ * hub's tap, the heartbeat's stream and the abort listener): thousands of idle streams each cost
+ * this object and their connection — no bus subscription, timer, loop or closures of their own.
+ */
+class LogReader<E extends { seq: number }>
+  implements UnderlyingDefaultSource<Uint8Array>, Tap<E>, Beating
+{
+  private last: number;
+  /** Deliveries that arrived while this reader was reading the log itself; undefined when live. */
+  private backlog: (readonly E[] | null)[] | undefined = [];
+  private hub: LogHub<E> | undefined;
+  private controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  private ended = false;
+
+  constructor(private readonly opts: LogStreamOptions<E>) {
+    this.last = opts.after;
+  }
+
+  async start(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+    this.controller = controller;
+    // The open-streams gauge, by the channel's kind ("conversation", "approvals"), never its id.
+    metrics().sseConnections.inc({ stream: channelKind(this.opts.channel) });
+    const { signal } = this.opts;
+    if (signal.aborted) return this.end();
+    signal.addEventListener("abort", this, { once: true });
     try {
-      controller.enqueue(bytes);
+      const hub = await joinHub(this.opts.channel, this.opts, this);
+      if (this.ended) return void hub.leave(this);
+      this.hub = hub;
+    } catch (err) {
+      this.end();
+      throw err;
+    }
+    keepAlive(this);
+    this.write(RETRY);
+    void this.catchUp();
+  }
+
+  cancel(): void {
+    this.end();
+  }
+
+  /** The request's abort signal: the client went away. */
+  handleEvent(): void {
+    this.end();
+  }
+
+  write(bytes: Uint8Array): void {
+    try {
+      this.controller?.enqueue(bytes);
     } catch {
       // The client went away; end() tidies up.
     }
-  };
+  }
+
+  offer(entries: readonly E[] | null): void {
+    if (this.ended) return;
+    if (this.backlog) this.backlog.push(entries);
+    else if (!this.take(entries)) void this.catchUp();
+  }
+
   /** Sends the entries that continue this reader's log; false on a gap or a bare poke. */
-  const take = (entries: readonly E[] | null): boolean => {
+  private take(entries: readonly E[] | null): boolean {
     if (entries === null) return false;
     for (const e of entries) {
-      if (e.seq <= last) continue;
-      if (e.seq !== last + 1) return false;
-      const frame = opts.frame(e);
-      if (frame !== null) write(typeof frame === "string" ? encoder.encode(frame) : frame);
-      last = e.seq;
+      if (e.seq <= this.last) continue;
+      if (e.seq !== this.last + 1) return false;
+      const frame = this.opts.frame(e);
+      if (frame !== null) this.write(typeof frame === "string" ? encoder.encode(frame) : frame);
+      this.last = e.seq;
     }
     return true;
-  };
-  const end = () => {
-    if (ended) return;
-    ended = true;
-    open.dec();
-    stopBeat?.();
-    signal.removeEventListener("abort", end);
-    void membership?.leave();
-    membership = undefined;
-    backlog = undefined;
-    try {
-      controller.close();
-    } catch {
-      // already closed or cancelled by the client
-    }
-    const closed = onClose;
-    onClose = undefined;
-    closed?.();
-  };
+  }
+
   /** Reads the log after `last` until it is caught up with everything delivered meanwhile. */
-  const catchUp = async () => {
-    backlog ??= [];
+  private async catchUp(): Promise<void> {
+    this.backlog ??= [];
     try {
       for (;;) {
         for (;;) {
-          const page = await opts.read(last, PAGE);
-          if (ended) return;
-          take(page);
+          const page = await this.opts.read(this.last, PAGE);
+          if (this.ended) return;
+          this.take(page);
           if (page.length < PAGE) break;
         }
-        const pending = backlog!.splice(0);
-        if (pending.every((entries) => take(entries))) break;
+        const pending = this.backlog!.splice(0);
+        if (pending.every((entries) => this.take(entries))) break;
       }
-      membership?.advance(last);
-      backlog = undefined;
+      this.hub?.advance(this.last);
+      this.backlog = undefined;
     } catch {
       // Database unavailable mid-stream: end the stream; the client resumes from its last id.
-      end();
+      this.end();
     }
-  };
-  const onEntries = (entries: readonly E[] | null) => {
-    if (ended) return;
-    if (backlog) backlog.push(entries);
-    else if (!take(entries)) void catchUp();
-  };
+  }
 
-  return new ReadableStream<Uint8Array>({
-    async start(c) {
-      controller = c;
-      open.inc();
-      if (signal.aborted) return end();
-      signal.addEventListener("abort", end, { once: true });
-      try {
-        membership = await joinHub(opts.channel, opts, onEntries);
-      } catch (err) {
-        end();
-        throw err;
-      }
-      if (ended) {
-        void membership.leave();
-        return;
-      }
-      stopBeat = keepAlive(write);
-      write(RETRY);
-      void catchUp();
-    },
-    cancel() {
-      end();
-    },
-  });
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    metrics().sseConnections.dec({ stream: channelKind(this.opts.channel) });
+    stopKeepAlive(this);
+    this.opts.signal.removeEventListener("abort", this);
+    void this.hub?.leave(this);
+    this.hub = undefined;
+    this.backlog = undefined;
+    try {
+      this.controller?.close();
+    } catch {
+      // already closed or cancelled by the client
+    }
+    this.opts.onClose?.();
+  }
 }
 
 export const SSE_HEADERS = {

@@ -6,6 +6,7 @@
  * Prints `READY <app url> <control url>`; SIGTERM stops it. Run with --expose-gc so `/stats?gc=1`
  * measures live memory rather than garbage waiting for collection.
  */
+import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { stopApprovalSweep } from "@/lib/approvals/expiry";
@@ -23,7 +24,11 @@ const USERS: DemoUserName[] = ["alice", "bob", "carol", "dana"];
 export interface ServerStats {
   rss: number;
   heapUsed: number;
+  heapTotal: number;
   external: number;
+  arrayBuffers: number;
+  /** Resident part of the C allocator's main heap (the `[heap]` mapping): native memory. */
+  mallocHeap: number;
   /** Sum over labels of every `fac_` gauge. */
   gauges: Record<string, number>;
   /** Live libuv resources by kind (`Timeout`, `TCPSocketWrap`…): counted independently of our gauges. */
@@ -32,9 +37,11 @@ export interface ServerStats {
 
 async function stats(gc: boolean): Promise<ServerStats> {
   if (gc) {
-    const collect = (globalThis as { gc?: () => void }).gc;
+    // A memory-reducing full collection (what V8 does on its own when memory is short): it also
+    // returns the freed pages to the system, which a plain gc() leaves committed.
+    const collect = (globalThis as { gc?: (opts: object) => void }).gc;
     for (let i = 0; i < 3 && collect; i++) {
-      collect();
+      collect({ type: "major", execution: "sync", flavor: "last-resort" });
       await new Promise((r) => setImmediate(r));
     }
   }
@@ -46,7 +53,18 @@ async function stats(gc: boolean): Promise<ServerStats> {
   const resources: Record<string, number> = {};
   for (const kind of process.getActiveResourcesInfo()) resources[kind] = (resources[kind] ?? 0) + 1;
   const mem = process.memoryUsage();
-  return { rss: mem.rss, heapUsed: mem.heapUsed, external: mem.external, gauges, resources };
+  const smaps = fs.readFileSync("/proc/self/smaps", "utf8");
+  const heap = /\[heap\]\n(?:.*\n)*?Rss:\s+(\d+) kB/.exec(smaps);
+  return {
+    rss: mem.rss,
+    heapUsed: mem.heapUsed,
+    heapTotal: mem.heapTotal,
+    external: mem.external,
+    arrayBuffers: mem.arrayBuffers,
+    mallocHeap: heap ? Number(heap[1]) * 1024 : NaN,
+    gauges,
+    resources,
+  };
 }
 
 async function control(req: http.IncomingMessage): Promise<unknown> {

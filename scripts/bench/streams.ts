@@ -10,6 +10,7 @@
  *   npx tsx scripts/bench/streams.ts 2000 200 10
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { build } from "esbuild";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -44,6 +45,8 @@ export interface StreamsBenchResult {
   baselineRss: number;
   /** V8 heap in use: baseline, all idle, after the disconnects (each after GC). */
   heap: [number, number, number];
+  /** Resident C-allocator heap, same three moments. */
+  mallocHeap: [number, number, number];
   idleRss: number;
   peakRss: number;
   afterRss: number;
@@ -71,14 +74,36 @@ interface Subscriber {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256 });
 
-function startServer(env: Record<string, string>): Promise<{
+const ROOT = path.join(import.meta.dirname, "..", "..");
+
+/**
+ * The server compiled as production code is (one bundle, no per-function name wrappers that tsx
+ * adds to every closure): node_modules stay external and resolve from the project.
+ */
+async function bundleServer(): Promise<string> {
+  const outfile = path.join(ROOT, "node_modules", ".cache", "fac-bench", "app-server.mjs");
+  await build({
+    entryPoints: [path.join(import.meta.dirname, "app-server.ts")],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node22",
+    packages: "external",
+    tsconfig: path.join(ROOT, "tsconfig.json"),
+    logLevel: "warning",
+  });
+  return outfile;
+}
+
+async function startServer(env: Record<string, string>): Promise<{
   app: string;
   control: string;
   child: ChildProcess;
 }> {
-  const script = path.join(import.meta.dirname, "app-server.ts");
-  const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", script], {
-    cwd: path.join(import.meta.dirname, "..", ".."),
+  const script = await bundleServer();
+  const child = spawn(process.execPath, ["--expose-gc", script], {
+    cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -208,23 +233,41 @@ export async function benchStreams(opts: StreamsBenchOptions = {}): Promise<Stre
         body: JSON.stringify({ text: PROMPT }),
       });
 
-    // Warm-up on a conversation of its own (JIT, pools, the agent service), then the baseline.
+    // Warm-up: the same number of runs at once, each on a conversation of its own with a few
+    // subscribers, twice — so JIT, pools (database, agent service connections) and caches are at
+    // their working size before the baseline, and what is left after the disconnects is the
+    // subscribers' doing.
     for (let round = 0; round < 2; round++) {
-      const { id: warm } = await getJson<{ id: string }>(`${server.app}/api/conversations`, {
-        method: "POST",
-        headers: { ...auth(0), "content-type": "application/json" },
-        body: "{}",
-      });
-      const warmUrl = `${server.app}/api/conversations/${warm}/events`;
-      const subs = await Promise.all(
-        Array.from({ length: 20 }, () => subscribe(warmUrl, tokens[0]!, true)),
+      const warm = await Promise.all(
+        Array.from({ length: runs }, (_, k) =>
+          getJson<{ id: string }>(`${server.app}/api/conversations`, {
+            method: "POST",
+            headers: { ...auth(k), "content-type": "application/json" },
+            body: "{}",
+          }),
+        ),
       );
-      await getJson(`${server.app}/api/conversations/${warm}/messages`, {
-        method: "POST",
-        headers: { ...auth(0), "content-type": "application/json" },
-        body: JSON.stringify({ text: PROMPT }),
-      });
-      const until = Date.now() + 30_000;
+      const subs = await Promise.all(
+        warm.flatMap(({ id }, k) =>
+          [0, 1].map(() =>
+            subscribe(
+              `${server.app}/api/conversations/${id}/events`,
+              tokens[k % tokens.length]!,
+              true,
+            ),
+          ),
+        ),
+      );
+      await Promise.all(
+        warm.map(({ id }, k) =>
+          getJson(`${server.app}/api/conversations/${id}/messages`, {
+            method: "POST",
+            headers: { ...auth(k), "content-type": "application/json" },
+            body: JSON.stringify({ text: PROMPT }),
+          }),
+        ),
+      );
+      const until = Date.now() + 60_000;
       while (subs.some((s) => !s.done) && Date.now() < until) await sleep(100);
       for (const s of subs) s.socket?.destroy();
     }
@@ -299,6 +342,7 @@ export async function benchStreams(opts: StreamsBenchOptions = {}): Promise<Stre
       openSeconds,
       baselineRss: baseline.rss,
       heap: [baseline.heapUsed, idle.heapUsed, after.heapUsed],
+      mallocHeap: [baseline.mallocHeap, idle.mallocHeap, after.mallocHeap],
       idleRss: idle.rss,
       peakRss,
       afterRss: after.rss,
@@ -356,6 +400,7 @@ export function formatStreams(r: StreamsBenchResult): string {
     `| server RSS baseline (after warm-up, GC) | ${(r.baselineRss / MB).toFixed(0)} MB | — | — |`,
     `| RSS with all subscribers idle (GC) | +${((r.idleRss - r.baselineRss) / MB).toFixed(0)} MB (${((r.idleRss - r.baselineRss) / r.subscribers / 1024).toFixed(1)} KB/subscriber) | — | — |`,
     `| V8 heap used (GC): baseline / all idle / after disconnects | ${r.heap.map((h) => (h / MB).toFixed(0)).join(" / ")} MB | — | — |`,
+    `| C allocator heap resident: baseline / all idle / after disconnects | ${r.mallocHeap.map((h) => (h / MB).toFixed(0)).join(" / ")} MB | — | — |`,
     `| peak extra RSS while ${r.runs} runs stream | ${extra.toFixed(0)} MB | ≤ 1024 MB | ${memOk ? "PASS" : "MISS"} |`,
     `| subscribers opened in | ${r.openSeconds.toFixed(1)} s | — | — |`,
     `| subscribers of running conversations with every event once, in order | ${r.activeSubscribers - r.badSubscribers} / ${r.activeSubscribers} (${r.eventsPerRun} events/run) | all | ${lossOk ? "PASS" : "MISS"} |`,
