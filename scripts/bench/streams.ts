@@ -45,11 +45,14 @@ export interface StreamsBenchResult {
   baselineRss: number;
   /** V8 heap in use: baseline, all idle, after the disconnects (each after GC). */
   heap: [number, number, number];
-  /** Resident C-allocator heap, same three moments. */
-  mallocHeap: [number, number, number];
+  /** Resident C-allocator heap: baseline, all idle, runs done (all still open), after disconnects. */
+  mallocHeap: [number, number, number, number];
   idleRss: number;
   peakRss: number;
   afterRss: number;
+  /** RSS after a second identical cycle (GC). */
+  afterSecondRss: number;
+  gaugesAfterSecond: Record<string, number>;
   activeSubscribers: number;
   eventsPerRun: number;
   /** Subscribers of a running conversation whose events were not exactly 1..terminal, in order. */
@@ -193,7 +196,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function benchStreams(opts: StreamsBenchOptions = {}): Promise<StreamsBenchResult> {
   const subscribers = opts.subscribers ?? 10_000;
   const conversations = opts.conversations ?? 1_000;
-  const runs = Math.min(opts.runs ?? 50, conversations);
+  // Two cycles, each on fresh conversations (and one of every ten thousand never runs).
+  const runs = Math.min(opts.runs ?? 50, Math.floor((conversations - 1) / 2));
   const db = await createScratchDatabase();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "fac-bench-streams-"));
   const perUser = Math.ceil(subscribers / 4) + 10;
@@ -274,65 +278,78 @@ export async function benchStreams(opts: StreamsBenchOptions = {}): Promise<Stre
     await sleep(2000);
     const baseline = await stats(true);
 
-    // Subscribers: conversation i % conversations, so each has subscribers / conversations.
-    const active = (c: number) => c >= 1 && c <= runs;
-    const t0 = performance.now();
-    await pool(
-      Array.from({ length: subscribers }, (_, i) => i),
-      64,
-      async (i) => {
-        const c = i % conversations;
-        const sub = await subscribe(eventsUrl(c), tokens[c % tokens.length]!, active(c));
-        all.push(Object.assign(sub, { c }));
-      },
-    );
-    const openSeconds = (performance.now() - t0) / 1000;
-    await sleep(1000);
-    const idle = await stats(true);
+    /**
+     * One cycle on conversations first+1..first+runs: open every subscriber, run, check, then
+     * destroy every socket and wait (bounded) for the gauges to return to the baseline.
+     */
+    const cycle = async (first: number) => {
+      // Subscribers: conversation i % conversations, so each has subscribers / conversations.
+      const active = (c: number) => c > first && c <= first + runs;
+      const t0 = performance.now();
+      await pool(
+        Array.from({ length: subscribers }, (_, i) => i),
+        64,
+        async (i) => {
+          const c = i % conversations;
+          const sub = await subscribe(eventsUrl(c), tokens[c % tokens.length]!, active(c));
+          all.push(Object.assign(sub, { c }));
+        },
+      );
+      const openSeconds = (performance.now() - t0) / 1000;
+      await sleep(1000);
+      const idle = await stats(true);
 
-    // Runs on conversations 1..runs, sampled for peak RSS while they stream.
-    let peakRss = idle.rss;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        peakRss = Math.max(peakRss, (await stats()).rss);
-        await sleep(200);
+      // The runs, sampled for peak RSS while they stream.
+      let peakRss = idle.rss;
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          peakRss = Math.max(peakRss, (await stats()).rss);
+          await sleep(200);
+        }
+      })();
+      await Promise.all(Array.from({ length: runs }, (_, k) => startRun(first + 1 + k)));
+      const tracked = all.filter((s) => s.seqs);
+      const deadline = Date.now() + 90_000;
+      while (tracked.some((s) => !s.done) && Date.now() < deadline) await sleep(100);
+      sampling = false;
+      await sampler;
+      const open = await stats(true);
+
+      // Every tracked subscriber: ids 1..n, consecutive, the same n as the others of its run.
+      const byConversation = new Map<number, number>();
+      let bad = 0;
+      for (const s of tracked as (Subscriber & { c: number })[]) {
+        const seqs = s.seqs!;
+        const ok = s.done && seqs.length > 0 && seqs.every((seq, i) => seq === i + 1);
+        const n = byConversation.get(s.c) ?? seqs.length;
+        byConversation.set(s.c, n);
+        if (!ok || n !== seqs.length) bad++;
       }
-    })();
-    await Promise.all(Array.from({ length: runs }, (_, k) => startRun(k + 1)));
-    const tracked = all.filter((s) => s.seqs);
-    const deadline = Date.now() + 90_000;
-    while (tracked.some((s) => !s.done) && Date.now() < deadline) await sleep(100);
-    const open = await stats();
-    peakRss = Math.max(peakRss, open.rss);
-    sampling = false;
-    await sampler;
+      const lengths = [...byConversation.values()].sort((a, b) => a - b);
 
-    // Every tracked subscriber: ids 1..n, consecutive, the same n as the others of its run.
-    const byConversation = new Map<number, number>();
-    let bad = 0;
-    for (const s of tracked as (Subscriber & { c: number })[]) {
-      const seqs = s.seqs!;
-      const ok = s.done && seqs.every((seq, i) => seq === i + 1);
-      const n = byConversation.get(s.c) ?? seqs.length;
-      byConversation.set(s.c, n);
-      if (!ok || n !== seqs.length) bad++;
-    }
-    const lengths = [...byConversation.values()].sort((a, b) => a - b);
-
-    // Abrupt disconnects: every socket destroyed, no FIN-then-wait, no request abort.
-    for (const s of all) s.socket?.destroy();
+      // Abrupt disconnects: every socket destroyed, no FIN-then-wait, no request abort.
+      for (const s of all.splice(0)) s.socket?.destroy();
+      let after = await stats();
+      const until = Date.now() + 20_000;
+      const leaking = (s: ServerStats) =>
+        LEAK_GAUGES.some((g) => (s.gauges[g] ?? 0) !== (baseline.gauges[g] ?? 0));
+      while (Date.now() < until && leaking(after)) {
+        await sleep(250);
+        after = await stats();
+      }
+      await sleep(1000);
+      after = await stats(true);
+      return { openSeconds, idle, peakRss, open, tracked, bad, lengths, after };
+    };
+    const one = await cycle(0);
+    // A second identical cycle: memory that keeps growing is a leak; memory the first cycle took
+    // and the second reuses is the allocators' high-water mark.
+    const two = await cycle(runs);
+    const { openSeconds, idle, open, tracked, lengths, after } = one;
+    const peakRss = Math.max(one.peakRss, two.peakRss);
+    const bad = one.bad + two.bad;
     agent.destroy();
-    let after = await stats();
-    const until = Date.now() + 20_000;
-    const leaking = (s: ServerStats) =>
-      LEAK_GAUGES.some((g) => (s.gauges[g] ?? 0) !== (baseline.gauges[g] ?? 0));
-    while (Date.now() < until && leaking(after)) {
-      await sleep(250);
-      after = await stats();
-    }
-    await sleep(1000);
-    after = await stats(true);
     const pick = (s: ServerStats) =>
       Object.fromEntries(LEAK_GAUGES.map((g) => [g, s.gauges[g] ?? NaN]));
     return {
@@ -342,10 +359,12 @@ export async function benchStreams(opts: StreamsBenchOptions = {}): Promise<Stre
       openSeconds,
       baselineRss: baseline.rss,
       heap: [baseline.heapUsed, idle.heapUsed, after.heapUsed],
-      mallocHeap: [baseline.mallocHeap, idle.mallocHeap, after.mallocHeap],
+      mallocHeap: [baseline.mallocHeap, idle.mallocHeap, open.mallocHeap, after.mallocHeap],
       idleRss: idle.rss,
       peakRss,
       afterRss: after.rss,
+      afterSecondRss: two.after.rss,
+      gaugesAfterSecond: pick(two.after),
       activeSubscribers: tracked.length,
       eventsPerRun: lengths[Math.floor(lengths.length / 2)] ?? 0,
       badSubscribers: bad,
@@ -382,7 +401,11 @@ export async function benchStreams(opts: StreamsBenchOptions = {}): Promise<Stre
 export function formatStreams(r: StreamsBenchResult): string {
   const extra = (r.peakRss - r.baselineRss) / MB;
   const back = (r.afterRss - r.baselineRss) / r.baselineRss;
-  const leaks = Object.entries(r.gaugesAfter).filter(([k, v]) => v !== r.gaugesBaseline[k]);
+  const back2 = (r.afterSecondRss - r.baselineRss) / r.baselineRss;
+  const pct = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)} %`;
+  const leaks = [r.gaugesAfter, r.gaugesAfterSecond].flatMap((g) =>
+    Object.entries(g).filter(([k, v]) => v !== r.gaugesBaseline[k]),
+  );
   const memOk = extra <= 1024;
   const lossOk = r.badSubscribers === 0 && r.activeSubscribers > 0;
   const leakOk = leaks.length === 0 && r.timersAfter <= r.timersBaseline;
@@ -400,14 +423,15 @@ export function formatStreams(r: StreamsBenchResult): string {
     `| server RSS baseline (after warm-up, GC) | ${(r.baselineRss / MB).toFixed(0)} MB | — | — |`,
     `| RSS with all subscribers idle (GC) | +${((r.idleRss - r.baselineRss) / MB).toFixed(0)} MB (${((r.idleRss - r.baselineRss) / r.subscribers / 1024).toFixed(1)} KB/subscriber) | — | — |`,
     `| V8 heap used (GC): baseline / all idle / after disconnects | ${r.heap.map((h) => (h / MB).toFixed(0)).join(" / ")} MB | — | — |`,
-    `| C allocator heap resident: baseline / all idle / after disconnects | ${r.mallocHeap.map((h) => (h / MB).toFixed(0)).join(" / ")} MB | — | — |`,
+    `| C allocator heap resident: baseline / all idle / runs done / after disconnects | ${r.mallocHeap.map((h) => (h / MB).toFixed(0)).join(" / ")} MB | — | — |`,
     `| peak extra RSS while ${r.runs} runs stream | ${extra.toFixed(0)} MB | ≤ 1024 MB | ${memOk ? "PASS" : "MISS"} |`,
     `| subscribers opened in | ${r.openSeconds.toFixed(1)} s | — | — |`,
     `| subscribers of running conversations with every event once, in order | ${r.activeSubscribers - r.badSubscribers} / ${r.activeSubscribers} (${r.eventsPerRun} events/run) | all | ${lossOk ? "PASS" : "MISS"} |`,
     `| gauges at baseline | ${g(r.gaugesBaseline)}; timers ${r.timersBaseline} | — | — |`,
     `| gauges with all open (before disconnects) | ${g(r.gaugesOpen)}; timers ${r.timersOpen} | — | — |`,
     `| gauges after abrupt disconnects | ${g(r.gaugesAfter)}; timers ${r.timersAfter} (baseline ${r.timersBaseline}); sockets ${r.socketsAfter} (baseline ${r.socketsBaseline}) | = baseline, timers ≤ baseline | ${leakOk ? "PASS" : "MISS"} |`,
-    `| RSS after disconnects (GC) vs baseline | ${(r.afterRss / MB).toFixed(0)} MB (${back >= 0 ? "+" : ""}${(back * 100).toFixed(1)} %) | ≤ +10 % | ${backOk ? "PASS" : "MISS"} |`,
+    `| RSS after disconnects (GC) vs baseline | ${(r.afterRss / MB).toFixed(0)} MB (${pct(back)}) | ≤ +10 % | ${backOk ? "PASS" : "MISS"} |`,
+    `| the same after a second identical cycle (leak check) | ${(r.afterSecondRss / MB).toFixed(0)} MB (${pct(back2)}); gauges ${g(r.gaugesAfterSecond)} | no growth over the first | ${r.afterSecondRss <= r.afterRss * 1.03 ? "PASS" : "MISS"} |`,
   ].join("\n");
 }
 
