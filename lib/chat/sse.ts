@@ -7,17 +7,17 @@ function sseFrame(event: ChatEvent): string {
   return `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 
+const encoder = new TextEncoder();
 const encoded = new WeakMap<ChatEvent, Uint8Array>();
 
 /**
  * The frame's bytes, encoded once per event object: every subscriber of a conversation receives
  * the same event objects from its hub, so one event costs one JSON.stringify and one buffer
- * however many streams it is written to (ChatEvents are never mutated once appended). A Buffer,
- * so small frames share Node's pooled slabs instead of a native allocation each.
+ * however many streams it is written to (ChatEvents are never mutated once appended).
  */
 export function sseFrameBytes(event: ChatEvent): Uint8Array {
   let bytes = encoded.get(event);
-  if (!bytes) encoded.set(event, (bytes = Buffer.from(sseFrame(event))));
+  if (!bytes) encoded.set(event, (bytes = encoder.encode(sseFrame(event))));
   return bytes;
 }
 
