@@ -69,8 +69,12 @@ export class LogHub<E extends { seq: number }> {
     if (!this.taps.delete(tap) || this.taps.size > 0) return;
     if (this.hubs.get(this.channel) === (this as unknown)) this.hubs.delete(this.channel);
     this.gauge.dec();
-    await this.ready.catch(() => undefined);
-    await this.unsubscribe?.();
+    try {
+      await this.ready;
+      await this.unsubscribe?.();
+    } catch {
+      // Never subscribed, or the bus is gone: nothing is left to undo.
+    }
   }
 
   private onMessage(message: unknown): void {
