@@ -61,7 +61,9 @@ class LogReader<E extends { seq: number }>
     if (signal.aborted) return this.end();
     signal.addEventListener("abort", this, { once: true });
     try {
-      const hub = await joinHub(this.opts.channel, this.opts, this);
+      // The hub outlives this stream: it keeps the log's functions, not this request's options.
+      const { read, fromBus } = this.opts;
+      const hub = await joinHub(this.opts.channel, { read, fromBus }, this);
       if (this.ended) return void hub.leave(this);
       this.hub = hub;
     } catch (err) {
