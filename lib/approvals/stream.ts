@@ -14,7 +14,6 @@ export function approvalFeedStream(opts: {
   principal: Principal;
   after: number;
   signal: AbortSignal;
-  heartbeatMs?: number;
   onClose?: () => void;
 }): ReadableStream<Uint8Array> {
   const { principal } = opts;
@@ -22,7 +21,6 @@ export function approvalFeedStream(opts: {
     channel: approvalsChannel,
     after: opts.after,
     signal: opts.signal,
-    heartbeatMs: opts.heartbeatMs,
     onClose: opts.onClose,
     read: async (after, limit) => readFeed(await getDb(), after, limit),
     frame: (row) => {

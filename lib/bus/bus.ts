@@ -13,3 +13,6 @@ export interface Bus {
   subscribe(channel: string, handler: BusHandler): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
+
+/** The kind of a channel (`conversation:<id>` → `conversation`): a bounded metric label. */
+export const channelKind = (channel: string) => channel.split(":")[0]!;

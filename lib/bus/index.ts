@@ -4,6 +4,7 @@ import { MemoryBus } from "./memory-bus";
 import { RedisBus } from "./redis-bus";
 
 export type { Bus, BusHandler } from "./bus";
+export { channelKind } from "./bus";
 
 const KEY = Symbol.for("foundry-agent-chat.bus");
 type Holder = { [KEY]?: Bus };

@@ -1,4 +1,5 @@
-import type { Bus, BusHandler } from "./bus";
+import { metrics } from "@/lib/telemetry/metrics";
+import { channelKind, type Bus, type BusHandler } from "./bus";
 
 /** Single-process bus: synchronous delivery in publish order. */
 export class MemoryBus implements Bus {
@@ -19,13 +20,19 @@ export class MemoryBus implements Bus {
     let set = this.channels.get(channel);
     if (!set) this.channels.set(channel, (set = new Set()));
     set.add(handler);
+    const gauge = metrics().busSubscriptions.labels({ channel: channelKind(channel) });
+    gauge.inc();
     return async () => {
-      set.delete(handler);
-      if (set.size === 0) this.channels.delete(channel);
+      if (set.delete(handler)) gauge.dec();
+      if (set.size === 0 && this.channels.get(channel) === set) this.channels.delete(channel);
     };
   }
 
   async close(): Promise<void> {
+    for (const [channel, set] of this.channels) {
+      metrics().busSubscriptions.dec({ channel: channelKind(channel) }, set.size);
+      set.clear();
+    }
     this.channels.clear();
   }
 

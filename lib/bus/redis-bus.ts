@@ -1,6 +1,7 @@
 import { Redis } from "ioredis";
 import { logger } from "@/lib/log";
-import type { Bus, BusHandler } from "./bus";
+import { metrics } from "@/lib/telemetry/metrics";
+import { channelKind, type Bus, type BusHandler } from "./bus";
 
 /**
  * Bus across replicas on Redis pub/sub: one connection publishes, one subscribes (a subscribed
@@ -36,8 +37,10 @@ export class RedisBus implements Bus {
       await this.sub.subscribe(channel);
     }
     set.add(handler);
+    const gauge = metrics().busSubscriptions.labels({ channel: channelKind(channel) });
+    gauge.inc();
     return async () => {
-      set.delete(handler);
+      if (set.delete(handler)) gauge.dec();
       if (set.size === 0 && this.channels.get(channel) === set) {
         this.channels.delete(channel);
         await this.sub.unsubscribe(channel).catch(() => undefined);
@@ -46,6 +49,10 @@ export class RedisBus implements Bus {
   }
 
   async close(): Promise<void> {
+    for (const [channel, set] of this.channels) {
+      metrics().busSubscriptions.dec({ channel: channelKind(channel) }, set.size);
+      set.clear();
+    }
     this.channels.clear();
     await Promise.all([this.pub, this.sub].map((c) => c.quit().catch(() => c.disconnect())));
   }

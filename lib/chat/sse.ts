@@ -3,8 +3,22 @@ import { logEventStream } from "@/lib/http/log-stream";
 import type { ChatEvent } from "./events";
 import { readEvents } from "./event-log";
 
-export function sseFrame(event: ChatEvent): string {
+function sseFrame(event: ChatEvent): string {
   return `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
+const encoder = new TextEncoder();
+const encoded = new WeakMap<ChatEvent, Uint8Array>();
+
+/**
+ * The frame's bytes, encoded once per event object: every subscriber of a conversation receives
+ * the same event objects from its hub, so one event costs one JSON.stringify and one buffer
+ * however many streams it is written to (ChatEvents are never mutated once appended).
+ */
+export function sseFrameBytes(event: ChatEvent): Uint8Array {
+  let bytes = encoded.get(event);
+  if (!bytes) encoded.set(event, (bytes = encoder.encode(sseFrame(event))));
+  return bytes;
 }
 
 /**
@@ -15,7 +29,6 @@ export function conversationEventStream(opts: {
   conversationId: string;
   after: number;
   signal: AbortSignal;
-  heartbeatMs?: number;
   onClose?: () => void;
 }): ReadableStream<Uint8Array> {
   const { conversationId } = opts;
@@ -23,10 +36,12 @@ export function conversationEventStream(opts: {
     channel: conversationChannel(conversationId),
     after: opts.after,
     signal: opts.signal,
-    heartbeatMs: opts.heartbeatMs,
     onClose: opts.onClose,
     read: (after, limit) => readEvents(conversationId, after, limit),
-    frame: sseFrame,
-    fromBus: (message) => message as ChatEvent,
+    frame: sseFrameBytes,
+    fromBus,
   });
 }
+
+/** Conversation events travel on the bus whole (lib/chat/event-log.ts publishes them). */
+const fromBus = (message: unknown) => message as ChatEvent;

@@ -15,8 +15,8 @@ function open(): Map<string, number> {
 const RETRY_AFTER_SECONDS = 10;
 
 /**
- * Each live event stream holds a connection, a bus subscription and a timer for as long as the
- * client keeps it, so one user may hold at most SSE_STREAMS_PER_USER at once. Counted in this
+ * Each live event stream holds a connection and a place in its channel's fan-out for as long as
+ * the client keeps it, so one user may hold at most SSE_STREAMS_PER_USER at once. Counted in this
  * process (each replica counts its own). Returns the release function, which is safe to call
  * more than once; past the cap, 429 with Retry-After.
  */

@@ -60,6 +60,23 @@ function create() {
       labelNames: ["stream"] as const,
       registers,
     }),
+    sseHubs: new Gauge({
+      name: "fac_sse_fanout_hubs",
+      help: "Fan-out hubs on this process: one per channel (conversation, approvals feed) with open streams.",
+      labelNames: ["stream"] as const,
+      registers,
+    }),
+    sseHeartbeatTimers: new Gauge({
+      name: "fac_sse_heartbeat_timers",
+      help: "Keep-alive timers of this process's event streams (one shared by all open streams, 0 when none).",
+      registers,
+    }),
+    busSubscriptions: new Gauge({
+      name: "fac_bus_subscriptions",
+      help: "Handlers subscribed to this process's bus, by channel kind (conversation, approvals, run-control).",
+      labelNames: ["channel"] as const,
+      registers,
+    }),
     toolCalls: new Counter({
       name: "fac_mcp_tool_calls_total",
       help: "MCP tools/call requests, by tool (catalog names; anything else is 'unknown') and outcome.",

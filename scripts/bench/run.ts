@@ -7,6 +7,7 @@ import { benchApprovals, formatApprovals } from "./approvals";
 import { benchBrowser, formatBrowser } from "./browser";
 import { benchChat, formatChat } from "./chat";
 import { benchMcp, formatMcp } from "./mcp";
+import { benchStreams, formatStreams } from "./streams";
 import { createScratchDatabase } from "../../tests/helpers/postgres";
 
 async function main() {
@@ -20,6 +21,10 @@ async function main() {
   }
   if (!only || only === "approvals") {
     console.log(formatApprovals(await benchApprovals()));
+    console.log();
+  }
+  if (!only || only === "streams") {
+    console.log(formatStreams(await benchStreams()));
     console.log();
   }
   if (!only || only === "mcp") {
