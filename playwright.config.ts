@@ -6,12 +6,13 @@ const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 /**
  * End-to-end tests in Debian's Chromium (never a downloaded browser) against the real app on its
- * embedded defaults, started by tests/e2e/global-setup.ts on a free loopback port.
+ * embedded defaults — a production build under `next start` — started by
+ * tests/e2e/global-setup.ts on a free loopback port.
  */
 export default defineConfig({
   testDir: "tests/e2e",
   testMatch: "**/*.spec.ts",
-  // Outside the project: `next dev` watches the project tree and reloads pages when files appear.
+  // Outside the project, so results never land in the tree being built.
   outputDir: path.join(os.tmpdir(), "fac-playwright-results"),
   globalSetup: "./tests/e2e/global-setup.ts",
   globalTeardown: "./tests/e2e/global-teardown.ts",
