@@ -117,7 +117,11 @@ class SendClock {
   };
   private readonly onSend = (m: unknown) => {
     const { request } = m as { request: { method: string; path: string } };
-    if (request.method === "POST" && /\/openai\/(v1\/)?responses(\?|$)/.test(request.path) && !this.sentAt)
+    if (
+      request.method === "POST" &&
+      /\/openai\/(v1\/)?responses(\?|$)/.test(request.path) &&
+      !this.sentAt
+    )
       this.sentAt = performance.now();
   };
   constructor() {
