@@ -23,10 +23,10 @@ export interface AppendContext {
  * so a run has exactly one ending, and nothing after it.
  *
  * One statement, one round trip (it was a four-statement transaction; see docs/PERFORMANCE.md,
- * "Relay split"). Its locks are taken in one order everywhere — the run row first (shared for
- * content, exclusive when finishing; Postgres re-checks the run's status on the row's newest
- * version after waiting), then the conversation row (whose `last_seq` the UPDATE re-reads
- * after waiting) — so an ending and a content batch serialize without deadlocking.
+ * "Relay split"). Its locks are taken in one order everywhere — run rows first (shared for
+ * content, exclusive when finishing; Postgres re-checks a run's status on the row's newest
+ * version after waiting), then conversation rows (whose `last_seq` the UPDATE re-reads after
+ * waiting) — so an ending and a content batch serialize without deadlocking.
  */
 export async function appendEvents(
   ctx: AppendContext,
@@ -34,18 +34,20 @@ export async function appendEvents(
   opts: { finish?: RunStatus } = {},
 ): Promise<ChatEvent[]> {
   if (drafts.length === 0) return [];
+  if (!opts.finish) return (await appendMany([{ ctx, drafts }]))[0]!;
   const db = await getDb();
   const at = new Date().toISOString();
-  // Ending events are kept whatever the run's status; with `finish`, nothing is kept unless this
-  // call ended the run.
-  const keepAlways = (d: ChatEventDraft) => !opts.finish && terminalEventTypes.has(d.type);
-  const rows = JSON.stringify(drafts.map((d) => ({ t: d.type, d: d.data, k: keepAlways(d) })));
+  const ended = activeStatuses.includes(opts.finish) ? null : at;
+  const rows = JSON.stringify(drafts.map((d) => ({ t: d.type, d: d.data })));
   const result = await db.execute(sql`
-    with r as (${runGuard(ctx.runId, opts.finish)}),
+    with r as (
+      update runs set status = ${opts.finish}, ended_at = ${ended}::timestamptz
+      where id = ${ctx.runId} and status in (${activeList}) returning id
+    ),
     k as (
       select row_number() over (order by x.ord) as n, x.v->>'t' as type, x.v->'d' as data
       from jsonb_array_elements(${rows}::jsonb) with ordinality as x(v, ord)
-      where (x.v->>'k')::boolean or ${opts.finish ? sql`exists (select 1 from r)` : sql`not exists (select 1 from r where status not in (${activeList}))`}
+      where exists (select 1 from r)
     ),
     c as (
       update conversations
@@ -58,12 +60,86 @@ export async function appendEvents(
       ${ctx.correlationId}, ${at}::timestamptz
     from c, k
     returning seq`);
-  // Both drivers (pg, PGlite) answer `{ rows }`; bigint arithmetic may come back as a string.
-  const seqs = (result as { rows: { seq: number | string }[] }).rows.map((r) => Number(r.seq));
-  if (seqs.length === 0) return [];
-  const kept = seqs.length === drafts.length ? drafts : drafts.filter(keepAlways);
-  const first = Math.min(...seqs);
-  const events = kept.map(
+  const seqs = seqsOf(result).map((r) => Number(r.seq));
+  return publish(stamp(ctx, seqs.length ? drafts : [], Math.min(...seqs), at));
+}
+
+/** One append of `appendMany`: a run's drafts, in order. */
+export interface AppendRequest {
+  ctx: AppendContext;
+  drafts: ChatEventDraft[];
+}
+
+/**
+ * Several runs' content in one statement (the EventWriters' shared group commit, see
+ * append-batcher.ts): each request is kept or dropped by its own run's status as in
+ * `appendEvents`, and numbered after its own conversation's last event. The requests must be of
+ * distinct conversations. Resolves with each request's events, in the requests' order.
+ */
+export async function appendMany(requests: AppendRequest[]): Promise<ChatEvent[][]> {
+  const db = await getDb();
+  const at = new Date().toISOString();
+  // Ending events are kept whatever the run's status.
+  const keepAlways = (d: ChatEventDraft) => terminalEventTypes.has(d.type);
+  const rows = JSON.stringify(
+    requests.flatMap(({ ctx, drafts }) =>
+      drafts.map((d, n) => ({
+        c: ctx.conversationId,
+        r: ctx.runId,
+        x: ctx.correlationId,
+        n,
+        t: d.type,
+        d: d.data,
+        k: keepAlways(d),
+      })),
+    ),
+  );
+  const result = await db.execute(sql`
+    with q as (
+      select * from jsonb_to_recordset(${rows}::jsonb)
+        as q(c text, r text, x text, n int, t text, d jsonb, k boolean)
+    ),
+    r as (
+      select id, status from runs where id in (select r from q) order by id for share
+    ),
+    k as (
+      select q.*, row_number() over (partition by q.c order by q.n) as m from q
+      where q.k or not exists (
+        select 1 from r where r.id = q.r and r.status not in (${activeList})
+      )
+    ),
+    cnt as (select c, count(*) as cnt from k group by c),
+    cv as (
+      update conversations
+      set last_seq = last_seq + cnt.cnt, updated_at = ${at}::timestamptz
+      from cnt where conversations.id = cnt.c
+      returning conversations.id, last_seq - cnt.cnt as base
+    )
+    insert into conversation_events (conversation_id, seq, run_id, type, data, correlation_id, at)
+    select k.c, cv.base + k.m, k.r, k.t, k.d, k.x, ${at}::timestamptz
+    from k join cv on cv.id = k.c
+    returning conversation_id, seq`);
+  const byConversation = new Map<string, number[]>();
+  for (const row of seqsOf(result)) {
+    const list = byConversation.get(row.conversation_id!) ?? [];
+    list.push(Number(row.seq));
+    byConversation.set(row.conversation_id!, list);
+  }
+  const out: ChatEvent[][] = [];
+  for (const { ctx, drafts } of requests) {
+    const seqs = byConversation.get(ctx.conversationId) ?? [];
+    const kept = seqs.length === drafts.length ? drafts : drafts.filter(keepAlways);
+    out.push(await publish(stamp(ctx, seqs.length ? kept : [], Math.min(...seqs), at)));
+  }
+  return out;
+}
+
+// Both drivers (pg, PGlite) answer `{ rows }`; bigint arithmetic may come back as a string.
+const seqsOf = (result: unknown) =>
+  (result as { rows: { seq: number | string; conversation_id?: string }[] }).rows;
+
+function stamp(ctx: AppendContext, kept: ChatEventDraft[], first: number, at: string) {
+  return kept.map(
     (d, i) =>
       ({
         ...d,
@@ -74,8 +150,11 @@ export async function appendEvents(
         at,
       }) as ChatEvent,
   );
+}
+
+async function publish(events: ChatEvent[]): Promise<ChatEvent[]> {
   const bus = getBus();
-  for (const event of events) await bus.publish(conversationChannel(ctx.conversationId), event);
+  for (const event of events) await bus.publish(conversationChannel(event.conversationId), event);
   return events;
 }
 
@@ -83,17 +162,6 @@ const activeList = sql.join(
   activeStatuses.map((s) => sql`${s}`),
   sql`, `,
 );
-
-/**
- * The run row, locked: its status (content is kept unless the run is known and finished), or,
- * with `finish`, the row only if this statement moved it from unfinished to that status.
- */
-function runGuard(runId: string, finish: RunStatus | undefined) {
-  if (!finish) return sql`select status from runs where id = ${runId} for share`;
-  const ended = activeStatuses.includes(finish) ? null : new Date().toISOString();
-  return sql`update runs set status = ${finish}, ended_at = ${ended}::timestamptz
-    where id = ${runId} and status in (${activeList}) returning status`;
-}
 
 /** Events with `seq > after`, in order. */
 export async function readEvents(

@@ -1,5 +1,6 @@
 import type { ChatEventDraft } from "./events";
-import { appendEvents, type AppendContext } from "./event-log";
+import { appendBatched } from "./append-batcher";
+import type { AppendContext } from "./event-log";
 import { eventsAppendedChannel, type EventsAppendedMessage } from "./relay-probe";
 
 const MAX_QUEUED = 512;
@@ -52,7 +53,7 @@ export class EventWriter {
         const receivedAt = this.receivedAt;
         this.queue = [];
         this.receivedAt = [];
-        const events = await appendEvents(this.ctx, batch);
+        const events = await appendBatched(this.ctx, batch);
         if (eventsAppendedChannel.hasSubscribers && events.length === batch.length) {
           eventsAppendedChannel.publish({
             conversationId: this.ctx.conversationId,
