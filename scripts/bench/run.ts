@@ -1,11 +1,13 @@
 /**
- * `npm run bench [-- chat|mcp]`: runs the benchmarks on this machine, loopback only, bounded in
+ * `npm run bench [-- chat|approvals|relay|scale|mcp]`: runs the benchmarks on this machine, loopback only, bounded in
  * count and time, and prints Markdown tables (copied into docs/PERFORMANCE.md).
  */
 import os from "node:os";
 import { benchApprovals, formatApprovals } from "./approvals";
 import { benchChat, formatChat } from "./chat";
 import { benchMcp, formatMcp } from "./mcp";
+import { benchRelay, formatRelay } from "./relay";
+import { benchScale, formatScale } from "./scale";
 import { createScratchDatabase } from "../../tests/helpers/postgres";
 
 async function main() {
@@ -19,6 +21,22 @@ async function main() {
   }
   if (!only || only === "approvals") {
     console.log(formatApprovals(await benchApprovals()));
+    console.log();
+  }
+  if (!only || only === "relay") {
+    console.log(formatRelay(await benchRelay()));
+    console.log();
+  }
+  if (!only || only === "scale") {
+    // PostgreSQL (the target), then the embedded PGlite.
+    const scratch = await createScratchDatabase();
+    try {
+      console.log(formatScale(await benchScale({ databaseUrl: scratch.url })));
+    } finally {
+      await scratch.drop();
+    }
+    console.log();
+    console.log(formatScale(await benchScale()));
     console.log();
   }
   if (!only || only === "mcp") {

@@ -54,7 +54,10 @@ export interface ScaleBenchResult {
 async function startUpstream(dataDir: string, pacingMs: number) {
   const child: ChildProcessWithoutNullStreams = spawn(
     process.execPath,
-    [...process.execArgv, path.join(path.dirname(fileURLToPath(import.meta.url)), "upstream-child.ts")],
+    [
+      ...process.execArgv,
+      path.join(path.dirname(fileURLToPath(import.meta.url)), "upstream-child.ts"),
+    ],
     {
       env: { ...process.env, DATA_DIR: dataDir, LOCAL_MODEL_PACING_MS: String(pacingMs) },
       stdio: "pipe",
