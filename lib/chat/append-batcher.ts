@@ -1,5 +1,6 @@
+import { getConfig } from "@/lib/config";
 import type { ChatEvent, ChatEventDraft } from "./events";
-import { appendMany, type AppendContext, type AppendRequest } from "./event-log";
+import { appendEvents, appendMany, type AppendContext, type AppendRequest } from "./event-log";
 
 /** Statements in flight at once: one hides the next batch's round trip behind the current one. */
 const MAX_IN_FLIGHT = 2;
@@ -24,8 +25,12 @@ function holder(): Holder {
  * Each run's writer has at most one batch here at a time, so order within a run is kept; two
  * batches of one conversation never share a statement. A statement that fails is retried per
  * run, so one run's failure is never another's.
+ *
+ * PostgreSQL only: the embedded PGlite runs every statement in this thread, one at a time, and
+ * there the shared statement measured slower than each run's own (docs/PERFORMANCE.md).
  */
 export function appendBatched(ctx: AppendContext, drafts: ChatEventDraft[]): Promise<ChatEvent[]> {
+  if (getConfig().database.kind !== "postgres") return appendEvents(ctx, drafts);
   return new Promise((resolve, reject) => {
     const h = holder();
     h.queue.push({ ctx, drafts, resolve, reject });
@@ -38,15 +43,20 @@ async function flush(h: Holder): Promise<void> {
   try {
     while (h.queue.length > 0) {
       const batch = takeDistinct(h);
+      if (batch.length === 1) {
+        await appendEvents(batch[0]!.ctx, batch[0]!.drafts).then(
+          batch[0]!.resolve,
+          batch[0]!.reject,
+        );
+        continue;
+      }
       try {
         const results = await appendMany(batch);
         batch.forEach((p, i) => p.resolve(results[i]!));
-      } catch (err) {
-        if (batch.length === 1) batch[0]!.reject(err);
-        else
-          await Promise.all(
-            batch.map((p) => appendMany([p]).then(([e]) => p.resolve(e!), p.reject)),
-          );
+      } catch {
+        await Promise.all(
+          batch.map((p) => appendEvents(p.ctx, p.drafts).then(p.resolve, p.reject)),
+        );
       }
     }
   } finally {

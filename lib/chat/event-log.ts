@@ -23,10 +23,10 @@ export interface AppendContext {
  * so a run has exactly one ending, and nothing after it.
  *
  * One statement, one round trip (it was a four-statement transaction; see docs/PERFORMANCE.md,
- * "Relay split"). Its locks are taken in one order everywhere — run rows first (shared for
- * content, exclusive when finishing; Postgres re-checks a run's status on the row's newest
- * version after waiting), then conversation rows (whose `last_seq` the UPDATE re-reads after
- * waiting) — so an ending and a content batch serialize without deadlocking.
+ * "Relay split"). Its locks are taken in one order everywhere — the run row first (shared for
+ * content, exclusive when finishing; Postgres re-checks the run's status on the row's newest
+ * version after waiting), then the conversation row (whose `last_seq` the UPDATE re-reads
+ * after waiting) — so an ending and a content batch serialize without deadlocking.
  */
 export async function appendEvents(
   ctx: AppendContext,
@@ -34,20 +34,18 @@ export async function appendEvents(
   opts: { finish?: RunStatus } = {},
 ): Promise<ChatEvent[]> {
   if (drafts.length === 0) return [];
-  if (!opts.finish) return (await appendMany([{ ctx, drafts }]))[0]!;
   const db = await getDb();
   const at = new Date().toISOString();
-  const ended = activeStatuses.includes(opts.finish) ? null : at;
-  const rows = JSON.stringify(drafts.map((d) => ({ t: d.type, d: d.data })));
+  // Ending events are kept whatever the run's status; with `finish`, nothing is kept unless this
+  // call ended the run.
+  const keepAlways = (d: ChatEventDraft) => !opts.finish && terminalEventTypes.has(d.type);
+  const rows = JSON.stringify(drafts.map((d) => ({ t: d.type, d: d.data, k: keepAlways(d) })));
   const result = await db.execute(sql`
-    with r as (
-      update runs set status = ${opts.finish}, ended_at = ${ended}::timestamptz
-      where id = ${ctx.runId} and status in (${activeList}) returning id
-    ),
+    with r as (${runGuard(ctx.runId, opts.finish)}),
     k as (
       select row_number() over (order by x.ord) as n, x.v->>'t' as type, x.v->'d' as data
       from jsonb_array_elements(${rows}::jsonb) with ordinality as x(v, ord)
-      where exists (select 1 from r)
+      where (x.v->>'k')::boolean or ${opts.finish ? sql`exists (select 1 from r)` : sql`not exists (select 1 from r where status not in (${activeList}))`}
     ),
     c as (
       update conversations
@@ -61,7 +59,9 @@ export async function appendEvents(
     from c, k
     returning seq`);
   const seqs = seqsOf(result).map((r) => Number(r.seq));
-  return publish(stamp(ctx, seqs.length ? drafts : [], Math.min(...seqs), at));
+  if (seqs.length === 0) return [];
+  const kept = seqs.length === drafts.length ? drafts : drafts.filter(keepAlways);
+  return publish(stamp(ctx, kept, Math.min(...seqs), at));
 }
 
 /** One append of `appendMany`: a run's drafts, in order. */
@@ -162,6 +162,17 @@ const activeList = sql.join(
   activeStatuses.map((s) => sql`${s}`),
   sql`, `,
 );
+
+/**
+ * The run row, locked: its status (content is kept unless the run is known and finished), or,
+ * with `finish`, the row only if this statement moved it from unfinished to that status.
+ */
+function runGuard(runId: string, finish: RunStatus | undefined) {
+  if (!finish) return sql`select status from runs where id = ${runId} for share`;
+  const ended = activeStatuses.includes(finish) ? null : new Date().toISOString();
+  return sql`update runs set status = ${finish}, ended_at = ${ended}::timestamptz
+    where id = ${runId} and status in (${activeList}) returning status`;
+}
 
 /** Events with `seq > after`, in order. */
 export async function readEvents(
