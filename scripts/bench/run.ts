@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- chat|approvals|relay|scale|mcp]`: runs the benchmarks on this machine, loopback only, bounded in
- * count and time, and prints Markdown tables (copied into docs/PERFORMANCE.md).
+ * `npm run bench [-- chat|approvals|relay|scale|mcp]`: runs the benchmarks on this machine,
+ * loopback only, bounded in count and time, and prints Markdown tables (copied into
+ * docs/PERFORMANCE.md).
  */
 import os from "node:os";
 import { benchApprovals, formatApprovals } from "./approvals";
