@@ -129,5 +129,26 @@ export function forPrincipal(p: Principal): AgentService {
   return new AgentService(createProjectClient(agents, credentialFor(p)));
 }
 
-/** The factory the RunDriver loads (lib/chat/run-driver.ts). */
-export const agentRunnerFor = forPrincipal;
+const MAX_CACHED_SERVICES = 1_000;
+/** Per configuration (a new one after resetConfig), per user and token: see agentRunnerFor. */
+const services = new WeakMap<object, Map<string, AgentService>>();
+
+/**
+ * The factory the RunDriver loads (lib/chat/run-driver.ts). Building the project client and its
+ * OpenAI client costs ~0.6 ms on every message (docs/PERFORMANCE.md, "Relay split"), so the
+ * service is kept per user *and token*: it acts with exactly the credential `forPrincipal` would
+ * build for that principal (tokens themselves stay in the credential's own caches). Bounded; the
+ * oldest entry goes first.
+ */
+export function agentRunnerFor(p: Principal): AgentService {
+  const agents = getConfig().agents;
+  let byUser = services.get(agents);
+  if (!byUser) services.set(agents, (byUser = new Map()));
+  const key = `${p.userId}\u0000${p.token}`;
+  let service = byUser.get(key);
+  if (!service) {
+    if (byUser.size >= MAX_CACHED_SERVICES) byUser.delete(byUser.keys().next().value!);
+    byUser.set(key, (service = forPrincipal(p)));
+  }
+  return service;
+}

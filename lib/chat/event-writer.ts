@@ -1,5 +1,7 @@
 import type { ChatEventDraft } from "./events";
-import { appendEvents, type AppendContext } from "./event-log";
+import { appendBatched } from "./append-batcher";
+import type { AppendContext } from "./event-log";
+import { eventsAppendedChannel, type EventsAppendedMessage } from "./relay-probe";
 
 const MAX_QUEUED = 512;
 
@@ -11,16 +13,19 @@ const MAX_QUEUED = 512;
  */
 export class EventWriter {
   private queue: ChatEventDraft[] = [];
+  /** When each queued draft's upstream frame was received (relay-probe; 0 when unmeasured). */
+  private receivedAt: number[] = [];
   private running: Promise<void> | undefined;
   private failure: unknown;
   private discarded = false;
 
   constructor(private readonly ctx: AppendContext) {}
 
-  async push(drafts: ChatEventDraft[]): Promise<void> {
+  async push(drafts: ChatEventDraft[], receivedAt = 0): Promise<void> {
     if (this.failure) throw this.failure;
     if (drafts.length === 0 || this.discarded) return;
     this.queue.push(...drafts);
+    for (let i = 0; i < drafts.length; i++) this.receivedAt.push(receivedAt);
     this.running ??= this.drain();
     // Back-pressure: a database slower than the upstream must not grow memory without bound.
     if (this.queue.length > MAX_QUEUED) await this.running;
@@ -33,6 +38,7 @@ export class EventWriter {
   discard(): void {
     this.discarded = true;
     this.queue = [];
+    this.receivedAt = [];
   }
 
   async flush(): Promise<void> {
@@ -43,12 +49,25 @@ export class EventWriter {
   private async drain(): Promise<void> {
     try {
       while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.queue.length);
-        await appendEvents(this.ctx, batch);
+        const batch = this.queue;
+        const receivedAt = this.receivedAt;
+        this.queue = [];
+        this.receivedAt = [];
+        const events = await appendBatched(this.ctx, batch);
+        if (eventsAppendedChannel.hasSubscribers && events.length === batch.length) {
+          eventsAppendedChannel.publish({
+            conversationId: this.ctx.conversationId,
+            runId: this.ctx.runId,
+            seqs: events.map((e) => e.seq),
+            receivedAt,
+            at: performance.now(),
+          } satisfies EventsAppendedMessage);
+        }
       }
     } catch (err) {
       this.failure = err;
       this.queue = [];
+      this.receivedAt = [];
     } finally {
       this.running = undefined;
     }

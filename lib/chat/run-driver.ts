@@ -26,6 +26,7 @@ import {
 } from "./conversations";
 import { appendEvents, type AppendContext } from "./event-log";
 import { EventWriter } from "./event-writer";
+import { probeClock, upstreamRequestChannel, type UpstreamRequestMessage } from "./relay-probe";
 import {
   createRun,
   finishRun,
@@ -191,7 +192,7 @@ async function drive(args: {
   signal.addEventListener("abort", stop, { once: true });
   let recorded: Promise<void> = Promise.resolve();
   // Content goes through the group-commit writer; the run's ending is kept for endRun.
-  const emit = async (drafts: ChatEventDraft[]) => {
+  const emit = async (drafts: ChatEventDraft[], receivedAt = 0) => {
     if (signal.aborted || ending) return;
     const content: ChatEventDraft[] = [];
     for (const d of drafts) {
@@ -203,7 +204,7 @@ async function drive(args: {
     }
     const relayed = await recordApprovalRequests(content, { ...ctx, requester: principal });
     countRelayed(relayed);
-    await writer.push(relayed);
+    await writer.push(relayed, receivedAt);
   };
   try {
     state = initialNormalizerState({ consentLinks: consentLinkPolicy() });
@@ -212,6 +213,13 @@ async function drive(args: {
     if (!upstreamConversation) {
       upstreamConversation = await runner.createConversation();
       await setUpstreamConversation(conversation.id, upstreamConversation);
+    }
+    if (upstreamRequestChannel.hasSubscribers) {
+      upstreamRequestChannel.publish({
+        conversationId: ctx.conversationId,
+        runId: ctx.runId,
+        at: performance.now(),
+      } satisfies UpstreamRequestMessage);
     }
     const stream = await runner.streamResponse({
       conversationId: upstreamConversation,
@@ -224,6 +232,7 @@ async function drive(args: {
       correlationId: ctx.correlationId,
     });
     for await (const event of stream) {
+      const receivedAt = probeClock();
       // An upstream may still yield what it had buffered (or ignore the abort): Stop wins.
       if (signal.aborted) break;
       const responseId = createdResponseId(event);
@@ -231,7 +240,7 @@ async function drive(args: {
       if (responseId) recorded = setRunUpstreamResponse(ctx.runId, responseId);
       const result = normalizeStreamEvent(state, event);
       state = result.state;
-      await emit(result.events);
+      await emit(result.events, receivedAt);
     }
     if (!ending && !signal.aborted && !state.awaiting) await emit(finishNormalizer(state));
   } catch (err) {

@@ -1,12 +1,15 @@
 /**
- * `npm run bench [-- chat|mcp]`: runs the benchmarks on this machine, loopback only, bounded in
- * count and time, and prints Markdown tables (copied into docs/PERFORMANCE.md).
+ * `npm run bench [-- chat|approvals|streams|relay|scale|mcp|browser]`: runs the benchmarks on this machine,
+ * loopback only, bounded in count and time, and prints Markdown tables (copied into
+ * docs/PERFORMANCE.md).
  */
 import os from "node:os";
 import { benchApprovals, formatApprovals } from "./approvals";
 import { benchBrowser, formatBrowser } from "./browser";
 import { benchChat, formatChat } from "./chat";
 import { benchMcp, formatMcp } from "./mcp";
+import { benchRelay, formatRelay } from "./relay";
+import { benchScale, formatScale } from "./scale";
 import { benchStreams, formatStreams } from "./streams";
 import { createScratchDatabase } from "../../tests/helpers/postgres";
 
@@ -25,6 +28,22 @@ async function main() {
   }
   if (!only || only === "streams") {
     console.log(formatStreams(await benchStreams()));
+    console.log();
+  }
+  if (!only || only === "relay") {
+    console.log(formatRelay(await benchRelay()));
+    console.log();
+  }
+  if (!only || only === "scale") {
+    // PostgreSQL (the target), then the embedded PGlite.
+    const scratch = await createScratchDatabase();
+    try {
+      console.log(formatScale(await benchScale({ databaseUrl: scratch.url })));
+    } finally {
+      await scratch.drop();
+    }
+    console.log();
+    console.log(formatScale(await benchScale()));
     console.log();
   }
   if (!only || only === "mcp") {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { draft } from "@/lib/chat/events";
-import { appendEvents, readEvents } from "@/lib/chat/event-log";
+import { appendEvents, appendMany, readEvents } from "@/lib/chat/event-log";
 import {
   createConversation,
   deleteConversation,
@@ -56,6 +56,39 @@ describe.each<DbKind>(["pglite", "postgres"])("data layer on %s", (kind) => {
       type: "text.delta",
     });
     expect(new Date(events[0]!.at).toString()).not.toBe("Invalid Date");
+  });
+
+  it("appends several conversations' runs in one statement, each numbered after its own log, a finished run's content dropped", async () => {
+    const run = async () => {
+      const c = await createConversation(alice, { agentName: "assistant" });
+      const r = await createRun({
+        conversationId: c.id,
+        requestedBy: alice.userId,
+        agentName: "assistant",
+        correlationId: "corr",
+      });
+      return { conversationId: c.id, runId: r.id, correlationId: "corr" };
+    };
+    const [live, ended] = [await run(), await run()];
+    await appendEvents(live, [draft("text.delta", { itemId: "m", delta: "a" })]);
+    await appendEvents(ended, [draft("run.completed", {})], { finish: "completed" });
+    const delta = (d: string) => draft("text.delta", { itemId: "m", delta: d });
+    const [forLive, forEnded] = await appendMany([
+      { ctx: live, drafts: [delta("b"), delta("c")] },
+      {
+        ctx: ended,
+        drafts: [delta("late"), draft("run.failed", { code: "x", message: "x", retriable: false })],
+      },
+    ]);
+    expect(forLive!.map((e) => e.seq)).toEqual([2, 3]);
+    expect(forEnded!.map((e) => [e.seq, e.type])).toEqual([[2, "run.failed"]]);
+    expect(
+      (await readEvents(live.conversationId)).map((e) => (e.data as { delta?: string }).delta),
+    ).toEqual(["a", "b", "c"]);
+    expect((await readEvents(ended.conversationId)).map((e) => e.type)).toEqual([
+      "run.completed",
+      "run.failed",
+    ]);
   });
 
   it("allows one unfinished run per conversation, and a finished run never changes", async () => {

@@ -100,7 +100,8 @@ export interface TestApp {
 
 /**
  * The real route handlers on a loopback port, with the embedded defaults (local IdP, local agent
- * service over HTTP through @azure/ai-projects, in-memory PGlite) — Next's router aside.
+ * service over HTTP through @azure/ai-projects, in-memory PGlite unless `DATABASE_URL` is given) —
+ * Next's router aside.
  */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "fac-test-"));
@@ -116,7 +117,10 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   // A fresh database knows no users yet, whatever an earlier app in this process remembered.
   resetRecentUsers();
   resetCredentialCaches();
-  const db = await openDb({ kind: "pglite", dir: null });
+  // DATABASE_URL (benchmarks against a scratch PostgreSQL database), else an in-memory PGlite.
+  const db = await openDb(
+    env.DATABASE_URL ? { kind: "postgres", url: env.DATABASE_URL } : { kind: "pglite", dir: null },
+  );
   setDbHandle(Promise.resolve(db));
   const { startServer } = await import("@/lib/startup");
   await startServer();
