@@ -13,9 +13,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { EventSourceParserStream, type EventSourceMessage } from "eventsource-parser/stream";
+import { resetCredentialCaches } from "@/lib/agents/credentials";
 import { resetConfig } from "@/lib/config";
 import { openDb, setDbHandle } from "@/lib/db/client";
+import { resetRecentUsers } from "@/lib/identity/authenticate";
+import { resetLocalKeyCache } from "@/lib/identity/local-idp/keys";
 import { findDemoUser } from "@/lib/identity/local-idp/users";
+import { resetSealingKey } from "@/lib/secrets/seal";
 import { mintLocalAccessToken } from "@/lib/identity/local-idp/tokens";
 import { recordConnection } from "@/mcp-server/connections/store";
 import { startTestApp } from "../../tests/helpers/app";
@@ -125,8 +129,7 @@ async function measure(
 ): Promise<ApprovalBenchResult> {
   for (let i = 0; i < 3; i++) await oneRound(streamUrl, decideUrl, token, -i - 1);
   const samples: Sample[] = [];
-  for (let i = 0; i < iterations; i++)
-    samples.push(await oneRound(streamUrl, decideUrl, token, i));
+  for (let i = 0; i < iterations; i++) samples.push(await oneRound(streamUrl, decideUrl, token, i));
   const ps = (values: number[]) =>
     [50, 95, 99].map((p) => percentile(values, p)) as [number, number, number];
   return {
@@ -145,7 +148,7 @@ async function aliceReady(): Promise<string> {
 }
 
 /** One instance with the embedded defaults, in this process. */
-export async function benchApprovals(iterations = 30): Promise<ApprovalBenchResult> {
+export async function benchApprovals(iterations = 100): Promise<ApprovalBenchResult> {
   const app = await startTestApp(BENCH_ENV);
   try {
     const token = await aliceReady();
@@ -159,7 +162,7 @@ export async function benchApprovals(iterations = 30): Promise<ApprovalBenchResu
  * Two replicas in their own processes on one scratch PostgreSQL database and Redis: A drives the
  * run and serves alice's stream, the decision is posted to B.
  */
-export async function benchApprovalsReplicas(iterations = 30): Promise<ApprovalBenchResult> {
+export async function benchApprovalsReplicas(iterations = 100): Promise<ApprovalBenchResult> {
   const scratch = await createScratchDatabase();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "fac-bench-replicas-"));
   const portA = await freePort();
@@ -173,23 +176,38 @@ export async function benchApprovalsReplicas(iterations = 30): Promise<ApprovalB
   };
   const replicas: Replica[] = [];
   const db = await openDb({ kind: "postgres", url: scratch.url });
+  const before = { APP_URL: process.env.APP_URL, DATA_DIR: process.env.DATA_DIR };
   try {
     replicas.push(await startReplica(portA, env));
     replicas.push(await startReplica(await freePort(), env));
     // Seeded and signed as the replicas see it: same database, issuer (APP_URL) and key (DATA_DIR).
     Object.assign(process.env, { APP_URL: appUrl, DATA_DIR: dataDir });
-    resetConfig();
+    forgetKeysAndCaches();
     setDbHandle(Promise.resolve(db));
     const token = await aliceReady();
     const [a, b] = replicas as [Replica, Replica];
     return await measure("two replicas (PostgreSQL + Redis)", a.url, b.url, token, iterations);
   } finally {
+    // The benches after this one see this process's configuration as it was.
+    for (const [k, v] of Object.entries(before))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    forgetKeysAndCaches();
     setDbHandle(undefined);
     await db.close();
     await Promise.all(replicas.map((r) => r.stop()));
     await scratch.drop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** This process's keys and caches belong to a DATA_DIR (and database): a new one reloads them. */
+function forgetKeysAndCaches(): void {
+  resetConfig();
+  resetSealingKey();
+  resetLocalKeyCache();
+  resetRecentUsers();
+  resetCredentialCaches();
 }
 
 export function formatApprovals(results: ApprovalBenchResult[]): string {
@@ -209,7 +227,7 @@ export function formatApprovals(results: ApprovalBenchResult[]): string {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const iterations = Number(process.argv[2] ?? 30);
+  const iterations = Number(process.argv[2] ?? 100);
   const which = process.argv[3];
   (async () => {
     const results: ApprovalBenchResult[] = [];

@@ -3,7 +3,7 @@
  * count and time, and prints Markdown tables (copied into docs/PERFORMANCE.md).
  */
 import os from "node:os";
-import { benchApprovals, formatApprovals } from "./approvals";
+import { benchApprovals, benchApprovalsReplicas, formatApprovals } from "./approvals";
 import { benchChat, formatChat } from "./chat";
 import { benchMcp, formatMcp } from "./mcp";
 import { createScratchDatabase } from "../../tests/helpers/postgres";
@@ -18,7 +18,7 @@ async function main() {
     console.log();
   }
   if (!only || only === "approvals") {
-    console.log(formatApprovals(await benchApprovals()));
+    console.log(formatApprovals([await benchApprovals(), await benchApprovalsReplicas()]));
     console.log();
   }
   if (!only || only === "mcp") {
