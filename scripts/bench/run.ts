@@ -4,7 +4,7 @@
  * docs/PERFORMANCE.md).
  */
 import os from "node:os";
-import { benchApprovals, formatApprovals } from "./approvals";
+import { benchApprovals, benchApprovalsReplicas, formatApprovals } from "./approvals";
 import { benchBrowser, formatBrowser } from "./browser";
 import { benchChat, formatChat } from "./chat";
 import { benchMcp, formatMcp } from "./mcp";
@@ -23,7 +23,7 @@ async function main() {
     console.log();
   }
   if (!only || only === "approvals") {
-    console.log(formatApprovals(await benchApprovals()));
+    console.log(formatApprovals([await benchApprovals(), await benchApprovalsReplicas()]));
     console.log();
   }
   if (!only || only === "streams") {

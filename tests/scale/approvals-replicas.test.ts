@@ -126,6 +126,33 @@ describe("approvals across replicas (PostgreSQL + Redis)", () => {
     expect(events.at(-1)?.type).toBe("run.completed");
   }, 60_000);
 
+  it("the same decision posted to both replicas at once is taken once and the tool runs once", async () => {
+    const { id, req } = await waitingRun(a!.url, "Create a task called Both replicas heard it");
+    const watching = readSse(`${a!.url}/api/conversations/${id}/events`, token.alice!, {
+      lastEventId: req.seq,
+      until: isTerminal,
+      timeoutMs: 20_000,
+    });
+    const statuses = await Promise.all(
+      [a!.url, b!.url].map(
+        async (base) =>
+          (
+            await call(base, `/api/approvals/${req.data.approvalId}/decision`, "alice", {
+              method: "POST",
+              json: { approve: true },
+            })
+          ).status,
+      ),
+    );
+    expect(statuses.sort()).toEqual([200, 409]);
+    const { events } = await watching;
+    expect(events.filter((e) => e.type === "approval.decided")).toHaveLength(1);
+    expect(events.filter((e) => e.type === "tool.call.started")).toHaveLength(1);
+    expect(events.filter((e) => e.type === "tool.call.completed")).toHaveLength(1);
+    expect(events.filter((e) => e.type === "run.started")).toHaveLength(0);
+    expect(events.at(-1)?.type).toBe("run.completed");
+  }, 60_000);
+
   it("a pending approval survives a restart of the replica that drove the run", async () => {
     const { id, req } = await waitingRun(a!.url, "Create a task called Restart check");
     await a!.stop();
