@@ -101,14 +101,22 @@ class LogReader<E extends { seq: number }>
   /** Sends the entries that continue this reader's log; false on a gap or a bare poke. */
   private take(entries: readonly E[] | null): boolean {
     if (entries === null) return false;
+    // A committed batch goes out as one chunk: one stream write and one socket write for the
+    // batch instead of one per event (measured in the scale benchmark, docs/PERFORMANCE.md).
+    const frames: Uint8Array[] = [];
+    let continues = true;
     for (const e of entries) {
       if (e.seq <= this.last) continue;
-      if (e.seq !== this.last + 1) return false;
+      if (e.seq !== this.last + 1) {
+        continues = false;
+        break;
+      }
       const frame = this.opts.frame(e);
-      if (frame !== null) this.write(typeof frame === "string" ? encoder.encode(frame) : frame);
+      if (frame !== null) frames.push(typeof frame === "string" ? encoder.encode(frame) : frame);
       this.last = e.seq;
     }
-    return true;
+    if (frames.length > 0) this.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
+    return continues;
   }
 
   /** Reads the log after `last` until it is caught up with everything delivered meanwhile. */
