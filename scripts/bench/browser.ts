@@ -65,7 +65,14 @@ export interface BrowserBenchResult {
 
 export async function benchBrowser(opts: BrowserBenchOptions = {}): Promise<BrowserBenchResult> {
   const distDir = opts.distDir ?? ".next-bench";
-  const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NEXT_DIST_DIR: distDir };
+  // Embedded defaults: no database or bus URL from whoever started the bench.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NEXT_TELEMETRY_DISABLED: "1",
+    NEXT_DIST_DIR: distDir,
+  };
+  delete env.DATABASE_URL;
+  delete env.REDIS_URL;
   let buildSeconds: number | undefined;
   if (!opts.skipBuild) {
     const t0 = performance.now();
