@@ -87,15 +87,11 @@ async function appendBatch(entries: AuditEntry[]): Promise<Written[]> {
   let written: { rows: Written[]; head: string } | undefined;
   try {
     const head = cached ?? (await readHead(db));
-    written = await db.transaction(async (tx) => {
-      await commitMode(tx);
-      return insertChained(tx, head, entries, { guarded: true });
-    });
+    written = await insertChained(db, head, entries, { guarded: true });
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
   }
   written ??= await db.transaction(async (tx) => {
-    await commitMode(tx);
     await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
     return insertChained(tx, await readHead(tx), entries, { guarded: false });
   });
@@ -105,15 +101,16 @@ async function appendBatch(entries: AuditEntry[]): Promise<Written[]> {
 }
 
 /**
- * Unless durable commits are asked for, the audit transaction does not wait for its WAL flush
- * (measured: ~3.6 ms of a ~4 ms append on this machine's disk, on every call's critical path). A
- * database crash can then lose the last ~0.6 s of rows, always a tail: the chain stays linear and
- * verifiable. Only this transaction is affected; runs, approvals and the ledger stay synchronous.
+ * Unless durable commits are asked for, the audit row's transaction does not wait for its WAL
+ * flush (measured: ~3.6 ms of a ~4 ms append on this machine's disk, on every call's critical
+ * path). Set inside the statement (`set_config(…, true)` lasts until its transaction commits), so
+ * the append stays one round trip. A database crash can then lose the last ~0.6 s of rows, always
+ * a tail: the chain stays linear and verifiable. Runs, approvals and the ledger stay synchronous.
  */
-async function commitMode(tx: Pick<Db, "execute">): Promise<void> {
-  if (!getConfig().mcp.auditDurableCommit) {
-    await tx.execute(sql`set local synchronous_commit = off`);
-  }
+function commitMode() {
+  return getConfig().mcp.auditDurableCommit
+    ? sql`current_setting('synchronous_commit')`
+    : sql`set_config('synchronous_commit', 'off', true)`;
 }
 
 async function readHead(db: Exec): Promise<string> {
@@ -176,6 +173,7 @@ async function insertChained(
     insert into audit_log (${columns})
     select ${columns} from (values ${sql.join(values, sql`, `)}) as v(${sql.raw(COLUMNS.join(", "))})
     cross join (select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})) as chain_lock
+    cross join (select ${commitMode()}) as commit_mode
     where ${guard}
     order by ord
     returning id, hash`);
