@@ -14,10 +14,10 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
+import { freePort, waitUntilOk } from "../../tests/helpers/net";
 
 const CHROMIUM = "/usr/bin/chromium";
 const CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu"];
@@ -93,7 +93,7 @@ export async function benchBrowser(opts: BrowserBenchOptions = {}): Promise<Brow
     ALLOW_LOCAL_IDENTITY_IN_PRODUCTION: "true",
   });
   try {
-    await waitFor(`${baseUrl}/api/ready`, START_TIMEOUT_MS).catch((err: Error) => {
+    await waitUntilOk(`${baseUrl}/api/ready`, START_TIMEOUT_MS).catch((err: Error) => {
       const log = fs.readFileSync(path.join(dataDir, "server.log"), "utf8").slice(-2000);
       throw new Error(`${err.message}\n${log}`);
     });
@@ -278,34 +278,6 @@ function stop(child: ChildProcess) {
   } catch {
     // already gone
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(url: string, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < until) {
-    try {
-      const res = await fetch(url);
-      if (res.ok) return;
-      lastError = new Error(`HTTP ${res.status}`);
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`app did not become ready at ${url}: ${String(lastError)}`);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

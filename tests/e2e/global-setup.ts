@@ -1,37 +1,9 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort, waitUntilOk } from "../helpers/net";
 import { consentAs } from "./consent-setup";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(url: string, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < until) {
-    try {
-      const res = await fetch(url);
-      if (res.ok) return;
-      lastError = new Error(`HTTP ${res.status}`);
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`app did not become ready at ${url}: ${String(lastError)}`);
-}
 
 /** Runs a command to its end, its output appended to `logFile`; rejects on a non-zero exit. */
 function runToEnd(cmd: string, args: string[], env: NodeJS.ProcessEnv, logFile: string) {
@@ -92,9 +64,9 @@ export default async function globalSetup(): Promise<void> {
   process.env.E2E_SERVER_PID = String(child.pid);
   process.env.E2E_DATA_DIR = dataDir;
   try {
-    await waitFor(`${baseUrl}/api/ready`, 180_000);
+    await waitUntilOk(`${baseUrl}/api/ready`, 180_000);
     // The first page answer also warms the server before the first test's clock starts.
-    await waitFor(`${baseUrl}/`, 180_000);
+    await waitUntilOk(`${baseUrl}/`, 180_000);
     // Everyone but dana has consented to the tools connection (dana's spec walks through it).
     const env = { ...process.env, APP_URL: baseUrl, DATA_DIR: dataDir, PORT: String(port) };
     for (const user of ["alice", "bob", "carol"]) await consentAs(baseUrl, user, env);

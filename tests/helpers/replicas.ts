@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import net from "node:net";
 import path from "node:path";
 
 export interface Replica {
@@ -7,16 +6,7 @@ export interface Replica {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "./net";
 
 /** Starts tests/helpers/replica-main.ts in a child process with `env`; resolves once it serves. */
 export async function startReplica(port: number, env: Record<string, string>): Promise<Replica> {
