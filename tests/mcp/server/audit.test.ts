@@ -9,6 +9,7 @@ import {
   verifyAuditChain,
   type AuditEntry,
 } from "@/lib/audit";
+import { resetConfig } from "@/lib/config";
 import { auditLog } from "@/lib/db/schema";
 import { useFreshDb, type DbKind } from "../../helpers/db";
 
@@ -155,5 +156,26 @@ describe.each<DbKind>(["pglite", "postgres"])("audit appends after other writers
     const results = await Promise.all(Array.from({ length: 30 }, (_, i) => appendAudit(entry(i))));
     expect(results.map((r) => r.id)).toEqual([...results.map((r) => r.id)].sort((a, b) => a - b));
     expect(await verifyAuditChain()).toMatchObject({ ok: true, rows: 34 });
+  });
+});
+
+describe.each<DbKind>(["pglite", "postgres"])("audit commit modes on %s", (kind) => {
+  let db: Awaited<ReturnType<typeof useFreshDb>>;
+  beforeAll(async () => {
+    db = await useFreshDb(kind);
+  });
+  afterAll(async () => db?.close());
+
+  it("durable_commit_mode_chains_the_same: AUDIT_DURABLE_COMMIT=true appends verify too", async () => {
+    process.env.AUDIT_DURABLE_COMMIT = "true";
+    resetConfig();
+    try {
+      const before = (await verifyAuditChain()).rows;
+      await Promise.all(Array.from({ length: 10 }, (_, i) => appendAudit(entry(100 + i))));
+      expect(await verifyAuditChain()).toMatchObject({ ok: true, rows: before + 10 });
+    } finally {
+      delete process.env.AUDIT_DURABLE_COMMIT;
+      resetConfig();
+    }
   });
 });
