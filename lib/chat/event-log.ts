@@ -3,7 +3,7 @@ import { conversationChannel, getBus } from "@/lib/bus";
 import { getDb } from "@/lib/db/client";
 import { conversationEvents, type RunStatus } from "@/lib/db/schema";
 import { terminalEventTypes, type ChatEvent, type ChatEventDraft } from "./events";
-import { activeStatuses } from "./runs";
+import { activeStatuses, endedAtFor } from "./runs";
 
 export interface AppendContext {
   conversationId: string;
@@ -169,7 +169,7 @@ const activeList = sql.join(
  */
 function runGuard(runId: string, finish: RunStatus | undefined) {
   if (!finish) return sql`select status from runs where id = ${runId} for share`;
-  const ended = activeStatuses.includes(finish) ? null : new Date().toISOString();
+  const ended = endedAtFor(finish)?.toISOString() ?? null;
   return sql`update runs set status = ${finish}, ended_at = ${ended}::timestamptz
     where id = ${runId} and status in (${activeList}) returning status`;
 }

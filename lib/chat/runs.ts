@@ -1,5 +1,6 @@
 import { and, desc, eq, inArray } from "drizzle-orm";
-import { getDb, type Db } from "@/lib/db/client";
+import { getDb } from "@/lib/db/client";
+import { isUniqueViolation } from "@/lib/db/errors";
 import { runs, type RunStatus } from "@/lib/db/schema";
 import { AppError } from "@/lib/errors";
 import { prefixedId } from "@/lib/ids";
@@ -48,20 +49,20 @@ export async function setRunUpstreamResponse(runId: string, responseId: string):
   await db.update(runs).set({ upstreamResponseId: responseId }).where(eq(runs.id, runId));
 }
 
+/** When a run moved to `status` ended: now, unless the status is still an unfinished one. */
+export function endedAtFor(status: RunStatus): Date | null {
+  return activeStatuses.includes(status) ? null : new Date();
+}
+
 /**
- * Moves a run to `status` only if it is still unfinished (a finished run never changes); inside
- * `tx` when given (appendEvents ends a run and logs its ending in one transaction).
+ * Moves a run to `status` only if it is still unfinished (a finished run never changes).
+ * appendEvents does the same inside its statement when it logs a run's ending.
  */
-export async function finishRun(
-  runId: string,
-  status: RunStatus,
-  tx?: Pick<Db, "update">,
-): Promise<boolean> {
-  const db = tx ?? (await getDb());
-  const ended = activeStatuses.includes(status) ? null : new Date();
+export async function finishRun(runId: string, status: RunStatus): Promise<boolean> {
+  const db = await getDb();
   const rows = await db
     .update(runs)
-    .set({ status, endedAt: ended })
+    .set({ status, endedAt: endedAtFor(status) })
     .where(and(eq(runs.id, runId), inArray(runs.status, activeStatuses)))
     .returning({ id: runs.id });
   return rows.length > 0;
@@ -71,13 +72,6 @@ export async function finishRun(
 export async function listUnfinishedRuns(): Promise<RunRow[]> {
   const db = await getDb();
   return db.select().from(runs).where(eq(runs.status, "running"));
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: unknown }).code === "23505") return true;
-  }
-  return false;
 }
 
 /** A run paused for approval goes back to running; only one caller (on any replica) wins. */
